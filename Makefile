@@ -1,0 +1,19 @@
+# Entry points: `make run` (the word count over the built-in line source),
+# `make test` (all tests), `make bench`. Each installs what it needs first.
+BUILD ?= build
+JOBS ?= 2
+
+.PHONY: setup build run test bench clean
+setup:
+	@bash ./setup.sh
+build: setup
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+run: build
+	$(BUILD)/bin/network_wordcount --builtin-source --master local[2]
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j1
+bench: build
+	$(BUILD)/bin/rill_bench --out bench/RESULTS.md
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,84 @@
+// Spawn functions of Rill's actors. Each actor lives in its own file; this
+// header is what the engine needs to wire them together.
+#pragma once
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/config.hpp"
+#include "runtime/dstream_graph.hpp"
+
+namespace rill {
+
+class ReceiverBase;
+
+// Runs tasks one at a time on its own thread (detached): one per core.
+caf::actor spawn_partition_worker(caf::actor_system& sys, int index);
+
+// Runs one output operation's job at a time on its own thread (detached):
+// jobs run user code that blocks on RDD actions.
+caf::actor spawn_job_runner(caf::actor_system& sys);
+
+using JobErrorHandler = std::function<void(const std::string& batch, const std::string& error)>;
+
+struct JobSchedulerSetup {
+  std::vector<caf::actor> workers;
+  std::vector<caf::actor> job_runners;  // rill.streaming.concurrentJobs of them
+  caf::actor listener_bus;
+  JobErrorHandler on_job_error;
+};
+// Runs stages on the partition workers and batches' jobs on the job runners,
+// in order; emits batch and output-operation events; tells `batch_done`
+// subscribers (set with (batch_done_atom, actor)) when a batch has completed.
+caf::actor spawn_job_scheduler(caf::actor_system& sys, JobSchedulerSetup setup);
+
+struct JobGeneratorSetup {
+  DStreamGraph* graph = nullptr;
+  Clock* clock = nullptr;
+  Duration batch;
+  caf::actor scheduler;
+  caf::actor tracker;
+  JobErrorHandler on_error;
+};
+caf::actor spawn_job_generator(caf::actor_system& sys, JobGeneratorSetup setup);
+
+struct ReceiverTrackerSetup {
+  DStreamGraph* graph = nullptr;
+  const Config* config = nullptr;
+  caf::actor block_manager;
+  caf::actor listener_bus;
+};
+caf::actor spawn_receiver_tracker(caf::actor_system& sys, ReceiverTrackerSetup setup);
+
+class SupervisorBridge;
+struct ReceiverSupervisorSetup {
+  int stream_id = 0;
+  std::string name;
+  std::shared_ptr<ReceiverBase> receiver;
+  std::shared_ptr<SupervisorBridge> bridge;
+  caf::actor block_generator;
+  caf::actor listener_bus;
+  Duration restart_delay;
+};
+caf::actor spawn_receiver_supervisor(caf::actor_system& sys, ReceiverSupervisorSetup setup);
+
+struct BlockGeneratorSetup {
+  int stream_id = 0;
+  std::shared_ptr<ReceiverBase> receiver;
+  std::shared_ptr<SupervisorBridge> bridge;
+  caf::actor block_manager;
+  caf::actor tracker;
+  Duration block_interval;
+  int credits = 32;
+};
+caf::actor spawn_block_generator(caf::actor_system& sys, BlockGeneratorSetup setup);
+
+caf::actor spawn_block_manager(caf::actor_system& sys);
+caf::actor spawn_listener_bus(caf::actor_system& sys);
+
+// Wall-clock milliseconds, for batch and job timings.
+int64_t wall_clock_ms();
+
+}  // namespace rill

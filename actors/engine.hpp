@@ -1,0 +1,46 @@
+// Engine: the CAF side of a StreamingContext. It owns the actor system and
+// the actors of DESIGN.md (job generator, job scheduler, receiver tracker,
+// receiver supervisors, block generators, block manager, partition workers,
+// listener bus) and exposes them to the typed runtime through plain C++:
+// an Executor for RDD jobs, start and stop. No CAF type appears here.
+#pragma once
+#include <exception>
+#include <functional>
+#include <memory>
+
+#include "runtime/clock.hpp"
+#include "runtime/config.hpp"
+#include "runtime/dstream_graph.hpp"
+#include "runtime/listener.hpp"
+#include "runtime/task.hpp"
+
+namespace rill {
+
+class Engine {
+ public:
+  using ErrorHandler = std::function<void(std::exception_ptr)>;
+
+  // Starts the actor system and the partition workers (so RDD jobs can run
+  // before start()). `on_error` is called for every failed batch job.
+  Engine(const Config& conf, DStreamGraph& graph, Clock& clock, ErrorHandler on_error);
+  // Stops everything still running.
+  ~Engine();
+
+  std::shared_ptr<Executor> executor() const;
+  int parallelism() const;
+  void add_listener(std::shared_ptr<StreamingListener> listener);
+
+  // Starts the receivers and batch generation; the first batch is at `first`.
+  void start(Time first);
+  // Stops receivers and batch generation. Graceful: first processes all data
+  // received so far (and every batch already generated). Not graceful: drops
+  // batches not yet started and waits for the running job only.
+  void stop(bool graceful);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rill

@@ -1,0 +1,34 @@
+// listener_bus: delivers StreamingListener events one at a time, off the hot
+// path. A listener that throws is logged and keeps receiving events.
+#include <spdlog/spdlog.h>
+
+#include "actors/actors.hpp"
+
+namespace rill {
+
+namespace {
+struct listener_bus_state {
+  std::vector<std::shared_ptr<StreamingListener>> listeners;
+};
+
+caf::behavior listener_bus(caf::stateful_actor<listener_bus_state>* self) {
+  return {
+      [=](listen_atom, const listener_msg& m) { self->state.listeners.push_back(m.listener); },
+      [=](event_atom, const listener_event& e) {
+        for (auto& l : self->state.listeners) {
+          try {
+            e.deliver(*l);
+          } catch (const std::exception& ex) {
+            spdlog::warn("a StreamingListener threw: {}", ex.what());
+          }
+        }
+      },
+      // Replies once every event sent before it has been delivered.
+      [=](caf::get_atom) { return true; },
+  };
+}
+}  // namespace
+
+caf::actor spawn_listener_bus(caf::actor_system& sys) { return sys.spawn(listener_bus); }
+
+}  // namespace rill

@@ -1,0 +1,123 @@
+// The actor protocol of Rill, in one place: every atom and message type the
+// actors exchange. Types marked local travel only inside one process (they
+// carry shared pointers to immutable data or to type-erased work); the
+// multi-node protocol will give them serializable counterparts.
+#pragma once
+#include <caf/all.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/dstream_base.hpp"
+#include "runtime/listener.hpp"
+#include "runtime/received_block.hpp"
+#include "runtime/task.hpp"
+
+namespace rill {
+
+// -- atoms (at most 10 characters) ---------------------------------------------
+using run_task_atom = caf::atom_constant<caf::atom("run_task")>;      // scheduler -> worker
+using run_stage_atom = caf::atom_constant<caf::atom("run_stage")>;    // executor -> scheduler
+using job_set_atom = caf::atom_constant<caf::atom("job_set")>;        // generator -> scheduler
+using run_job_atom = caf::atom_constant<caf::atom("run_job")>;        // scheduler -> job runner
+using batch_tick_atom = caf::atom_constant<caf::atom("batch_tick")>;  // timer -> generator
+using clock_atom = caf::atom_constant<caf::atom("clock")>;            // manual clock moved
+using allocate_atom = caf::atom_constant<caf::atom("allocate")>;      // generator -> tracker
+using batch_done_atom = caf::atom_constant<caf::atom("batch_done")>;  // scheduler -> generator, tracker
+using chunk_atom = caf::atom_constant<caf::atom("chunk")>;            // receiver -> block generator
+using block_atom = caf::atom_constant<caf::atom("block")>;            // block generator -> manager, tracker
+using credit_atom = caf::atom_constant<caf::atom("credit")>;          // grants on a data hop
+using cut_atom = caf::atom_constant<caf::atom("cut")>;                // block interval tick
+using drop_atom = caf::atom_constant<caf::atom("drop")>;              // forget blocks
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
+using error_atom = caf::atom_constant<caf::atom("error")>;
+using event_atom = caf::atom_constant<caf::atom("event")>;            // to the listener bus
+using listen_atom = caf::atom_constant<caf::atom("listen")>;          // add a listener
+using idle_atom = caf::atom_constant<caf::atom("idle")>;              // asks: all work done?
+using pending_atom = caf::atom_constant<caf::atom("pending")>;        // asks: unallocated blocks?
+using flush_atom = caf::atom_constant<caf::atom("flush")>;            // cut the last block now
+
+// -- messages (local) ------------------------------------------------------------------
+
+// One task for a partition worker, and what it produced.
+struct task_msg {
+  TaskPtr task;
+};
+struct task_result {
+  TaskOutput output;
+  std::string error;  // non-empty: the task threw
+};
+
+// All tasks of one stage, and their outputs in task order.
+struct stage_msg {
+  std::vector<TaskPtr> tasks;
+};
+struct stage_result {
+  std::vector<TaskOutput> outputs;
+  std::string error;
+};
+
+// The jobs of one batch, in output-operation order.
+struct job_set_msg {
+  Time time;
+  std::vector<Job> jobs;
+  std::map<int, int64_t> records_per_stream;
+  int64_t submission_time_ms = 0;
+};
+struct job_msg {
+  std::shared_ptr<const Job> job;
+};
+struct job_result {
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+  std::string error;
+};
+
+// Records a receiver hands to its block generator.
+struct chunk_msg {
+  ErasedPartition chunk;
+  int64_t records = 0;
+  bool own_block = false;  // a reliable store: becomes a block by itself
+};
+
+struct block_msg {
+  ReceivedBlockPtr block;
+};
+struct allocation_msg {
+  BlockAllocation blocks;
+};
+
+// A listener callback, run on the listener bus.
+struct listener_event {
+  std::function<void(StreamingListener&)> deliver;
+};
+struct listener_msg {
+  std::shared_ptr<StreamingListener> listener;
+};
+
+struct block_ids_msg {
+  std::vector<int64_t> ids;
+};
+
+}  // namespace rill
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::task_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::task_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::stage_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::stage_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_set_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::chunk_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::block_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::allocation_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::listener_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::listener_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::block_ids_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::Time)

@@ -1,0 +1,88 @@
+#include "actors/supervisor_bridge.hpp"
+
+namespace rill {
+
+SupervisorBridge::SupervisorBridge(caf::actor_system& sys, int credits, int64_t chunk_records,
+                                   int64_t max_rate)
+    : sys_(sys), chunk_records_(chunk_records), limiter_(max_rate), credits_(credits) {}
+
+void SupervisorBridge::connect(caf::actor supervisor, caf::actor block_generator) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  supervisor_ = std::move(supervisor);
+  block_generator_ = std::move(block_generator);
+}
+
+bool SupervisorBridge::push_chunk(ErasedPartition chunk, int64_t n) {
+  limiter_.acquire(n);
+  caf::actor target;
+  bool stopped;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    credit_available_.wait(lock, [&] { return credits_ > 0 || stopped_; });
+    if (!stopped_) --credits_;
+    stopped = stopped_;
+    target = block_generator_;
+  }
+  if (target) caf::anon_send(target, chunk_atom::value, chunk_msg{std::move(chunk), n, false});
+  return !stopped;
+}
+
+void SupervisorBridge::push_block(ErasedPartition chunk, int64_t n) {
+  limiter_.acquire(n);
+  caf::actor target;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    target = block_generator_;
+  }
+  if (!target) return;
+  caf::scoped_actor self{sys_};
+  self->request(target, caf::infinite, chunk_atom::value, chunk_msg{std::move(chunk), n, true})
+      .receive([](int64_t) {}, [](caf::error&) {});
+}
+
+void SupervisorBridge::restart(const std::string& message) {
+  caf::actor target;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    target = supervisor_;
+  }
+  if (target) caf::anon_send(target, restart_atom::value, message);
+}
+
+void SupervisorBridge::report_error(const std::string& message) {
+  caf::actor target;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    target = supervisor_;
+  }
+  if (target) caf::anon_send(target, error_atom::value, message);
+}
+
+bool SupervisorBridge::stopped() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stopped_;
+}
+
+void SupervisorBridge::release(int n) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    credits_ += n;
+  }
+  credit_available_.notify_all();
+}
+
+void SupervisorBridge::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopped_ = true;
+  }
+  credit_available_.notify_all();
+}
+
+void SupervisorBridge::disconnect() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  supervisor_ = nullptr;
+  block_generator_ = nullptr;
+}
+
+}  // namespace rill

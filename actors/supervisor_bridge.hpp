@@ -1,0 +1,49 @@
+// The boundary between a receiver's own threads and the actors: store() calls
+// arrive here and become chunk messages to the block generator, on a credit
+// window. A thread that finds no credit waits on a condition variable, which
+// is what stops a socket receiver from reading when the pipeline is behind.
+#pragma once
+#include <condition_variable>
+#include <mutex>
+
+#include "actors/messages.hpp"
+#include "receivers/receiver.hpp"
+#include "runtime/rate_limiter.hpp"
+
+namespace rill {
+
+class SupervisorBridge : public ReceiverBridge {
+ public:
+  SupervisorBridge(caf::actor_system& sys, int credits, int64_t chunk_records, int64_t max_rate);
+
+  // Wiring, before the receiver starts.
+  void connect(caf::actor supervisor, caf::actor block_generator);
+
+  bool push_chunk(ErasedPartition chunk, int64_t n) override;
+  void push_block(ErasedPartition chunk, int64_t n) override;
+  void restart(const std::string& message) override;
+  void report_error(const std::string& message) override;
+  bool stopped() const override;
+  int64_t chunk_records() const override { return chunk_records_; }
+
+  // The block generator returns chunk credits.
+  void release(int n);
+  // Wakes every waiting store(); later stores deliver without waiting.
+  void stop();
+  // Drops the actor handles (at shutdown).
+  void disconnect();
+  RateLimiter& rate_limiter() { return limiter_; }
+
+ private:
+  caf::actor_system& sys_;
+  const int64_t chunk_records_;
+  RateLimiter limiter_;
+  mutable std::mutex mutex_;
+  std::condition_variable credit_available_;
+  int credits_;
+  bool stopped_ = false;
+  caf::actor supervisor_;
+  caf::actor block_generator_;
+};
+
+}  // namespace rill

@@ -1,0 +1,159 @@
+// Wide RDDs: hash shuffles. The map side of every shuffle combines values per
+// key (Spark's map-side combine) and writes one bucket per reduce partition;
+// the reduce side merges the buckets of its partition from every map task.
+//
+// Records within a reduce partition come out in hash-table order, which is
+// deterministic for the same input but not sorted.
+#pragma once
+#include <memory>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "runtime/hash.hpp"
+#include "runtime/rdd_node.hpp"
+
+namespace rill {
+
+// How values of one key combine: create(v) starts a combiner, merge_value(c, v)
+// adds a value to it, merge_combiners(c, c2) adds another combiner to it.
+template <class Create, class MergeValue, class MergeCombiners>
+struct Aggregator {
+  Create create;
+  MergeValue merge_value;
+  MergeCombiners merge_combiners;
+};
+
+template <class Create, class MergeValue, class MergeCombiners>
+Aggregator<Create, MergeValue, MergeCombiners> make_aggregator(Create c, MergeValue mv,
+                                                               MergeCombiners mc) {
+  return {std::move(c), std::move(mv), std::move(mc)};
+}
+
+template <class K, class C>
+using CombinerMap = std::unordered_map<K, C, Hash<K>>;
+
+// Map side of a combining shuffle of RDD<pair<K, V>> into combiners C.
+template <class K, class V, class C, class Agg>
+class CombiningShuffle : public ShuffleDependencyBase {
+ public:
+  CombiningShuffle(RDDNodePtr<std::pair<K, V>> parent, Agg agg, int num_reduce)
+      : ShuffleDependencyBase(parent->num_partitions(), num_reduce),
+        parent_(std::move(parent)), agg_(std::move(agg)) {}
+
+  const RDDBase& map_side() const override { return *parent_; }
+  const Agg& aggregator() const { return agg_; }
+
+  TaskOutput run_map_task(int m) const override {
+    Agg agg = agg_;
+    const int n = num_reduce_partitions();
+    std::vector<CombinerMap<K, C>> maps(n);
+    parent_->iterate(m, [&](const std::pair<K, V>& kv) {
+      auto& map = maps[n == 1 ? 0 : partition_of(kv.first, n)];
+      auto it = map.find(kv.first);
+      if (it == map.end())
+        map.emplace(kv.first, agg.create(kv.second));
+      else
+        agg.merge_value(it->second, kv.second);
+    });
+    TaskOutput buckets;
+    buckets.reserve(n);
+    for (auto& map : maps) {
+      auto bucket = std::make_shared<std::vector<std::pair<K, C>>>();
+      bucket->reserve(map.size());
+      for (auto& kv : map) bucket->emplace_back(kv.first, std::move(kv.second));
+      buckets.push_back(std::move(bucket));
+    }
+    return buckets;
+  }
+
+ private:
+  RDDNodePtr<std::pair<K, V>> parent_;
+  Agg agg_;
+};
+
+// Reduce side: pair<K, C> per key, merged across all map tasks.
+template <class K, class V, class C, class Agg>
+class ShuffledRDD : public RDDNode<std::pair<K, C>> {
+ public:
+  using Record = std::pair<K, C>;
+  ShuffledRDD(RDDNodePtr<std::pair<K, V>> parent, Agg agg, int num_reduce)
+      : RDDNode<Record>(parent->executor(), num_reduce),
+        shuffle_(std::make_shared<CombiningShuffle<K, V, C, Agg>>(std::move(parent),
+                                                                  std::move(agg), num_reduce)) {}
+
+  void compute(int r, Sink<Record> out) const override {
+    for (const auto& kv : *materialize(r)) out(kv);
+  }
+
+  PartitionPtr<Record> materialize(int r) const override {
+    auto buckets = shuffle_->buckets_for(r);
+    if (buckets.size() == 1) return typed_partition<Record>(buckets[0]);
+    Agg agg = shuffle_->aggregator();
+    CombinerMap<K, C> merged;
+    for (const auto& erased : buckets) {
+      for (const auto& kv : *typed_partition<Record>(erased)) {
+        auto it = merged.find(kv.first);
+        if (it == merged.end())
+          merged.emplace(kv.first, kv.second);
+        else
+          agg.merge_combiners(it->second, kv.second);
+      }
+    }
+    auto result = std::make_shared<std::vector<Record>>();
+    result->reserve(merged.size());
+    for (auto& kv : merged) result->emplace_back(kv.first, std::move(kv.second));
+    return result;
+  }
+
+  std::vector<ShuffleDependencyBase*> shuffle_dependencies() const override {
+    return {shuffle_.get()};
+  }
+
+ private:
+  std::shared_ptr<CombiningShuffle<K, V, C, Agg>> shuffle_;
+};
+
+// repartition(n): records spread round-robin over n partitions (each map task
+// starts at its own index), concatenated in map-task order on the reduce side.
+template <class T>
+class RepartitionShuffle : public ShuffleDependencyBase {
+ public:
+  RepartitionShuffle(RDDNodePtr<T> parent, int n)
+      : ShuffleDependencyBase(parent->num_partitions(), n), parent_(std::move(parent)) {}
+  const RDDBase& map_side() const override { return *parent_; }
+  TaskOutput run_map_task(int m) const override {
+    const int n = num_reduce_partitions();
+    std::vector<std::shared_ptr<std::vector<T>>> buckets(n);
+    for (auto& b : buckets) b = std::make_shared<std::vector<T>>();
+    int next = m % n;
+    parent_->iterate(m, [&](const T& x) {
+      buckets[next]->push_back(x);
+      next = next + 1 == n ? 0 : next + 1;
+    });
+    return TaskOutput(buckets.begin(), buckets.end());
+  }
+
+ private:
+  RDDNodePtr<T> parent_;
+};
+
+template <class T>
+class RepartitionedRDD : public RDDNode<T> {
+ public:
+  RepartitionedRDD(RDDNodePtr<T> parent, int n)
+      : RDDNode<T>(parent->executor(), n),
+        shuffle_(std::make_shared<RepartitionShuffle<T>>(std::move(parent), n)) {}
+  void compute(int r, Sink<T> out) const override {
+    for (const auto& b : shuffle_->buckets_for(r))
+      for (const auto& x : *typed_partition<T>(b)) out(x);
+  }
+  std::vector<ShuffleDependencyBase*> shuffle_dependencies() const override {
+    return {shuffle_.get()};
+  }
+
+ private:
+  std::shared_ptr<RepartitionShuffle<T>> shuffle_;
+};
+
+}  // namespace rill

@@ -1,0 +1,134 @@
+// Receiver<T>: the user-facing base of every receiver-based source (Spark's
+// Receiver). on_start() starts the receiver's own threads or connections and
+// returns at once; those threads call store() until is_stopped().
+//
+// Flow control: store() hands records to the block generator in chunks on a
+// credit window (rill.flow.credits). When the pipeline falls behind, store()
+// blocks, so a socket receiver stops reading and TCP pushes back on the
+// sender instead of memory growing. rill.streaming.receiver.maxRate limits
+// records/s by making store() wait as well.
+#pragma once
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/received_block.hpp"
+
+namespace rill {
+
+enum class StorageLevel { memory_only, memory_only_2, memory_and_disk, memory_and_disk_ser,
+                          memory_and_disk_ser_2 };
+
+// The supervisor's side of a running receiver. Implemented by the engine.
+class ReceiverBridge {
+ public:
+  virtual ~ReceiverBridge() = default;
+  // Hands a chunk of `n` records to the block generator; blocks while the
+  // credit window is exhausted or the rate limit says wait. Returns false when
+  // the receiver is stopping (the chunk is then still delivered).
+  virtual bool push_chunk(ErasedPartition chunk, int64_t n) = 0;
+  // Stores a chunk as a block of its own and returns once it is stored and
+  // reported (Spark's reliable store of many records).
+  virtual void push_block(ErasedPartition chunk, int64_t n) = 0;
+  virtual void restart(const std::string& message) = 0;
+  virtual void report_error(const std::string& message) = 0;
+  virtual bool stopped() const = 0;
+  virtual int64_t chunk_records() const = 0;
+};
+
+// What the supervisor calls, without knowing the record type.
+class ReceiverBase {
+ public:
+  explicit ReceiverBase(StorageLevel level) : storage_level_(level) {}
+  virtual ~ReceiverBase() = default;
+  virtual void on_start() = 0;
+  virtual void on_stop() = 0;
+  StorageLevel storage_level() const { return storage_level_; }
+
+  // -- engine side ------------------------------------------------------------
+  void attach(std::shared_ptr<ReceiverBridge> bridge) {
+    std::lock_guard<std::mutex> lock(bridge_mutex_);
+    bridge_ = std::move(bridge);
+  }
+  // Takes the records stored one at a time since the last drain, as one chunk
+  // (null when there are none). The block generator calls it when it cuts.
+  virtual std::pair<ErasedPartition, int64_t> drain() = 0;
+
+  bool is_stopped() const {
+    auto b = bridge();
+    return !b || b->stopped();
+  }
+
+ protected:
+  // Asks the supervisor to stop the receiver, wait, and start it again.
+  void restart(const std::string& message) {
+    if (auto b = bridge()) b->restart(message);
+  }
+  // Reports an error to the driver (listeners, logs) without stopping.
+  void report_error(const std::string& message) {
+    if (auto b = bridge()) b->report_error(message);
+  }
+  std::shared_ptr<ReceiverBridge> bridge() const {
+    std::lock_guard<std::mutex> lock(bridge_mutex_);
+    return bridge_;
+  }
+
+ private:
+  StorageLevel storage_level_;
+  mutable std::mutex bridge_mutex_;
+  std::shared_ptr<ReceiverBridge> bridge_;
+};
+
+template <class T>
+class Receiver : public ReceiverBase {
+ public:
+  explicit Receiver(StorageLevel level = StorageLevel::memory_and_disk_ser_2)
+      : ReceiverBase(level) {}
+
+  std::pair<ErasedPartition, int64_t> drain() override {
+    std::lock_guard<std::mutex> lock(buffer_mutex_);
+    if (buffer_.empty()) return {nullptr, 0};
+    auto n = static_cast<int64_t>(buffer_.size());
+    auto chunk = std::make_shared<const std::vector<T>>(std::move(buffer_));
+    buffer_ = std::vector<T>();
+    return {chunk, n};
+  }
+
+ protected:
+  // Buffers one record into the current block.
+  void store(T record) {
+    std::vector<T> full;
+    {
+      std::lock_guard<std::mutex> lock(buffer_mutex_);
+      buffer_.push_back(std::move(record));
+      auto b = bridge();
+      if (!b || static_cast<int64_t>(buffer_.size()) < b->chunk_records()) return;
+      full.swap(buffer_);
+    }
+    store_buffered(std::move(full));
+  }
+
+  // Hands many records to the block generator at once; they join the current
+  // block. Blocks while the pipeline is behind (see the file comment).
+  void store_buffered(std::vector<T> records) {
+    if (records.empty()) return;
+    auto n = static_cast<int64_t>(records.size());
+    if (auto b = bridge()) b->push_chunk(std::make_shared<const std::vector<T>>(std::move(records)), n);
+  }
+
+  // Reliable store: the records become a block of their own; returns once the
+  // block is stored and reported to the driver.
+  void store(std::vector<T> records) {
+    if (records.empty()) return;
+    auto n = static_cast<int64_t>(records.size());
+    if (auto b = bridge()) b->push_block(std::make_shared<const std::vector<T>>(std::move(records)), n);
+  }
+
+ private:
+  std::mutex buffer_mutex_;
+  std::vector<T> buffer_;
+};
+
+}  // namespace rill

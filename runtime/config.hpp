@@ -1,0 +1,78 @@
+// Application configuration: Spark's keys under the `rill.` prefix, the master
+// URL and the application name. Every `rill.` key is checked when it is set: an
+// unknown key or a value that does not parse throws ConfigError naming the key.
+//
+// Known keys and their defaults:
+//   rill.streaming.blockInterval             200ms   duration
+//   rill.streaming.receiver.maxRate          0       records/s per receiver, 0 = unlimited
+//   rill.streaming.backpressure.enabled      false
+//   rill.streaming.backpressure.initialRate  0
+//   rill.streaming.backpressure.pid.proportional 1.0, .integral 0.2, .derived 0.0, .minRate 100
+//   rill.streaming.receiver.writeAheadLog.enable false
+//   rill.streaming.stopGracefullyOnShutdown  false
+//   rill.streaming.concurrentJobs            1
+//   rill.streaming.receiverRestartDelay      2s
+//   rill.streaming.ui.retainedBatches        1000
+//   rill.streaming.clock                     system  (system | manual)
+//   rill.streaming.kafka.maxRatePerPartition 0
+//   rill.default.parallelism                 cores of local[n]
+//   rill.flow.credits                        32      unacknowledged messages per data hop
+//   rill.flow.chunkRecords                   4096    records a receiver hands over at once
+//   rill.master, rill.app.name               (same as set_master / set_app_name)
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "runtime/time.hpp"
+
+namespace rill {
+
+class Config {
+ public:
+  Config();
+
+  Config& set_master(std::string master);
+  Config& set_app_name(std::string name);
+  // Sets a key; throws ConfigError for an unknown `rill.` key or a bad value.
+  Config& set(const std::string& key, const std::string& value);
+
+  std::string get(const std::string& key, const std::string& fallback = "") const;
+  bool contains(const std::string& key) const;
+  int64_t get_int(const std::string& key, int64_t fallback) const;
+  double get_double(const std::string& key, double fallback) const;
+  bool get_bool(const std::string& key, bool fallback) const;
+  Duration get_duration(const std::string& key, Duration fallback) const;
+
+  // "local", "local[n]", "local[*]" or "rill://host:port"; defaults to "local[*]".
+  const std::string& master() const { return master_; }
+  const std::string& app_name() const { return app_name_; }
+  // Number of partition workers a local master asks for (local = 1, local[*] = cores).
+  int local_cores() const;
+  bool is_local() const;
+
+  // This process was started with --worker (multi-node mode).
+  bool is_worker() const { return worker_; }
+  const std::string& driver_address() const { return driver_address_; }
+
+  // Reads `key=value` (or `key value`) lines; '#' and '!' start comments.
+  Config& load_properties_file(const std::string& path);
+
+  // Reads --master M, --conf k=v, --worker, --driver host:port and
+  // --properties-file F wherever they stand (also in the --opt=value form).
+  // argv is left unchanged; app_arguments() gives what remains.
+  static Config from_args(int argc, char** argv);
+  // The arguments from_args does not consume, in order, without argv[0].
+  static std::vector<std::string> app_arguments(int argc, char** argv);
+
+  const std::map<std::string, std::string>& entries() const { return entries_; }
+
+ private:
+  std::string master_ = "local[*]";
+  std::string app_name_ = "rill";
+  bool worker_ = false;
+  std::string driver_address_;
+  std::map<std::string, std::string> entries_;
+};
+
+}  // namespace rill

@@ -1,0 +1,274 @@
+// DStream<T>: a cheap, copyable handle on a discretized stream; copies name
+// the same stream. Every operator returns a new stream whose RDD at batch time
+// t is computed from its parents' RDDs at t. Output operations (print,
+// save_as_*_files, foreach_rdd) register a job per batch and run in
+// definition order. See API.md for the full list; semantics are Spark's.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "operators/output_dstream.hpp"
+#include "operators/output_ops.hpp"
+#include "operators/transformed_dstream.hpp"
+#include "runtime/dstream_base.hpp"
+#include "runtime/dstream_graph.hpp"
+#include "runtime/streaming_context_fwd.hpp"
+
+namespace rill {
+
+template <class F, class T>
+constexpr bool takes_time_v = std::is_invocable_v<F&, const RDD<T>&, Time>;
+
+template <class T>
+class DStream {
+ public:
+  using value_type = T;
+
+  DStream() = default;
+  explicit DStream(DStreamNodePtr<T> node) : node_(std::move(node)) {}
+
+  const DStreamNodePtr<T>& node() const { return node_; }
+  StreamingContext& context() const { return checked().context(); }
+  Duration slide_duration() const { return checked().slide_duration(); }
+  int id() const { return checked().id(); }
+
+  // -- stateless transformations -----------------------------------------------
+
+  template <class F>
+  auto map(F f) const {
+    return derive("map", [f](const RDD<T>& r) { return r.map(f); });
+  }
+  template <class F>
+  auto flat_map(F f) const {
+    return derive("flat_map", [f](const RDD<T>& r) { return r.flat_map(f); });
+  }
+  template <class F>
+  DStream<T> filter(F f) const {
+    return derive("filter", [f](const RDD<T>& r) { return r.filter(f); });
+  }
+  template <class F>
+  auto map_partitions(F f) const {
+    return derive("map_partitions", [f](const RDD<T>& r) { return r.map_partitions(f); });
+  }
+  DStream<std::vector<T>> glom() const {
+    return derive("glom", [](const RDD<T>& r) { return r.glom(); });
+  }
+  DStream<T> repartition(int n) const {
+    return derive("repartition", [n](const RDD<T>& r) { return r.repartition(n); });
+  }
+  DStream<T> union_with(const DStream<T>& other) const {
+    other.checked();
+    auto a = node_, b = other.node_;
+    return make_stream<T>("union", {a, b}, [a, b](Time t) {
+      auto x = a->get_or_compute(t), y = b->get_or_compute(t);
+      if (!x || !y) throw RillError("union: could not generate an RDD from a parent at " + t.to_string());
+      return x.union_with(y);
+    });
+  }
+
+  // One record per batch: the number of records (0 for an empty batch).
+  DStream<int64_t> count() const {
+    return derive("count", [](const RDD<T>& r) {
+      auto sizes = r.map_partitions([](const std::vector<T>& v) {
+        return std::vector<std::pair<std::monostate, int64_t>>{{std::monostate{}, static_cast<int64_t>(v.size())}};
+      });
+      auto zero = parallelize_like(r, std::vector<std::pair<std::monostate, int64_t>>{{std::monostate{}, 0}});
+      return sizes.union_with(zero)
+          .reduce_by_key([](int64_t a, int64_t b) { return a + b; }, 1)
+          .map([](const std::pair<std::monostate, int64_t>& kv) { return kv.second; });
+    });
+  }
+
+  // One record per non-empty batch: all records combined with f.
+  template <class F>
+  DStream<T> reduce(F f) const {
+    return derive("reduce", [f](const RDD<T>& r) {
+      return r.map([](const T& x) { return std::pair<std::monostate, T>(std::monostate{}, x); })
+          .reduce_by_key(f, 1)
+          .map([](const std::pair<std::monostate, T>& kv) { return kv.second; });
+    });
+  }
+
+  DStream<std::pair<T, int64_t>> count_by_value(int num_partitions = 0) const {
+    return derive("count_by_value", [num_partitions](const RDD<T>& r) {
+      return r.map([](const T& x) { return std::pair<T, int64_t>(x, 1); })
+          .reduce_by_key([](int64_t a, int64_t b) { return a + b; }, num_partitions);
+    });
+  }
+
+  // f: RDD<T> -> RDD<U>, or (RDD<T>, Time) -> RDD<U>. A null result is an error.
+  template <class F>
+  auto transform(F f) const {
+    if constexpr (takes_time_v<F, T>) {
+      using U = typename std::invoke_result_t<F&, const RDD<T>&, Time>::value_type;
+      auto parent = node_;
+      checked();
+      return make_stream<U>("transform", {parent}, [parent, f](Time t) mutable -> RDD<U> {
+        auto r = parent->get_or_compute(t);
+        if (!r) return {};
+        return non_null(f(r, t), "transform", t);
+      });
+    } else {
+      return transform([f](const RDD<T>& r, Time) mutable { return f(r); });
+    }
+  }
+
+  // f: (RDD<T>, RDD<U>) -> RDD<W>, or (RDD<T>, RDD<U>, Time) -> RDD<W>.
+  template <class U, class F>
+  auto transform_with(const DStream<U>& other, F f) const {
+    other.checked();
+    auto a = node_;
+    auto b = other.node();
+    if constexpr (std::is_invocable_v<F&, const RDD<T>&, const RDD<U>&, Time>) {
+      using W = typename std::invoke_result_t<F&, const RDD<T>&, const RDD<U>&, Time>::value_type;
+      return make_stream<W>("transform_with", {a, b}, [a, b, f](Time t) mutable -> RDD<W> {
+        auto x = a->get_or_compute(t);
+        auto y = b->get_or_compute(t);
+        if (!x || !y)
+          throw RillError("transform_with: could not generate an RDD from a parent at " + t.to_string());
+        return non_null(f(x, y, t), "transform_with", t);
+      });
+    } else {
+      return transform_with(other, [f](const RDD<T>& x, const RDD<U>& y, Time) mutable { return f(x, y); });
+    }
+  }
+
+  // -- pair transformations (T = std::pair<K, V>) -------------------------------
+
+  template <class F>
+  DStream<T> reduce_by_key(F f, int num_partitions = 0) const {
+    return derive("reduce_by_key", [f, num_partitions](const RDD<T>& r) { return r.reduce_by_key(f, num_partitions); });
+  }
+  auto group_by_key(int num_partitions = 0) const {
+    return derive("group_by_key", [num_partitions](const RDD<T>& r) { return r.group_by_key(num_partitions); });
+  }
+  template <class Create, class MergeValue, class MergeCombiners>
+  auto combine_by_key(Create c, MergeValue mv, MergeCombiners mc, int num_partitions = 0) const {
+    return derive("combine_by_key", [c, mv, mc, num_partitions](const RDD<T>& r) {
+      return r.combine_by_key(c, mv, mc, num_partitions);
+    });
+  }
+  template <class F>
+  auto map_values(F f) const {
+    return derive("map_values", [f](const RDD<T>& r) { return r.map_values(f); });
+  }
+  template <class F>
+  auto flat_map_values(F f) const {
+    return derive("flat_map_values", [f](const RDD<T>& r) { return r.flat_map_values(f); });
+  }
+  template <class U>
+  auto join(const DStream<U>& other, int n = 0) const {
+    return transform_with(other, [n](const RDD<T>& a, const RDD<U>& b) { return a.join(b, n); });
+  }
+  template <class U>
+  auto left_outer_join(const DStream<U>& other, int n = 0) const {
+    return transform_with(other, [n](const RDD<T>& a, const RDD<U>& b) { return a.left_outer_join(b, n); });
+  }
+  template <class U>
+  auto right_outer_join(const DStream<U>& other, int n = 0) const {
+    return transform_with(other, [n](const RDD<T>& a, const RDD<U>& b) { return a.right_outer_join(b, n); });
+  }
+  template <class U>
+  auto full_outer_join(const DStream<U>& other, int n = 0) const {
+    return transform_with(other, [n](const RDD<T>& a, const RDD<U>& b) { return a.full_outer_join(b, n); });
+  }
+  template <class U>
+  auto cogroup(const DStream<U>& other, int n = 0) const {
+    return transform_with(other, [n](const RDD<T>& a, const RDD<U>& b) { return a.cogroup(b, n); });
+  }
+
+  // -- other ------------------------------------------------------------------
+
+  // The RDDs of this stream at valid times in [from, to]. Throws before start().
+  std::vector<RDD<T>> slice(Time from, Time to) const {
+    if (!graph_of(context()).started())
+      throw IllegalStateError("slice: the StreamingContext has not been started");
+    return node_->slice_rdds(from, to);
+  }
+
+  const DStream<T>& persist() const {
+    checked().set_persist();
+    return *this;
+  }
+  const DStream<T>& cache() const { return persist(); }
+
+  // -- output operations --------------------------------------------------------
+
+  void print(size_t n = 10) const {
+    output("print", [n](const RDD<T>& r, Time t) { print_rdd(r, t, n); });
+  }
+  void save_as_text_files(const std::string& prefix, const std::string& suffix = "") const {
+    output("save_as_text_files", [prefix, suffix](const RDD<T>& r, Time t) {
+      save_text_files(r, batch_output_path(prefix, suffix, t));
+    });
+  }
+  void save_as_object_files(const std::string& prefix, const std::string& suffix = "") const {
+    output("save_as_object_files", [prefix, suffix](const RDD<T>& r, Time t) {
+      save_object_files(r, batch_output_path(prefix, suffix, t));
+    });
+  }
+  // f: (RDD<T>) or (RDD<T>, Time); runs on the driver, once per batch.
+  template <class F>
+  void foreach_rdd(F f) const {
+    if constexpr (takes_time_v<F, T>)
+      output("foreach_rdd", [f](const RDD<T>& r, Time t) mutable { f(r, t); });
+    else
+      output("foreach_rdd", [f](const RDD<T>& r, Time) mutable { f(r); });
+  }
+
+  const DStreamNode<T>& checked() const {
+    if (!node_) throw RillError("operation on a null DStream");
+    return *node_;
+  }
+
+ private:
+  template <class U>
+  static RDD<U> non_null(RDD<U> r, const char* op, Time t) {
+    if (!r) throw RillError(std::string(op) + ": the function returned a null RDD at " + t.to_string());
+    return r;
+  }
+
+  template <class U>
+  static RDD<U> parallelize_like(const RDD<T>& like, std::vector<U> data) {
+    return RDD<U>(std::make_shared<StoredRDD<U>>(like.checked().executor(), slice_into(std::move(data), 1)));
+  }
+
+  template <class U, class Fn>
+  DStream<U> make_stream(const char* name, std::vector<std::shared_ptr<DStreamBase>> parents, Fn fn) const {
+    require_same_slide(parents, name);
+    auto& ssc = context();
+    Duration slide = parents.front()->slide_duration();
+    return DStream<U>(std::make_shared<FunctionDStream<U>>(ssc, std::move(parents), slide, name,
+                                                           typename FunctionDStream<U>::Fn(std::move(fn))));
+  }
+
+  // A stream whose RDD at t is f(parent's RDD at t); none when the parent has none.
+  template <class F>
+  auto derive(const char* name, F f) const {
+    using U = typename std::invoke_result_t<F&, const RDD<T>&>::value_type;
+    auto parent = node_;
+    checked();
+    return make_stream<U>(name, {parent}, [parent, f](Time t) mutable -> RDD<U> {
+      auto r = parent->get_or_compute(t);
+      if (!r) return {};
+      return f(r);
+    });
+  }
+
+  template <class F>
+  void output(const char* name, F f) const {
+    auto out = std::make_shared<ForEachDStream<T>>(context(), node_, name,
+                                                    typename ForEachDStream<T>::Fn(std::move(f)));
+    graph_of(context()).add_output(out);
+  }
+
+  DStreamNodePtr<T> node_;
+};
+
+}  // namespace rill

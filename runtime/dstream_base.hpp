@@ -1,0 +1,157 @@
+// The DStream graph's nodes. DStreamBase is what the graph and the job
+// generator see (ids, slide, remember duration, clearing); DStreamNode<T> adds
+// the typed RDD per batch time. Output streams turn a batch's RDD into a Job.
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "runtime/errors.hpp"
+#include "runtime/rdd.hpp"
+#include "runtime/time.hpp"
+
+namespace rill {
+
+class StreamingContext;
+
+// One output operation's work for one batch; runs on a job runner thread.
+struct Job {
+  Time time;
+  int output_id = 0;
+  std::string name;
+  std::function<void()> run;
+};
+
+class DStreamBase {
+ public:
+  // Registers the stream with `ssc`'s graph; throws IllegalStateError when the
+  // context has started or stopped, or when a parent is null or of another context.
+  DStreamBase(StreamingContext& ssc, std::vector<std::shared_ptr<DStreamBase>> parents,
+              Duration slide, std::string name);
+  virtual ~DStreamBase() = default;
+  DStreamBase(const DStreamBase&) = delete;
+  DStreamBase& operator=(const DStreamBase&) = delete;
+
+  int id() const { return id_; }
+  const std::string& name() const { return name_; }
+  StreamingContext& context() const { return ssc_; }
+  Duration slide_duration() const { return slide_; }
+  const std::vector<std::shared_ptr<DStreamBase>>& parents() const { return parents_; }
+
+  // -- called by the graph ---------------------------------------------------
+  void initialize(Time zero_time);
+  // Keeps generated RDDs for at least `d`, and tells parents what they must keep.
+  void remember(Duration d);
+  Duration remember_duration() const;
+  // Checks the stream's requirements when the context starts.
+  virtual void validate_at_start() const;
+  // Forgets RDDs generated at or before `t - remember_duration()`, then asks
+  // the parents to do the same.
+  void clear_metadata(Time t);
+  // True when t is after the zero time by a whole number of slides.
+  bool is_time_valid(Time t) const;
+  Time zero_time() const;
+  // Marks generated RDDs to be persisted.
+  void set_persist() { persist_ = true; }
+
+ protected:
+  // How much longer than this stream's own remember duration its parents must
+  // keep their RDDs (a window needs its whole length).
+  virtual Duration parent_remember_extra() const { return Duration(0); }
+  // Drops generated RDDs with time <= cutoff.
+  virtual void forget_through(Time cutoff) = 0;
+  bool persist_ = false;
+
+ private:
+  StreamingContext& ssc_;
+  std::vector<std::shared_ptr<DStreamBase>> parents_;
+  Duration slide_;
+  std::string name_;
+  int id_;
+  mutable std::mutex meta_mutex_;
+  bool initialized_ = false;
+  Time zero_time_;
+  Duration remember_;
+};
+
+template <class T>
+class DStreamNode : public DStreamBase {
+ public:
+  using DStreamBase::DStreamBase;
+
+  // The RDD of batch time t: computed once, then kept until cleared. Null when
+  // t is not a valid time for this stream.
+  RDD<T> get_or_compute(Time t) {
+    std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
+    auto it = generated_.find(t);
+    if (it != generated_.end()) return it->second;
+    if (!is_time_valid(t)) return {};
+    RDD<T> rdd = compute(t);
+    if (rdd) {
+      if (persist_) rdd.persist();
+      generated_.emplace(t, rdd);
+    }
+    return rdd;
+  }
+
+  // The RDDs of valid times in [from, to] (Spark's slice), in time order.
+  std::vector<RDD<T>> slice_rdds(Time from, Time to) {
+    std::vector<RDD<T>> out;
+    Time zero = zero_time();
+    Duration s = slide_duration();
+    // Align `from` up to the first valid time.
+    int64_t offset = (from - zero).milliseconds();
+    int64_t k = offset <= 0 ? 1 : (offset + s.milliseconds() - 1) / s.milliseconds();
+    for (Time t = zero + s * k; t <= to; t = t + s)
+      if (auto r = get_or_compute(t)) out.push_back(r);
+    return out;
+  }
+
+  // Number of RDDs currently held (for tests of memory clearing).
+  size_t generated_count() const {
+    std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
+    return generated_.size();
+  }
+
+ protected:
+  // The RDD for valid time t (null for "no RDD this batch").
+  virtual RDD<T> compute(Time t) = 0;
+
+  void forget_through(Time cutoff) override {
+    std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
+    while (!generated_.empty() && generated_.begin()->first <= cutoff) {
+      on_forget(generated_.begin()->first);
+      generated_.erase(generated_.begin());
+    }
+  }
+  // Hook for streams that own resources per batch (received blocks).
+  virtual void on_forget(Time) {}
+
+ private:
+  mutable std::recursive_mutex compute_mutex_;
+  std::map<Time, RDD<T>> generated_;
+};
+
+template <class T>
+using DStreamNodePtr = std::shared_ptr<DStreamNode<T>>;
+
+// A stream whose RDDs are made at batch times from outside data.
+class InputDStreamBase {
+ public:
+  virtual ~InputDStreamBase() = default;
+  virtual DStreamBase& stream() = 0;
+};
+
+// An output operation: produces one Job per batch time at which its stream
+// has an RDD.
+class OutputDStreamBase {
+ public:
+  virtual ~OutputDStreamBase() = default;
+  virtual DStreamBase& stream() = 0;
+  virtual std::vector<Job> generate_job(Time t) = 0;
+};
+
+}  // namespace rill

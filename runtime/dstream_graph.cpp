@@ -1,0 +1,112 @@
+#include "runtime/dstream_graph.hpp"
+
+#include "receivers/receiver_input_dstream.hpp"
+
+namespace rill {
+
+int DStreamGraph::register_stream(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (state_ == State::started)
+    throw IllegalStateError("cannot add " + name +
+                            ": new operators cannot be added to a StreamingContext after start()");
+  if (state_ == State::stopped)
+    throw IllegalStateError("cannot add " + name + ": the StreamingContext has been stopped");
+  return next_id_++;
+}
+
+void DStreamGraph::add_input(std::shared_ptr<InputDStreamBase> input) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  inputs_.push_back(std::move(input));
+}
+
+void DStreamGraph::add_receiver_stream(std::shared_ptr<ReceiverStreamBase> stream) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  receivers_.push_back(std::move(stream));
+}
+
+void DStreamGraph::add_output(std::shared_ptr<OutputDStreamBase> output) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (state_ != State::building)
+    throw IllegalStateError("output operations cannot be added after start()");
+  outputs_.push_back(std::move(output));
+}
+
+void DStreamGraph::set_remember(Duration d) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (state_ != State::building) throw IllegalStateError("remember() must be called before start()");
+  remember_ = d;
+}
+
+void DStreamGraph::start(Time zero_time) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (state_ == State::stopped)
+    throw IllegalStateError("a stopped StreamingContext cannot be started again");
+  if (state_ == State::started) throw IllegalStateError("the StreamingContext has already started");
+  if (outputs_.empty())
+    throw IllegalStateError(
+        "no output operations registered, so nothing to execute: add print, foreach_rdd, "
+        "save_as_text_files or save_as_object_files before start()");
+  for (auto& o : outputs_) o->stream().initialize(zero_time);
+  for (auto& o : outputs_) o->stream().remember(remember_);
+  for (auto& o : outputs_) o->stream().validate_at_start();
+  state_ = State::started;
+}
+
+void DStreamGraph::mark_stopped() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  state_ = State::stopped;
+}
+
+bool DStreamGraph::started() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return state_ == State::started;
+}
+
+size_t DStreamGraph::num_streams() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<size_t>(next_id_);
+}
+
+std::vector<Job> DStreamGraph::generate_jobs(Time t) {
+  std::vector<std::shared_ptr<OutputDStreamBase>> outputs;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    outputs = outputs_;
+  }
+  std::vector<Job> jobs;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    for (auto& job : outputs[i]->generate_job(t)) {
+      job.output_id = static_cast<int>(i);
+      jobs.push_back(std::move(job));
+    }
+  }
+  return jobs;
+}
+
+void DStreamGraph::clear_metadata(Time t) {
+  std::vector<std::shared_ptr<OutputDStreamBase>> outputs;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    outputs = outputs_;
+  }
+  for (auto& o : outputs) o->stream().clear_metadata(t);
+}
+
+void DStreamGraph::set_block_release_handler(std::function<void(std::vector<int64_t>)> fn) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  release_handler_ = std::move(fn);
+}
+
+void DStreamGraph::release_blocks(const std::vector<ReceivedBlockPtr>& blocks) {
+  std::function<void(std::vector<int64_t>)> fn;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    fn = release_handler_;
+  }
+  if (!fn || blocks.empty()) return;
+  std::vector<int64_t> ids;
+  for (const auto& b : blocks) ids.push_back(b->id);
+  fn(std::move(ids));
+}
+
+}  // namespace rill

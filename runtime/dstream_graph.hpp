@@ -1,0 +1,67 @@
+// DStreamGraph: every stream of a context with its stable id (construction
+// order), the input and output streams, and the batch-level operations the job
+// generator drives: start, generate_jobs(t), clear_metadata(t).
+#pragma once
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "runtime/dstream_base.hpp"
+#include "runtime/received_block.hpp"
+
+namespace rill {
+
+class ReceiverStreamBase;
+
+class DStreamGraph {
+ public:
+  explicit DStreamGraph(Duration batch_duration) : batch_(batch_duration) {}
+
+  Duration batch_duration() const { return batch_; }
+
+  // Gives the next stream id; throws IllegalStateError once started or stopped.
+  int register_stream(const std::string& name);
+  void add_input(std::shared_ptr<InputDStreamBase> input);
+  void add_receiver_stream(std::shared_ptr<ReceiverStreamBase> stream);
+  void add_output(std::shared_ptr<OutputDStreamBase> output);
+  void set_remember(Duration d);
+
+  // Initializes every stream with the zero time (one batch before the first
+  // batch time), applies remember durations and validates; no stream may be
+  // added afterwards. Throws if there is no output operation.
+  void start(Time zero_time);
+  void mark_stopped();
+  bool started() const;
+
+  // The jobs of every output operation for batch t, in definition order.
+  std::vector<Job> generate_jobs(Time t);
+  // Forgets what no stream needs after batch t has completed.
+  void clear_metadata(Time t);
+
+  const std::vector<std::shared_ptr<ReceiverStreamBase>>& receiver_streams() const {
+    return receivers_;
+  }
+  size_t num_streams() const;
+  ReceivedBlockStore& blocks() { return blocks_; }
+
+  // Called with the ids of blocks no batch needs any more.
+  void set_block_release_handler(std::function<void(std::vector<int64_t>)> fn);
+  void release_blocks(const std::vector<ReceivedBlockPtr>& blocks);
+
+ private:
+  enum class State { building, started, stopped };
+  Duration batch_;
+  mutable std::mutex mutex_;
+  State state_ = State::building;
+  int next_id_ = 0;
+  Duration remember_;
+  std::vector<std::shared_ptr<InputDStreamBase>> inputs_;
+  std::vector<std::shared_ptr<ReceiverStreamBase>> receivers_;
+  std::vector<std::shared_ptr<OutputDStreamBase>> outputs_;
+  ReceivedBlockStore blocks_;
+  std::function<void(std::vector<int64_t>)> release_handler_;
+};
+
+}  // namespace rill

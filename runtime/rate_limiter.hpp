@@ -1,0 +1,26 @@
+// A token bucket limiting records per second (Spark's RateLimiter behind
+// rill.streaming.receiver.maxRate). acquire(n) blocks the calling receiver
+// thread until n records may pass; a rate of 0 means unlimited. The rate can
+// be changed while running (backpressure pushes new rates).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+
+namespace rill {
+
+class RateLimiter {
+ public:
+  explicit RateLimiter(int64_t records_per_second = 0);
+  void set_rate(int64_t records_per_second);
+  int64_t rate() const;
+  void acquire(int64_t n);
+
+ private:
+  mutable std::mutex mutex_;
+  int64_t rate_;
+  double tokens_ = 0;
+  std::chrono::steady_clock::time_point last_;
+};
+
+}  // namespace rill

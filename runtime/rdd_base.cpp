@@ -1,0 +1,59 @@
+#include "runtime/rdd_node.hpp"
+
+#include <set>
+
+namespace rill {
+namespace {
+std::atomic<int> next_rdd_id{0};
+std::atomic<int> next_shuffle_id{0};
+
+void collect_shuffles(const RDDBase& rdd, std::set<const RDDBase*>& seen,
+                      std::vector<ShuffleDependencyBase*>& out) {
+  if (!seen.insert(&rdd).second) return;
+  for (auto* dep : rdd.shuffle_dependencies()) out.push_back(dep);
+  for (const auto* parent : rdd.narrow_parents()) collect_shuffles(*parent, seen, out);
+}
+}  // namespace
+
+RDDBase::RDDBase(std::shared_ptr<Executor> executor, int num_partitions)
+    : id_(next_rdd_id++), num_partitions_(num_partitions), executor_(std::move(executor)) {}
+
+ShuffleDependencyBase::ShuffleDependencyBase(int num_map_partitions, int num_reduce_partitions)
+    : shuffle_id_(next_shuffle_id++),
+      num_map_partitions_(num_map_partitions),
+      num_reduce_partitions_(num_reduce_partitions) {}
+
+std::vector<ErasedPartition> ShuffleDependencyBase::buckets_for(int r) const {
+  std::vector<ErasedPartition> buckets;
+  buckets.reserve(outputs_.size());
+  for (const auto& out : outputs_) buckets.push_back(out[r]);
+  return buckets;
+}
+
+void prepare_shuffles(const RDDBase& rdd) {
+  std::set<const RDDBase*> seen;
+  std::vector<ShuffleDependencyBase*> deps;
+  collect_shuffles(rdd, seen, deps);
+  for (auto* dep : deps) {
+    // Held while the map stage runs, so concurrent jobs compute it once.
+    std::lock_guard<std::mutex> lock(dep->mutex_);
+    if (dep->ready_) continue;
+    prepare_shuffles(dep->map_side());
+    std::vector<TaskPtr> tasks;
+    for (int m = 0; m < dep->num_map_partitions(); ++m) {
+      auto task = std::make_shared<Task>();
+      task->partition = m;
+      task->run = [dep, m] { return dep->run_map_task(m); };
+      tasks.push_back(std::move(task));
+    }
+    dep->outputs_ = rdd.executor()->run_stage(std::move(tasks));
+    dep->ready_ = true;
+  }
+}
+
+std::vector<TaskOutput> run_job(const RDDBase& rdd, std::vector<TaskPtr> tasks) {
+  prepare_shuffles(rdd);
+  return rdd.executor()->run_stage(std::move(tasks));
+}
+
+}  // namespace rill

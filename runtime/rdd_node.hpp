@@ -1,0 +1,138 @@
+// The RDD graph: RDDBase is what the scheduler sees (partition count, narrow
+// parents, shuffle dependencies); RDDNode<T> adds the typed computation.
+//
+// A partition is computed by pushing its records into a Sink, so chains of
+// narrow operators fuse into one loop. A partition that already exists as a
+// vector (received blocks, parallelized data, cached or shuffled results) is
+// handed out by pointer, never copied.
+#pragma once
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "runtime/sink.hpp"
+#include "runtime/task.hpp"
+
+namespace rill {
+
+template <class T>
+using PartitionPtr = std::shared_ptr<const std::vector<T>>;
+
+class ShuffleDependencyBase;
+
+class RDDBase {
+ public:
+  RDDBase(std::shared_ptr<Executor> executor, int num_partitions);
+  virtual ~RDDBase() = default;
+  RDDBase(const RDDBase&) = delete;
+  RDDBase& operator=(const RDDBase&) = delete;
+
+  int id() const { return id_; }
+  int num_partitions() const { return num_partitions_; }
+  const std::shared_ptr<Executor>& executor() const { return executor_; }
+
+  // Parents whose partitions this RDD reads directly (no shuffle in between).
+  virtual std::vector<const RDDBase*> narrow_parents() const { return {}; }
+  // Shuffles whose map outputs this RDD reads.
+  virtual std::vector<ShuffleDependencyBase*> shuffle_dependencies() const { return {}; }
+
+ private:
+  int id_;
+  int num_partitions_;
+  std::shared_ptr<Executor> executor_;
+};
+
+// One shuffle: a map side (one task per parent partition, each writing one
+// bucket per reduce partition) whose outputs the reduce side reads. The map
+// stage runs at most once; later jobs reuse its outputs, as Spark does.
+class ShuffleDependencyBase {
+ public:
+  ShuffleDependencyBase(int num_map_partitions, int num_reduce_partitions);
+  virtual ~ShuffleDependencyBase() = default;
+
+  int shuffle_id() const { return shuffle_id_; }
+  int num_map_partitions() const { return num_map_partitions_; }
+  int num_reduce_partitions() const { return num_reduce_partitions_; }
+  virtual const RDDBase& map_side() const = 0;
+  // Computes map partition `m` and returns one bucket per reduce partition.
+  virtual TaskOutput run_map_task(int m) const = 0;
+
+  // The buckets a reduce task for partition r reads, one per map partition.
+  std::vector<ErasedPartition> buckets_for(int r) const;
+
+ private:
+  friend void prepare_shuffles(const RDDBase&);
+  int shuffle_id_;
+  int num_map_partitions_;
+  int num_reduce_partitions_;
+  std::mutex mutex_;
+  bool ready_ = false;
+  std::vector<TaskOutput> outputs_;  // [map partition][reduce partition]
+};
+
+// Runs, through the RDD's executor, every shuffle map stage `rdd` depends on
+// that has not run yet (ancestors first).
+void prepare_shuffles(const RDDBase& rdd);
+
+// Runs a job: prepares its shuffles, then runs `tasks` as the final stage.
+std::vector<TaskOutput> run_job(const RDDBase& rdd, std::vector<TaskPtr> tasks);
+
+template <class T>
+class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> {
+ public:
+  using RDDBase::RDDBase;
+
+  // Pushes partition p's records, in order, into `out`. Runs on a partition
+  // worker, possibly for several partitions at once: it must not mutate state.
+  virtual void compute(int p, Sink<T> out) const = 0;
+
+  // Partition p as a vector. The default collects compute(); nodes that hold
+  // their data as vectors override it to return the data itself.
+  virtual PartitionPtr<T> materialize(int p) const {
+    auto v = std::make_shared<std::vector<T>>();
+    compute(p, [&](const T& x) { v->push_back(x); });
+    return v;
+  }
+
+  // What children call: served from the cache when persisted.
+  void iterate(int p, Sink<T> out) const {
+    if (!persisted_.load(std::memory_order_acquire)) return compute(p, out);
+    for (const auto& x : *cached(p)) out(x);
+  }
+  PartitionPtr<T> partition(int p) const {
+    return persisted_.load(std::memory_order_acquire) ? cached(p) : materialize(p);
+  }
+
+  // Keeps each partition once computed, for reuse by later jobs.
+  void persist() const { persisted_.store(true, std::memory_order_release); }
+  bool is_persisted() const { return persisted_.load(); }
+
+ private:
+  PartitionPtr<T> cached(int p) const {
+    {
+      std::lock_guard<std::mutex> lock(cache_mutex_);
+      if (cache_.size() == static_cast<size_t>(num_partitions()) && cache_[p]) return cache_[p];
+    }
+    auto data = materialize(p);
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    cache_.resize(num_partitions());
+    if (!cache_[p]) cache_[p] = std::move(data);
+    return cache_[p];
+  }
+
+  mutable std::atomic<bool> persisted_{false};
+  mutable std::mutex cache_mutex_;
+  mutable std::vector<PartitionPtr<T>> cache_;
+};
+
+template <class T>
+using RDDNodePtr = std::shared_ptr<const RDDNode<T>>;
+
+// Views an erased partition as the typed vector it is.
+template <class T>
+PartitionPtr<T> typed_partition(const ErasedPartition& p) {
+  return std::static_pointer_cast<const std::vector<T>>(p);
+}
+
+}  // namespace rill

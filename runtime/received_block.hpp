@@ -1,0 +1,60 @@
+// Blocks of received records and the record of which blocks belong to which
+// batch. A block is the unit a receiver's data is stored, reported and
+// processed in: each block becomes one partition of its batch's RDD.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "runtime/task.hpp"
+#include "runtime/time.hpp"
+
+namespace rill {
+
+struct ReceivedBlock {
+  int64_t id = 0;
+  int stream_id = 0;
+  int64_t num_records = 0;
+  // The records, as the chunks the receiver handed over: each chunk is an
+  // immutable std::vector<T> of the stream's record type.
+  std::vector<ErasedPartition> chunks;
+};
+using ReceivedBlockPtr = std::shared_ptr<const ReceivedBlock>;
+using BlockAllocation = std::map<int, std::vector<ReceivedBlockPtr>>;  // stream id -> blocks
+
+// Blocks allocated to batches, by (stream, batch time). Written by the job
+// generator, read when a receiver stream computes its RDD, erased when the
+// stream forgets the batch.
+class ReceivedBlockStore {
+ public:
+  void put(Time t, const BlockAllocation& allocation) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& kv : allocation) blocks_[{kv.first, t}] = kv.second;
+  }
+  std::vector<ReceivedBlockPtr> get(int stream_id, Time t) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = blocks_.find({stream_id, t});
+    return it == blocks_.end() ? std::vector<ReceivedBlockPtr>{} : it->second;
+  }
+  std::vector<ReceivedBlockPtr> erase(int stream_id, Time t) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = blocks_.find({stream_id, t});
+    if (it == blocks_.end()) return {};
+    auto v = std::move(it->second);
+    blocks_.erase(it);
+    return v;
+  }
+  size_t size() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return blocks_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::pair<int, Time>, std::vector<ReceivedBlockPtr>> blocks_;
+};
+
+}  // namespace rill

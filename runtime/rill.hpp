@@ -1,0 +1,15 @@
+// Rill: Spark Streaming's DStream model in C++17 on the C++ Actor Framework.
+// This umbrella header brings in the whole public API (see API.md).
+#pragma once
+#include "receivers/line_generator.hpp"
+#include "receivers/queue_input_dstream.hpp"
+#include "receivers/receiver.hpp"
+#include "receivers/socket_receiver.hpp"
+#include "runtime/config.hpp"
+#include "runtime/dstream.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/listener.hpp"
+#include "runtime/rdd.hpp"
+#include "runtime/streaming_context.hpp"
+#include "runtime/testing.hpp"
+#include "runtime/time.hpp"

@@ -1,0 +1,158 @@
+// StreamingContext: the entry point. It owns the DStream graph, the clock and
+// the engine (the CAF actors that receive, schedule and compute).
+//
+// Lifecycle, as the Spark guide states it: define inputs and operators, then
+// start(); no operator may be added after start(); a stopped context cannot be
+// started again; only one context may be active in a process at a time. Each
+// rule broken throws IllegalStateError with a message saying which.
+//
+// An error in a batch (a user function threw, an output failed) is logged and
+// rethrown by await_termination / await_termination_or_timeout.
+#pragma once
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "receivers/line_generator.hpp"
+#include "receivers/queue_input_dstream.hpp"
+#include "receivers/receiver_input_dstream.hpp"
+#include "receivers/socket_receiver.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/config.hpp"
+#include "runtime/dstream.hpp"
+#include "runtime/dstream_graph.hpp"
+#include "runtime/listener.hpp"
+
+namespace rill {
+
+class Engine;
+
+class StreamingContext {
+ public:
+  enum class State { initialized, active, stopped };
+
+  StreamingContext(const Config& conf, Duration batch_duration);
+  // Stops the context (not gracefully) if it is still active.
+  ~StreamingContext();
+  StreamingContext(const StreamingContext&) = delete;
+  StreamingContext& operator=(const StreamingContext&) = delete;
+
+  // Sets the checkpoint directory (created if missing).
+  void checkpoint(const std::string& directory);
+  const std::string& checkpoint_directory() const { return checkpoint_dir_; }
+  // Keeps every stream's RDDs for at least `d` (for slice and late queries).
+  void remember(Duration d);
+
+  // -- input streams ------------------------------------------------------------
+  DStream<std::string> socket_text_stream(const std::string& host, uint16_t port);
+  // The built-in generator of random lines (no outside system needed).
+  DStream<std::string> line_generator_stream(LineGeneratorOptions options = {});
+
+  // factory: () -> std::unique_ptr<Receiver<T>> (or of a subclass).
+  template <class T, class Factory>
+  DStream<T> receiver_stream(Factory factory, std::string name = "receiver_stream") {
+    auto stream = std::make_shared<ReceiverInputDStream<T>>(
+        *this, [factory]() -> std::unique_ptr<Receiver<T>> { return factory(); }, std::move(name));
+    graph_->add_input(stream);
+    graph_->add_receiver_stream(stream);
+    return DStream<T>(stream);
+  }
+
+  template <class T>
+  DStream<T> queue_stream(std::shared_ptr<RDDQueue<T>> queue, bool one_at_a_time = true,
+                          RDD<T> default_rdd = {}) {
+    auto stream = std::make_shared<QueueInputDStream<T>>(*this, std::move(queue), one_at_a_time,
+                                                         std::move(default_rdd));
+    graph_->add_input(stream);
+    return DStream<T>(stream);
+  }
+
+  // -- combining streams ----------------------------------------------------------
+  template <class T>
+  DStream<T> union_all(const std::vector<DStream<T>>& streams) {
+    if (streams.empty()) throw RillError("union_all: no streams given");
+    DStream<T> result = streams.front();
+    for (size_t i = 1; i < streams.size(); ++i) result = result.union_with(streams[i]);
+    return result;
+  }
+
+  // f: (std::vector<RDD<T>>, Time) -> RDD<U>.
+  template <class T, class F>
+  auto transform(const std::vector<DStream<T>>& streams, F f) {
+    using U = typename std::invoke_result_t<F&, const std::vector<RDD<T>>&, Time>::value_type;
+    if (streams.empty()) throw RillError("transform: no streams given");
+    std::vector<std::shared_ptr<DStreamBase>> parents;
+    std::vector<DStreamNodePtr<T>> nodes;
+    for (const auto& s : streams) {
+      s.checked();
+      parents.push_back(s.node());
+      nodes.push_back(s.node());
+    }
+    require_same_slide(parents, "transform");
+    Duration slide = parents.front()->slide_duration();
+    auto fn = [nodes, f](Time t) mutable -> RDD<U> {
+      std::vector<RDD<T>> rdds;
+      for (auto& n : nodes) {
+        auto r = n->get_or_compute(t);
+        if (!r) throw RillError("transform: could not generate an RDD from a parent at " + t.to_string());
+        rdds.push_back(r);
+      }
+      auto out = f(rdds, t);
+      if (!out) throw RillError("transform: the function returned a null RDD at " + t.to_string());
+      return out;
+    };
+    return DStream<U>(std::make_shared<FunctionDStream<U>>(*this, std::move(parents), slide,
+                                                           "transform", std::move(fn)));
+  }
+
+  // Static data, split into num_partitions (0: the default parallelism).
+  template <class T>
+  RDD<T> parallelize(std::vector<T> data, int num_partitions = 0) {
+    int n = num_partitions > 0 ? num_partitions : default_parallelism();
+    return RDD<T>(std::make_shared<StoredRDD<T>>(executor(), slice_into(std::move(data), n)));
+  }
+
+  // -- lifecycle ----------------------------------------------------------------
+  void start();
+  // Blocks until stop() or an error; rethrows the error.
+  void await_termination();
+  // Like await_termination, but gives up after `timeout`; true when stopped.
+  bool await_termination_or_timeout(Duration timeout);
+  // Stops receivers and batch generation. When graceful, waits until all data
+  // received so far has been processed.
+  void stop(bool stop_gracefully = false);
+  State state() const;
+
+  void add_streaming_listener(std::shared_ptr<StreamingListener> listener);
+
+  // -- for operators, receivers and tests ------------------------------------------
+  const Config& config() const { return conf_; }
+  Duration batch_duration() const { return batch_; }
+  DStreamGraph& graph() { return *graph_; }
+  std::shared_ptr<Executor> executor();
+  int default_parallelism() const;
+  Clock& clock() { return *clock_; }
+  // The manual clock when rill.streaming.clock=manual, else null.
+  ManualClock* manual_clock();
+
+ private:
+  void report_error(std::exception_ptr error);
+
+  Config conf_;
+  Duration batch_;
+  std::string checkpoint_dir_;
+  std::unique_ptr<DStreamGraph> graph_;
+  std::unique_ptr<Clock> clock_;
+  std::unique_ptr<Engine> engine_;
+
+  mutable std::mutex state_mutex_;
+  std::condition_variable state_changed_;
+  State state_ = State::initialized;
+  std::exception_ptr error_;
+};
+
+}  // namespace rill

@@ -42,21 +42,26 @@ class CoGroupedRDD : public RDDNode<std::pair<K, std::pair<std::vector<V>, std::
                                                        n)) {}
 
   void compute(int r, Sink<Record> out) const override {
-    for (const auto& x : *materialize(r)) out(x);
+    auto part = materialize(r);
+    for (const auto& x : *part) out(x);
   }
 
   PartitionPtr<Record> materialize(int r) const override {
     CombinerMap<K, Groups> groups;
-    for (const auto& b : left_->buckets_for(r))
-      for (const auto& kv : *typed_partition<std::pair<K, std::vector<V>>>(b)) {
+    for (const auto& b : left_->buckets_for(r)) {
+      auto bucket = typed_partition<std::pair<K, std::vector<V>>>(b);
+      for (const auto& kv : *bucket) {
         auto& g = groups[kv.first].first;
         g.insert(g.end(), kv.second.begin(), kv.second.end());
       }
-    for (const auto& b : right_->buckets_for(r))
-      for (const auto& kv : *typed_partition<std::pair<K, std::vector<W>>>(b)) {
+    }
+    for (const auto& b : right_->buckets_for(r)) {
+      auto bucket = typed_partition<std::pair<K, std::vector<W>>>(b);
+      for (const auto& kv : *bucket) {
         auto& g = groups[kv.first].second;
         g.insert(g.end(), kv.second.begin(), kv.second.end());
       }
+    }
     auto result = std::make_shared<std::vector<Record>>();
     result->reserve(groups.size());
     for (auto& kv : groups) result->emplace_back(kv.first, std::move(kv.second));

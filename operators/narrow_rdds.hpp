@@ -111,7 +111,8 @@ class MapPartitionsRDD : public RDDNode<U> {
       : RDDNode<U>(parent->executor(), parent->num_partitions()),
         parent_(std::move(parent)), f_(std::move(f)) {}
   void compute(int p, Sink<U> out) const override {
-    for (const auto& y : *materialize(p)) out(y);
+    auto part = materialize(p);
+    for (const auto& y : *part) out(y);
   }
   PartitionPtr<U> materialize(int p) const override {
     F f = f_;

@@ -83,7 +83,8 @@ class ShuffledRDD : public RDDNode<std::pair<K, C>> {
                                                                   std::move(agg), num_reduce)) {}
 
   void compute(int r, Sink<Record> out) const override {
-    for (const auto& kv : *materialize(r)) out(kv);
+    auto bucket = materialize(r);
+    for (const auto& kv : *bucket) out(kv);
   }
 
   PartitionPtr<Record> materialize(int r) const override {
@@ -92,7 +93,8 @@ class ShuffledRDD : public RDDNode<std::pair<K, C>> {
     Agg agg = shuffle_->aggregator();
     CombinerMap<K, C> merged;
     for (const auto& erased : buckets) {
-      for (const auto& kv : *typed_partition<Record>(erased)) {
+      auto bucket = typed_partition<Record>(erased);
+      for (const auto& kv : *bucket) {
         auto it = merged.find(kv.first);
         if (it == merged.end())
           merged.emplace(kv.first, kv.second);
@@ -145,8 +147,10 @@ class RepartitionedRDD : public RDDNode<T> {
       : RDDNode<T>(parent->executor(), n),
         shuffle_(std::make_shared<RepartitionShuffle<T>>(std::move(parent), n)) {}
   void compute(int r, Sink<T> out) const override {
-    for (const auto& b : shuffle_->buckets_for(r))
-      for (const auto& x : *typed_partition<T>(b)) out(x);
+    for (const auto& b : shuffle_->buckets_for(r)) {
+      auto bucket = typed_partition<T>(b);
+      for (const auto& x : *bucket) out(x);
+    }
   }
   std::vector<ShuffleDependencyBase*> shuffle_dependencies() const override {
     return {shuffle_.get()};

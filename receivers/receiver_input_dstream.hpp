@@ -20,8 +20,10 @@ class BlockRDD : public RDDNode<T> {
   BlockRDD(std::shared_ptr<Executor> ex, std::vector<ReceivedBlockPtr> blocks)
       : RDDNode<T>(std::move(ex), static_cast<int>(blocks.size())), blocks_(std::move(blocks)) {}
   void compute(int p, Sink<T> out) const override {
-    for (const auto& chunk : blocks_[p]->chunks)
-      for (const auto& x : *typed_partition<T>(chunk)) out(x);
+    for (const auto& chunk : blocks_[p]->chunks) {
+      auto records = typed_partition<T>(chunk);
+      for (const auto& x : *records) out(x);
+    }
   }
   PartitionPtr<T> materialize(int p) const override {
     const auto& chunks = blocks_[p]->chunks;

@@ -98,7 +98,8 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
   // What children call: served from the cache when persisted.
   void iterate(int p, Sink<T> out) const {
     if (!persisted_.load(std::memory_order_acquire)) return compute(p, out);
-    for (const auto& x : *cached(p)) out(x);
+    auto part = cached(p);
+    for (const auto& x : *part) out(x);
   }
   PartitionPtr<T> partition(int p) const {
     return persisted_.load(std::memory_order_acquire) ? cached(p) : materialize(p);

@@ -1,0 +1,112 @@
+// The RDD API used inside transform and foreach_rdd, on static data.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+
+#include "runtime/rill.hpp"
+
+using namespace rill;
+
+namespace {
+Config local2() {
+  Config conf;
+  conf.set_master("local[2]");
+  return conf;
+}
+}  // namespace
+
+TEST_CASE("parallelize splits data as Spark does and collect restores its order") {
+  StreamingContext ssc(local2(), Seconds(1));
+  auto rdd = ssc.parallelize(std::vector<int>{1, 2, 3, 4, 5}, 2);
+  CHECK(rdd.num_partitions() == 2);
+  CHECK(rdd.collect() == std::vector<int>{1, 2, 3, 4, 5});
+  CHECK(rdd.glom().collect() == std::vector<std::vector<int>>{{1, 2}, {3, 4, 5}});
+  CHECK(ssc.parallelize(std::vector<int>{1, 2}).num_partitions() == 2);  // default parallelism
+}
+
+TEST_CASE("actions: count, reduce, take, foreach, foreach_partition") {
+  StreamingContext ssc(local2(), Seconds(1));
+  auto rdd = ssc.parallelize(std::vector<int>{5, 1, 4, 2, 3}, 3);
+  CHECK(rdd.count() == 5);
+  CHECK(rdd.reduce([](int a, int b) { return a + b; }) == 15);
+  CHECK(rdd.take(2) == std::vector<int>{5, 1});
+  CHECK(rdd.take(10) == std::vector<int>{5, 1, 4, 2, 3});
+  CHECK(rdd.take(0).empty());
+  std::atomic<int> sum{0};
+  rdd.foreach([&sum](int x) { sum += x; });
+  CHECK(sum == 15);
+  std::mutex m;
+  std::vector<std::pair<int, size_t>> seen;
+  rdd.foreach_partition([&](int index, const std::vector<int>& records) {
+    std::lock_guard<std::mutex> lock(m);
+    seen.emplace_back(index, records.size());
+  });
+  std::sort(seen.begin(), seen.end());
+  CHECK(seen == std::vector<std::pair<int, size_t>>{{0, 1}, {1, 2}, {2, 2}});
+  auto empty = ssc.parallelize(std::vector<int>{}, 2);
+  CHECK_THROWS_WITH(empty.reduce([](int a, int b) { return a + b; }), Catch::Contains("empty RDD"));
+}
+
+TEST_CASE("transformations on RDDs: distinct, union, pair operations") {
+  StreamingContext ssc(local2(), Seconds(1));
+  auto a = ssc.parallelize(std::vector<int>{3, 1, 3, 2, 1});
+  auto d = a.distinct().collect();
+  std::sort(d.begin(), d.end());
+  CHECK(d == std::vector<int>{1, 2, 3});
+  CHECK(a.union_with(a).count() == 10);
+  auto pairs = ssc.parallelize(std::vector<std::pair<std::string, int>>{{"x", 1}, {"y", 2}, {"x", 3}});
+  auto sums = pairs.reduce_by_key([](int p, int q) { return p + q; }).collect();
+  std::sort(sums.begin(), sums.end());
+  CHECK(sums == std::vector<std::pair<std::string, int>>{{"x", 4}, {"y", 2}});
+  auto joined = pairs.join(ssc.parallelize(std::vector<std::pair<std::string, char>>{{"x", 'q'}})).collect();
+  std::sort(joined.begin(), joined.end());
+  CHECK(joined == std::vector<std::pair<std::string, std::pair<int, char>>>{{"x", {1, 'q'}}, {"x", {3, 'q'}}});
+}
+
+TEST_CASE("a shuffle's map stage runs once when its RDD is used twice") {
+  StreamingContext ssc(local2(), Seconds(1));
+  std::atomic<int> calls{0};
+  auto counted = ssc.parallelize(std::vector<std::pair<int, int>>{{1, 1}, {2, 2}}, 2).map([&calls](const std::pair<int, int>& kv) {
+    ++calls;
+    return kv;
+  });
+  auto reduced = counted.reduce_by_key([](int a, int b) { return a + b; });
+  CHECK(reduced.count() == 2);
+  CHECK(reduced.count() == 2);
+  CHECK(calls == 2);
+}
+
+TEST_CASE("persist keeps computed partitions") {
+  StreamingContext ssc(local2(), Seconds(1));
+  std::atomic<int> calls{0};
+  auto rdd = ssc.parallelize(std::vector<int>{1, 2, 3}, 1).map([&calls](int x) {
+    ++calls;
+    return x;
+  });
+  rdd.persist();
+  CHECK(rdd.count() == 3);
+  CHECK(rdd.collect() == std::vector<int>{1, 2, 3});
+  CHECK(calls == 3);
+}
+
+TEST_CASE("a null RDD is reported clearly") {
+  RDD<int> none;
+  CHECK(none.is_null());
+  CHECK_THROWS_WITH(none.count(), Catch::Contains("null RDD"));
+}
+
+TEST_CASE("partitions really run in parallel on local[2]") {
+  StreamingContext ssc(local2(), Seconds(1));
+  // Two tasks that each wait (with a deadline) for the other to have started:
+  // both can only finish if two partition workers run them at once.
+  std::atomic<int> started{0};
+  auto rdd = ssc.parallelize(std::vector<int>{1, 2}, 2).map([&started](int x) {
+    ++started;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (started.load() < 2 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    return started.load();
+  });
+  CHECK(rdd.collect() == std::vector<int>{2, 2});
+}

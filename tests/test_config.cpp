@@ -1,12 +1,89 @@
+// Configuration: keys, values, command-line and properties-file parsing.
 #include <catch2/catch.hpp>
+
+#include <fstream>
 
 #include "runtime/rill.hpp"
 
 using namespace rill;
 
-TEST_CASE("durations parse") {
+TEST_CASE("durations parse in Spark's forms") {
   CHECK(parse_duration("200ms") == Milliseconds(200));
   CHECK(parse_duration("2s") == Seconds(2));
   CHECK(parse_duration("5min") == Minutes(5));
+  CHECK(parse_duration("150") == Milliseconds(150));
   CHECK_THROWS_AS(parse_duration("fast"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_duration("5 parsecs"), std::invalid_argument);
+}
+
+TEST_CASE("known keys are typed; get gives values or fallbacks") {
+  Config conf;
+  conf.set("rill.streaming.blockInterval", "100ms").set("rill.flow.credits", "8").set("myapp.key", "v");
+  CHECK(conf.get_duration("rill.streaming.blockInterval", Seconds(1)) == Milliseconds(100));
+  CHECK(conf.get_int("rill.flow.credits", 1) == 8);
+  CHECK(conf.get_int("rill.streaming.receiver.maxRate", 77) == 77);
+  CHECK(conf.get("myapp.key") == "v");
+  CHECK(conf.master() == "local[*]");
+}
+
+TEST_CASE("an unknown rill. key is an error naming it") {
+  Config conf;
+  CHECK_THROWS_AS(conf.set("rill.streaming.blockIntervall", "1s"), ConfigError);
+  CHECK_THROWS_WITH(conf.set("rill.streaming.blockIntervall", "1s"), Catch::Contains("rill.streaming.blockIntervall"));
+}
+
+TEST_CASE("a bad value is an error naming the key and the value") {
+  Config conf;
+  CHECK_THROWS_WITH(conf.set("rill.streaming.blockInterval", "soon"),
+                    Catch::Contains("rill.streaming.blockInterval") && Catch::Contains("soon"));
+  CHECK_THROWS_WITH(conf.set("rill.flow.credits", "0"), Catch::Contains("rill.flow.credits"));
+  CHECK_THROWS_WITH(conf.set("rill.streaming.backpressure.enabled", "maybe"),
+                    Catch::Contains("rill.streaming.backpressure.enabled"));
+  CHECK_THROWS_WITH(conf.set("rill.streaming.clock", "sundial"), Catch::Contains("rill.streaming.clock"));
+  CHECK_THROWS_AS(conf.set_master("cluster"), ConfigError);
+  CHECK_THROWS_AS(conf.set_master("local[0]"), ConfigError);
+}
+
+TEST_CASE("masters give their core counts") {
+  Config conf;
+  CHECK(conf.set_master("local").local_cores() == 1);
+  CHECK(conf.set_master("local[3]").local_cores() == 3);
+  CHECK(conf.set_master("local[*]").local_cores() >= 1);
+  CHECK(conf.set_master("rill://127.0.0.1:7077").is_local() == false);
+}
+
+TEST_CASE("from_args reads --master and --conf wherever they stand and leaves the rest") {
+  const char* argv[] = {"app", "localhost", "--master", "local[2]", "9999", "--conf",
+                        "rill.flow.credits=4", "--conf=rill.streaming.blockInterval=50ms", "--worker",
+                        "--driver", "127.0.0.1:7000"};
+  int argc = static_cast<int>(sizeof argv / sizeof argv[0]);
+  auto conf = Config::from_args(argc, const_cast<char**>(argv));
+  CHECK(conf.master() == "local[2]");
+  CHECK(conf.get_int("rill.flow.credits", 0) == 4);
+  CHECK(conf.get_duration("rill.streaming.blockInterval", Seconds(1)) == Milliseconds(50));
+  CHECK(conf.is_worker());
+  CHECK(conf.driver_address() == "127.0.0.1:7000");
+  CHECK(Config::app_arguments(argc, const_cast<char**>(argv)) == std::vector<std::string>{"localhost", "9999"});
+}
+
+TEST_CASE("from_args rejects bad --conf entries and unknown keys") {
+  const char* bad_form[] = {"app", "--conf", "novalue"};
+  CHECK_THROWS_WITH(Config::from_args(3, const_cast<char**>(bad_form)), Catch::Contains("key=value"));
+  const char* unknown[] = {"app", "--conf", "rill.nope=1"};
+  CHECK_THROWS_WITH(Config::from_args(3, const_cast<char**>(unknown)), Catch::Contains("rill.nope"));
+  const char* missing[] = {"app", "--master"};
+  CHECK_THROWS_WITH(Config::from_args(2, const_cast<char**>(missing)), Catch::Contains("--master"));
+}
+
+TEST_CASE("a properties file sets keys; a bad line names the file and line") {
+  rill::testing::TemporaryDirectory dir;
+  std::string path = dir.path() + "/app.properties";
+  std::ofstream(path) << "# comment\nrill.flow.credits = 6\n\nrill.streaming.blockInterval=1s\n";
+  const char* argv[] = {"app", "--properties-file", path.c_str()};
+  auto conf = Config::from_args(3, const_cast<char**>(argv));
+  CHECK(conf.get_int("rill.flow.credits", 0) == 6);
+  CHECK(conf.get_duration("rill.streaming.blockInterval", Seconds(9)) == Seconds(1));
+  std::ofstream(path) << "rill.flow.credits\n";
+  CHECK_THROWS_WITH(Config().load_properties_file(path), Catch::Contains("line 1"));
+  CHECK_THROWS_WITH(Config().load_properties_file(dir.path() + "/missing"), Catch::Contains("missing"));
 }

@@ -1,0 +1,123 @@
+// StreamingContext's lifecycle rules and listener events.
+#include <catch2/catch.hpp>
+
+#include <mutex>
+
+#include "runtime/rill.hpp"
+
+using namespace rill;
+
+namespace {
+Config manual_local2() {
+  Config conf;
+  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  return conf;
+}
+
+struct RecordingListener : StreamingListener {
+  std::mutex m;
+  std::vector<std::string> events;
+  std::vector<BatchInfo> completed;
+  void add(std::string e) {
+    std::lock_guard<std::mutex> lock(m);
+    events.push_back(std::move(e));
+  }
+  void on_streaming_started(int64_t) override { add("started"); }
+  void on_batch_submitted(const BatchInfo& b) override { add("submitted " + std::to_string(b.batch_time.milliseconds())); }
+  void on_batch_started(const BatchInfo& b) override { add("batch started " + std::to_string(b.batch_time.milliseconds())); }
+  void on_batch_completed(const BatchInfo& b) override {
+    add("completed " + std::to_string(b.batch_time.milliseconds()));
+    std::lock_guard<std::mutex> lock(m);
+    completed.push_back(b);
+  }
+  void on_output_operation_started(const OutputOperationInfo& o) override { add("op started " + std::to_string(o.id)); }
+  void on_output_operation_completed(const OutputOperationInfo& o) override { add("op completed " + std::to_string(o.id)); }
+};
+}  // namespace
+
+TEST_CASE("start without an output operation is an error") {
+  StreamingContext ssc(manual_local2(), Seconds(1));
+  ssc.queue_stream(std::make_shared<RDDQueue<int>>());
+  CHECK_THROWS_WITH(ssc.start(), Catch::Contains("no output operations"));
+}
+
+TEST_CASE("no operators after start, no restart after stop") {
+  StreamingContext ssc(manual_local2(), Seconds(1));
+  auto s = ssc.queue_stream(std::make_shared<RDDQueue<int>>());
+  s.foreach_rdd([](const RDD<int>&) {});
+  ssc.start();
+  CHECK(ssc.state() == StreamingContext::State::active);
+  CHECK_THROWS_WITH(s.map([](int x) { return x; }), Catch::Contains("after start"));
+  CHECK_THROWS_AS(s.print(), IllegalStateError);
+  CHECK_THROWS_WITH(ssc.start(), Catch::Contains("already"));
+  ssc.stop();
+  CHECK(ssc.state() == StreamingContext::State::stopped);
+  CHECK_THROWS_WITH(ssc.start(), Catch::Contains("cannot be restarted"));
+  CHECK_NOTHROW(ssc.stop());  // stopping twice is harmless
+  CHECK(ssc.await_termination_or_timeout(Milliseconds(10)));
+}
+
+TEST_CASE("only one context may be active in a process") {
+  StreamingContext first(manual_local2(), Seconds(1));
+  first.queue_stream(std::make_shared<RDDQueue<int>>()).foreach_rdd([](const RDD<int>&) {});
+  first.start();
+  StreamingContext second(manual_local2(), Seconds(1));
+  second.queue_stream(std::make_shared<RDDQueue<int>>()).foreach_rdd([](const RDD<int>&) {});
+  CHECK_THROWS_WITH(second.start(), Catch::Contains("only one StreamingContext"));
+  first.stop();
+  CHECK_NOTHROW(second.start());
+  second.stop();
+}
+
+TEST_CASE("await_termination_or_timeout times out while running and returns after stop") {
+  StreamingContext ssc(manual_local2(), Seconds(1));
+  ssc.queue_stream(std::make_shared<RDDQueue<int>>()).foreach_rdd([](const RDD<int>&) {});
+  ssc.start();
+  CHECK_FALSE(ssc.await_termination_or_timeout(Milliseconds(20)));
+  std::thread stopper([&] { ssc.stop(); });
+  ssc.await_termination();
+  stopper.join();
+  CHECK(ssc.state() == StreamingContext::State::stopped);
+}
+
+TEST_CASE("a zero batch interval is rejected") {
+  CHECK_THROWS_WITH(StreamingContext(manual_local2(), Milliseconds(0)), Catch::Contains("batch duration"));
+}
+
+TEST_CASE("listeners see batch and output events in order, with delays") {
+  StreamingContext ssc(manual_local2(), Seconds(1));
+  auto queue = std::make_shared<RDDQueue<int>>();
+  queue->push(ssc.parallelize(std::vector<int>{1, 2, 3}));
+  auto s = ssc.queue_stream(queue);
+  s.foreach_rdd([](const RDD<int>& r) { r.count(); });
+  s.count().foreach_rdd([](const RDD<int64_t>&) {});
+  auto listener = std::make_shared<RecordingListener>();
+  ssc.add_streaming_listener(listener);
+  auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
+  ssc.add_streaming_listener(waiter);
+  ssc.start();
+  ssc.manual_clock()->advance(1000);
+  REQUIRE(waiter->wait_for(Time(1000), std::chrono::seconds(30)));
+  ssc.stop();
+  std::lock_guard<std::mutex> lock(listener->m);
+  CHECK(listener->events == std::vector<std::string>{"started", "submitted 1000", "batch started 1000",
+                                                     "op started 0", "op completed 0", "op started 1",
+                                                     "op completed 1", "completed 1000"});
+  REQUIRE(listener->completed.size() == 1);
+  const auto& info = listener->completed[0];
+  CHECK(info.num_output_operations == 2);
+  REQUIRE(info.total_delay().has_value());
+  CHECK(*info.total_delay() >= 0);
+  CHECK(*info.total_delay() == *info.scheduling_delay() + *info.processing_delay());
+}
+
+TEST_CASE("stop from another thread ends await_termination; errors are rethrown there") {
+  StreamingContext ssc(manual_local2(), Seconds(1));
+  auto queue = std::make_shared<RDDQueue<int>>();
+  queue->push(ssc.parallelize(std::vector<int>{1}));
+  ssc.queue_stream(queue).foreach_rdd([](const RDD<int>&) { throw std::runtime_error("sink is down"); });
+  ssc.start();
+  ssc.manual_clock()->advance(1000);
+  CHECK_THROWS_WITH(ssc.await_termination(), Catch::Contains("sink is down"));
+  ssc.stop();
+}

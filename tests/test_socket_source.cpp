@@ -1,0 +1,179 @@
+// socket_text_stream against a real TCP server on 127.0.0.1: delivery in
+// order, the server closing and coming back, a refused connection, and flow
+// control pushing back on the sender when the pipeline is stalled.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
+#include "runtime/rill.hpp"
+#include "tcp_test_server.hpp"
+
+using namespace rill;
+using namespace std::chrono_literals;
+
+namespace {
+Config fast_config() {
+  Config conf;
+  conf.set_master("local[2]")
+      .set("rill.streaming.blockInterval", "20ms")
+      .set("rill.streaming.receiverRestartDelay", "50ms");
+  return conf;
+}
+
+// Collects every record the stream delivers; waits with a deadline.
+struct Collector {
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::string> records;
+  void attach(const DStream<std::string>& s) {
+    s.foreach_rdd([this](const RDD<std::string>& r) {
+      auto v = r.collect();
+      std::lock_guard<std::mutex> lock(m);
+      records.insert(records.end(), v.begin(), v.end());
+      cv.notify_all();
+    });
+  }
+  bool wait_for_count(size_t n, std::chrono::milliseconds deadline) {
+    std::unique_lock<std::mutex> lock(m);
+    return cv.wait_for(lock, deadline, [&] { return records.size() >= n; });
+  }
+};
+
+struct ReceiverEvents : StreamingListener {
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::string> errors;
+  int started = 0;
+  void on_receiver_started(const ReceiverInfo&) override {
+    std::lock_guard<std::mutex> lock(m);
+    ++started;
+    cv.notify_all();
+  }
+  void on_receiver_error(const ReceiverInfo& info) override {
+    std::lock_guard<std::mutex> lock(m);
+    errors.push_back(info.last_error);
+    cv.notify_all();
+  }
+  bool wait_for_error_containing(const std::string& text, std::chrono::milliseconds deadline) {
+    std::unique_lock<std::mutex> lock(m);
+    return cv.wait_for(lock, deadline, [&] {
+      for (auto& e : errors)
+        if (e.find(text) != std::string::npos) return true;
+      return false;
+    });
+  }
+};
+
+std::string numbered_lines(int from, int to) {
+  std::string s;
+  for (int i = from; i < to; ++i) s += "line " + std::to_string(i) + "\n";
+  return s;
+}
+std::vector<std::string> expected_lines(int from, int to) {
+  std::vector<std::string> v;
+  for (int i = from; i < to; ++i) v.push_back("line " + std::to_string(i));
+  return v;
+}
+}  // namespace
+
+TEST_CASE("lines sent over TCP arrive complete and in order") {
+  TcpTestServer server;
+  StreamingContext ssc(fast_config(), Milliseconds(100));
+  Collector collector;
+  collector.attach(ssc.socket_text_stream("127.0.0.1", server.port()));
+  ssc.start();
+  REQUIRE(server.accept_client(10s));
+  // Split across writes, including a line cut in the middle and a CRLF ending.
+  std::string data = numbered_lines(0, 5000);
+  server.send_all(data.substr(0, 1003));
+  server.send_all(data.substr(1003));
+  server.send_all("crlf line\r\n");
+  REQUIRE(collector.wait_for_count(5001, 30s));
+  ssc.stop();
+  auto expected = expected_lines(0, 5000);
+  expected.push_back("crlf line");
+  CHECK(collector.records == expected);
+}
+
+TEST_CASE("when the server closes, the receiver reports it and reconnects") {
+  TcpTestServer server;
+  StreamingContext ssc(fast_config(), Milliseconds(100));
+  Collector collector;
+  collector.attach(ssc.socket_text_stream("127.0.0.1", server.port()));
+  auto events = std::make_shared<ReceiverEvents>();
+  ssc.add_streaming_listener(events);
+  ssc.start();
+  REQUIRE(server.accept_client(10s));
+  server.send_all(numbered_lines(0, 100));
+  server.send_all("unterminated last line");
+  server.close_client();
+  REQUIRE(events->wait_for_error_containing("closed the connection", 10s));
+  REQUIRE(server.accept_client(10s));  // the receiver came back
+  server.send_all(numbered_lines(100, 200));
+  REQUIRE(collector.wait_for_count(201, 30s));
+  ssc.stop();
+  auto expected = expected_lines(0, 100);
+  expected.push_back("unterminated last line");
+  auto second = expected_lines(100, 200);
+  expected.insert(expected.end(), second.begin(), second.end());
+  CHECK(collector.records == expected);
+}
+
+TEST_CASE("a refused connection is reported and retried until the server is up") {
+  uint16_t port = unused_loopback_port();
+  StreamingContext ssc(fast_config(), Milliseconds(100));
+  Collector collector;
+  collector.attach(ssc.socket_text_stream("127.0.0.1", port));
+  auto events = std::make_shared<ReceiverEvents>();
+  ssc.add_streaming_listener(events);
+  ssc.start();
+  REQUIRE(events->wait_for_error_containing("error connecting to 127.0.0.1:" + std::to_string(port), 10s));
+  ssc.stop();
+}
+
+TEST_CASE("a stalled pipeline makes the receiver stop reading, so TCP pushes back") {
+  TcpTestServer server;
+  Config conf = fast_config();
+  conf.set("rill.flow.credits", "2");
+  StreamingContext ssc(conf, Milliseconds(100));
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false;
+  auto lines = ssc.socket_text_stream("127.0.0.1", server.port());
+  lines.foreach_rdd([&](const RDD<std::string>& r) {
+    r.count();
+    std::unique_lock<std::mutex> lock(m);
+    cv.wait_for(lock, 60s, [&] { return release; });  // the stall, released by the test
+  });
+  ssc.start();
+  REQUIRE(server.accept_client(10s));
+  int fd = server.client_fd();
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  const std::string chunk = numbered_lines(0, 10000);  // ~100 KB
+  const size_t limit = size_t{2} << 30;                // 2 GiB: far more than any buffer
+  size_t sent = 0;
+  bool pushed_back = false;
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!pushed_back && sent < limit && std::chrono::steady_clock::now() < deadline) {
+    ssize_t n = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    REQUIRE(errno == EAGAIN);
+    pollfd p{fd, POLLOUT, 0};
+    // Writable again within 1 s means the receiver is still reading.
+    pushed_back = ::poll(&p, 1, 1000) == 0;
+  }
+  {
+    std::lock_guard<std::mutex> lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  ssc.stop();
+  INFO("bytes accepted before the sender was blocked: " << sent);
+  CHECK(pushed_back);
+  CHECK(sent < limit);
+}

@@ -14,6 +14,6 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j1
 bench: build
-	$(BUILD)/bin/rill_bench --out bench/RESULTS.md
+	bash bench/run.sh
 clean:
 	rm -rf $(BUILD)

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "actors/engine.hpp"
+#include "runtime/logging.hpp"
 
 namespace rill {
 
@@ -20,6 +21,7 @@ Duration batch_duration_of(StreamingContext& ssc) { return ssc.batch_duration();
 
 StreamingContext::StreamingContext(const Config& conf, Duration batch_duration)
     : conf_(conf), batch_(batch_duration) {
+  ensure_logging();
   if (batch_.milliseconds() <= 0)
     throw RillError("batch duration must be positive, got " + batch_.to_string());
   graph_ = std::make_unique<DStreamGraph>(batch_);

@@ -13,6 +13,8 @@
 //
 // "view" records are std::string_view into the corpus (the representation of
 // WindFlow's benchmark); "owned" records are std::string, as a socket gives.
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -125,12 +127,8 @@ void build_pipeline(const std::string& workload, const DStream<Record>& lines) {
         .foreach_rdd([](const RDD<int64_t>& r) { r.collect(); });
   } else {
     using Word = Record;  // string_view words for view records, std::string for owned ones
-    lines.flat_map([](const Record& line) {
-           std::vector<Word> words;
-           bench::for_each_word(line, [&](std::string_view w) { words.emplace_back(w); });
-           return words;
-         })
-        .map([](const Word& w) { return std::pair<Word, int64_t>(w, 1); })
+    lines.flat_map([](const Record& line) { return bench::Words(line); })
+        .map([](std::string_view w) { return std::pair<Word, int64_t>(Word(w), 1); })
         .reduce_by_key([](int64_t a, int64_t b) { return a + b; })
         .foreach_rdd([](const RDD<std::pair<Word, int64_t>>& r) { r.count(); });
   }
@@ -197,6 +195,11 @@ std::string fmt_m(double v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Streaming frees and reallocates about a batch of memory every batch: keep
+  // freed pages instead of returning them to the kernel and faulting them in
+  // again (a JVM keeps its heap the same way).
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
   Options opt;
   auto args = Config::app_arguments(argc, argv);
   for (size_t i = 0; i + 1 < args.size(); i += 2) {

@@ -62,10 +62,7 @@ class CoGroupedRDD : public RDDNode<std::pair<K, std::pair<std::vector<V>, std::
         g.insert(g.end(), kv.second.begin(), kv.second.end());
       }
     }
-    auto result = std::make_shared<std::vector<Record>>();
-    result->reserve(groups.size());
-    for (auto& kv : groups) result->emplace_back(kv.first, std::move(kv.second));
-    return result;
+    return std::make_shared<const std::vector<Record>>(groups.take_entries());
   }
 
   std::vector<ShuffleDependencyBase*> shuffle_dependencies() const override {

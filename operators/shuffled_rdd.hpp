@@ -2,14 +2,14 @@
 // key (Spark's map-side combine) and writes one bucket per reduce partition;
 // the reduce side merges the buckets of its partition from every map task.
 //
-// Records within a reduce partition come out in hash-table order, which is
-// deterministic for the same input but not sorted.
+// Records within a reduce partition come out in the order their keys were
+// first seen (map task by map task): deterministic for the same input.
 #pragma once
 #include <memory>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "runtime/flat_hash_map.hpp"
 #include "runtime/hash.hpp"
 #include "runtime/rdd_node.hpp"
 
@@ -31,7 +31,7 @@ Aggregator<Create, MergeValue, MergeCombiners> make_aggregator(Create c, MergeVa
 }
 
 template <class K, class C>
-using CombinerMap = std::unordered_map<K, C, Hash<K>>;
+using CombinerMap = FlatHashMap<K, C>;
 
 // Map side of a combining shuffle of RDD<pair<K, V>> into combiners C.
 template <class K, class V, class C, class Agg>
@@ -49,21 +49,15 @@ class CombiningShuffle : public ShuffleDependencyBase {
     const int n = num_reduce_partitions();
     std::vector<CombinerMap<K, C>> maps(n);
     parent_->iterate(m, [&](const std::pair<K, V>& kv) {
-      auto& map = maps[n == 1 ? 0 : partition_of(kv.first, n)];
-      auto it = map.find(kv.first);
-      if (it == map.end())
-        map.emplace(kv.first, agg.create(kv.second));
-      else
-        agg.merge_value(it->second, kv.second);
+      uint64_t h = Hash<K>{}(kv.first);
+      auto& map = maps[n == 1 ? 0 : partition_of_hash(h, n)];
+      auto [c, inserted] = map.find_or_insert_hashed(kv.first, h, [&] { return agg.create(kv.second); });
+      if (!inserted) agg.merge_value(*c, kv.second);
     });
     TaskOutput buckets;
     buckets.reserve(n);
-    for (auto& map : maps) {
-      auto bucket = std::make_shared<std::vector<std::pair<K, C>>>();
-      bucket->reserve(map.size());
-      for (auto& kv : map) bucket->emplace_back(kv.first, std::move(kv.second));
-      buckets.push_back(std::move(bucket));
-    }
+    for (auto& map : maps)
+      buckets.push_back(std::make_shared<const std::vector<std::pair<K, C>>>(map.take_entries()));
     return buckets;
   }
 
@@ -95,17 +89,11 @@ class ShuffledRDD : public RDDNode<std::pair<K, C>> {
     for (const auto& erased : buckets) {
       auto bucket = typed_partition<Record>(erased);
       for (const auto& kv : *bucket) {
-        auto it = merged.find(kv.first);
-        if (it == merged.end())
-          merged.emplace(kv.first, kv.second);
-        else
-          agg.merge_combiners(it->second, kv.second);
+        auto [c, inserted] = merged.find_or_insert(kv.first, [&] { return kv.second; });
+        if (!inserted) agg.merge_combiners(*c, kv.second);
       }
     }
-    auto result = std::make_shared<std::vector<Record>>();
-    result->reserve(merged.size());
-    for (auto& kv : merged) result->emplace_back(kv.first, std::move(kv.second));
-    return result;
+    return std::make_shared<const std::vector<Record>>(merged.take_entries());
   }
 
   std::vector<ShuffleDependencyBase*> shuffle_dependencies() const override {

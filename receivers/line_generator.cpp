@@ -123,7 +123,7 @@ void CorpusViewReceiver::run() {
   Pacer pacer(rate_);
   int64_t produced = 0;
   size_t next = 0;
-  const int64_t chunk = rate_ <= 0 ? 16384 : pacer.chunk();
+  const int64_t chunk = pacer.chunk();  // chunks stay below malloc's mmap threshold
   while (!stopping_ && !is_stopped() && (limit_ == 0 || produced < limit_)) {
     int64_t n = chunk;
     if (limit_) n = std::min(n, limit_ - produced);

@@ -2,6 +2,9 @@
 // pairs, tuples, vectors and optionals so that any such key can be shuffled.
 #pragma once
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <functional>
 #include <optional>
 #include <string>
@@ -16,9 +19,48 @@ inline size_t hash_combine(size_t seed, size_t h) {
   return seed ^ (h + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
 }
 
+// A fast 64-bit hash of bytes (8 bytes per multiply), good enough for hash
+// tables and partitioning; not for adversarial input.
+inline uint64_t hash_bytes(const char* p, size_t n) {
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 31;
+    p += 8;
+    n -= 8;
+  }
+  uint64_t w = 0;
+  std::memcpy(&w, p, n);
+  h = (h ^ w) * 0x94d049bb133111ebULL;
+  return h ^ (h >> 29);
+}
+
+inline uint64_t mix64(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
+}
+
 template <class K>
 struct Hash {
-  size_t operator()(const K& k) const { return std::hash<K>{}(k); }
+  size_t operator()(const K& k) const {
+    if constexpr (std::is_integral_v<K>)
+      return mix64(static_cast<uint64_t>(k));  // std::hash of integers is the identity
+    else
+      return std::hash<K>{}(k);
+  }
+};
+
+template <>
+struct Hash<std::string_view> {
+  size_t operator()(std::string_view s) const { return hash_bytes(s.data(), s.size()); }
+};
+template <>
+struct Hash<std::string> {
+  size_t operator()(const std::string& s) const { return hash_bytes(s.data(), s.size()); }
 };
 
 template <class A, class B>
@@ -51,15 +93,17 @@ struct Hash<std::optional<T>> {
   size_t operator()(const std::optional<T>& o) const { return o ? Hash<T>{}(*o) + 1 : 0; }
 };
 
+// The reduce partition of a key whose Hash is h, among n.
+inline int partition_of_hash(uint64_t h, int n) {
+  return static_cast<int>(mix64(h ^ 0x2545f4914f6cdd1dULL) % static_cast<uint64_t>(n));
+}
+
 // The reduce partition a key belongs to among n.
 template <class K>
 int partition_of(const K& key, int n) {
-  // Mix the bits so that keys whose hashes differ only in high bits spread too.
-  size_t h = Hash<K>{}(key);
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  return static_cast<int>(h % static_cast<size_t>(n));
+  // Mixed again, so that the partition and the hash-table slot of a key are
+  // not drawn from the same bits.
+  return partition_of_hash(Hash<K>{}(key), n);
 }
 
 }  // namespace rill

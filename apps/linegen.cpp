@@ -17,33 +17,46 @@
 #include "runtime/rill.hpp"
 
 namespace {
-void serve(int fd, rill::LineGeneratorOptions options, std::shared_ptr<const rill::LineCorpus> corpus) {
-  const auto& lines = corpus->lines();
+// The corpus as one text, and where each line ends in it, so that serving is
+// sending slices of one buffer (the server should cost its client no CPU).
+struct CorpusText {
+  std::string text;
+  std::vector<size_t> line_ends;  // offset just past each line's '\n'
+  explicit CorpusText(const rill::LineCorpus& corpus) {
+    for (const auto& line : corpus.lines()) {
+      text += line;
+      text += '\n';
+      line_ends.push_back(text.size());
+    }
+  }
+};
+
+bool send_all(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t k = ::send(fd, p, n, MSG_NOSIGNAL);
+    if (k <= 0) return false;
+    p += k;
+    n -= static_cast<size_t>(k);
+  }
+  return true;
+}
+
+void serve(int fd, int64_t rate, std::shared_ptr<const CorpusText> corpus) {
+  const auto& ends = corpus->line_ends;
+  const char* text = corpus->text.data();
   auto start = std::chrono::steady_clock::now();
   int64_t sent = 0;
-  size_t next = 0;
-  std::string buffer;
-  const int64_t chunk = options.rate > 0 ? std::max<int64_t>(1, std::min<int64_t>(1000, options.rate / 100)) : 1000;
+  size_t line = 0;  // next line to send
+  const size_t per_send = rate > 0 ? static_cast<size_t>(std::max<int64_t>(1, std::min<int64_t>(1000, rate / 100))) : 2500;
   while (true) {
-    buffer.clear();
-    for (int64_t i = 0; i < chunk; ++i) {
-      buffer += lines[next];
-      buffer += '\n';
-      if (++next == lines.size()) next = 0;
-    }
-    size_t done = 0;
-    while (done < buffer.size()) {
-      ssize_t n = ::send(fd, buffer.data() + done, buffer.size() - done, MSG_NOSIGNAL);
-      if (n <= 0) {
-        ::close(fd);
-        return;
-      }
-      done += static_cast<size_t>(n);
-    }
-    sent += chunk;
-    if (options.rate > 0)
-      std::this_thread::sleep_until(start + std::chrono::microseconds(sent * 1000000 / options.rate));
+    size_t last = std::min(ends.size(), line + per_send);
+    size_t from = line == 0 ? 0 : ends[line - 1];
+    if (!send_all(fd, text + from, ends[last - 1] - from)) break;
+    sent += static_cast<int64_t>(last - line);
+    line = last == ends.size() ? 0 : last;
+    if (rate > 0) std::this_thread::sleep_until(start + std::chrono::microseconds(sent * 1000000 / rate));
   }
+  ::close(fd);
 }
 }  // namespace
 
@@ -64,7 +77,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  auto corpus = std::make_shared<const rill::LineCorpus>(options, 100000);
+  auto corpus = std::make_shared<const CorpusText>(rill::LineCorpus(options, 100000));
   int server = ::socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   ::setsockopt(server, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -80,6 +93,6 @@ int main(int argc, char** argv) {
   while (true) {
     int fd = ::accept(server, nullptr, nullptr);
     if (fd < 0) continue;
-    std::thread(serve, fd, options, corpus).detach();
+    std::thread(serve, fd, options.rate, corpus).detach();
   }
 }

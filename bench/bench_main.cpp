@@ -13,7 +13,13 @@
 //
 // "view" records are std::string_view into the corpus (the representation of
 // WindFlow's benchmark); "owned" records are std::string, as a socket gives.
+#include <arpa/inet.h>
 #include <malloc.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -42,7 +48,8 @@ struct Options {
   // Input rate per workload (rill.streaming.receiver.maxRate): above what the
   // pipeline sustains, so that "capacity" (records / processing time) is the
   // figure that counts, while keeping each batch's size bounded.
-  int64_t grep_rate = 60000000;
+  std::string source = "memory";  // or "tcp": lines from a linegen process over 127.0.0.1
+  int64_t grep_rate = 300000000;
   int64_t wordcount_rate = 4000000;
 };
 
@@ -105,6 +112,76 @@ struct Result {
   double limit_per_s = 0;
 };
 
+// A linegen process serving lines as fast as they are read, on a free port.
+class LineServer {
+ public:
+  LineServer() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    port_ = ntohs(addr.sin_port);
+    char exe[4096] = {0};
+    ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+    std::string dir = std::string(exe, n > 0 ? static_cast<size_t>(n) : 0);
+    dir = dir.substr(0, dir.rfind('/'));
+    std::string linegen = dir + "/linegen", port = std::to_string(port_);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::execl(linegen.c_str(), "linegen", "--port", port.c_str(), "--rate", "0", "--vocabulary", "10000",
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    // Wait (with a deadline) until it listens.
+    for (int i = 0; i < 500; ++i) {
+      int c = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(port_);
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      bool ok = ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+      ::close(c);
+      if (ok) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    throw std::runtime_error("linegen did not start listening");
+  }
+  ~LineServer() {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  uint16_t port() const { return port_; }
+
+  // Lines/s a plain reader gets from it: the limit of the TCP path.
+  double plain_read_rate(double seconds) const {
+    int c = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port_);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return 0;
+    std::vector<char> buf(1 << 16);
+    int64_t lines = 0;
+    auto start = std::chrono::steady_clock::now();
+    auto until = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+    while (std::chrono::steady_clock::now() < until) {
+      ssize_t n = ::recv(c, buf.data(), buf.size(), 0);
+      if (n <= 0) break;
+      for (ssize_t i = 0; i < n; ++i) lines += buf[i] == '\n';
+    }
+    ::close(c);
+    return static_cast<double>(lines) / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+ private:
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
 int64_t status_kb(const std::string& field) {
   std::ifstream in("/proc/self/status");
   for (std::string line; std::getline(in, line);)
@@ -147,7 +224,11 @@ Result run_one(const Options& opt, const std::string& workload, const std::strin
   auto stats = std::make_shared<BatchStats>();
   {
     StreamingContext ssc(conf, Milliseconds(opt.batch_ms));
-    if (records == "view") {
+    std::unique_ptr<LineServer> server;
+    if (opt.source == "tcp") {
+      server = std::make_unique<LineServer>();
+      build_pipeline(workload, ssc.socket_text_stream("127.0.0.1", server->port()));
+    } else if (records == "view") {
       build_pipeline(workload, ssc.receiver_stream<std::string_view>(
                                    [corpus] { return std::make_unique<CorpusViewReceiver>(corpus, 0, 0); }));
     } else {
@@ -214,6 +295,7 @@ int main(int argc, char** argv) {
     else if (k == "--corpus-lines") opt.corpus_lines = std::stoul(v);
     else if (k == "--set") opt.conf.push_back(v);
     else if (k == "--grep-rate") opt.grep_rate = std::stoll(v);
+    else if (k == "--source") opt.source = v;
     else if (k == "--wordcount-rate") opt.wordcount_rate = std::stoll(v);
     else {
       std::cerr << "rill_bench: unknown option " << k << "\n";
@@ -231,9 +313,15 @@ int main(int argc, char** argv) {
       for (const auto& records : opt.records) {
         auto r = run_one(opt, workload, master, records, corpus);
         int threads = master == "local[1]" ? 1 : 2;
-        r.limit_per_s = bench::limit_rate(workload, *corpus, threads, 2.0);
+        if (opt.source == "tcp") {
+          LineServer server;
+          r.limit_per_s = server.plain_read_rate(2.0);
+          r.records = "tcp";
+        } else {
+          r.limit_per_s = bench::limit_rate(workload, *corpus, threads, 2.0);
+        }
         std::ostringstream row;
-        row << "| " << workload << " | " << records << " | " << master << " | " << fmt_m(r.records_per_s) << " | "
+        row << "| " << workload << " | " << r.records << " | " << master << " | " << fmt_m(r.records_per_s) << " | "
             << fmt_m(r.capacity_per_s) << " | " << fmt_m(r.limit_per_s) << " | " << std::fixed << std::setprecision(2)
             << (r.limit_per_s > 0 ? r.capacity_per_s / r.limit_per_s : 0) << " | " << r.p50 << " / " << r.p95 << " / "
             << r.p99 << " / " << r.max_delay << " | " << r.rss_mb << " / " << r.peak_rss_mb << " | " << r.batches

@@ -70,7 +70,7 @@ void SocketTextReceiver::receive() {
     if (socket_.exchange(-1) >= 0) ::close(fd);
     return;
   }
-  std::vector<char> buf(1 << 16);
+  std::vector<char> buf(1 << 18);
   std::string partial;
   std::vector<std::string> lines;
   while (!stopping_ && !is_stopped()) {
@@ -89,6 +89,7 @@ void SocketTextReceiver::receive() {
     }
     const char* p = buf.data();
     const char* end = p + n;
+    lines.reserve(static_cast<size_t>(n) / 48 + 16);  // about one line per 48+ bytes; grows if not
     while (p < end) {
       const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
       if (!nl) {

@@ -9,6 +9,7 @@
 #include "runtime/files.hpp"
 #include "runtime/object_file.hpp"
 #include "runtime/rdd.hpp"
+#include "runtime/time.hpp"
 
 namespace rill {
 

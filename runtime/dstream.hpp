@@ -15,6 +15,8 @@
 
 #include "operators/output_dstream.hpp"
 #include "operators/output_ops.hpp"
+#include "operators/reduced_window.hpp"
+#include "operators/window.hpp"
 #include "operators/transformed_dstream.hpp"
 #include "runtime/dstream_base.hpp"
 #include "runtime/dstream_graph.hpp"
@@ -183,6 +185,77 @@ class DStream {
     return transform_with(other, [n](const RDD<T>& a, const RDD<U>& b) { return a.cogroup(b, n); });
   }
 
+  // -- windows (window length and slide: multiples of this stream's slide) --------
+
+  DStream<T> window(Duration window_len) const { return window(window_len, slide_duration()); }
+  DStream<T> window(Duration window_len, Duration slide) const {
+    return DStream<T>(std::make_shared<WindowedDStream<T>>(context(), node_, window_len, slide));
+  }
+
+  // The number of records in each window; incremental (needs ssc.checkpoint):
+  // a window that has emptied counts 0.
+  DStream<int64_t> count_by_window(Duration window_len, Duration slide) const {
+    return map([](const T&) { return int64_t{1}; })
+        .reduce_by_window([](int64_t a, int64_t b) { return a + b; }, [](int64_t a, int64_t b) { return a - b; },
+                          window_len, slide);
+  }
+
+  // All records of each window reduced with f; none for an empty window.
+  template <class F>
+  DStream<T> reduce_by_window(F f, Duration window_len, Duration slide) const {
+    return reduce(f).window(window_len, slide).reduce(f);
+  }
+
+  // Incremental: each slide reduces in what entered and inverse-reduces out
+  // what left (needs ssc.checkpoint). The value stays when the window empties.
+  template <class F, class Inv>
+  DStream<T> reduce_by_window(F f, Inv inv, Duration window_len, Duration slide) const {
+    return map([](const T& x) { return std::pair<int, T>(1, x); })
+        .reduce_by_key_and_window(f, inv, window_len, slide, 1)
+        .map([](const std::pair<int, T>& kv) { return kv.second; });
+  }
+
+  // Counts of each distinct record per window; keys whose count drops to 0
+  // are removed (needs ssc.checkpoint).
+  DStream<std::pair<T, int64_t>> count_by_value_and_window(Duration window_len, Duration slide,
+                                                           int num_partitions = 0) const {
+    return map([](const T& x) { return std::pair<T, int64_t>(x, 1); })
+        .reduce_by_key_and_window([](int64_t a, int64_t b) { return a + b; }, [](int64_t a, int64_t b) { return a - b; },
+                                  window_len, slide, num_partitions,
+                                  [](const std::pair<T, int64_t>& kv) { return kv.second != 0; });
+  }
+
+  // Per-key windows: reduce each batch by key, window, reduce again.
+  template <class F>
+  DStream<T> reduce_by_key_and_window(F f, Duration window_len, Duration slide, int num_partitions = 0) const {
+    return reduce_by_key(f, num_partitions).window(window_len, slide).reduce_by_key(f, num_partitions);
+  }
+
+  // Incremental per-key windows (Spark's ReducedWindowedDStream; needs
+  // ssc.checkpoint): keys stay at their inverse-reduced value unless
+  // filter_f (const std::pair<K, V>&) -> bool drops them.
+  template <class F, class Inv, class TT = T>
+  DStream<T> reduce_by_key_and_window(F f, Inv inv, Duration window_len, Duration slide, int num_partitions = 0,
+                                      std::function<bool(const T&)> filter_f = {}) const {
+    using K = typename TT::first_type;
+    using V = typename TT::second_type;
+    int n = num_partitions > 0 ? num_partitions : executor_of(context())->default_parallelism();
+    auto reduced = reduce_by_key(f, n);
+    return DStream<T>(std::make_shared<ReducedWindowedDStream<K, V, F, Inv>>(
+        context(), reduced.node(), f, inv, window_len, slide, n, std::move(filter_f)));
+  }
+
+  template <class TT = T>
+  auto group_by_key_and_window(Duration window_len, Duration slide, int num_partitions = 0) const {
+    using V = typename TT::second_type;
+    return group_by_key(num_partitions)
+        .window(window_len, slide)
+        .combine_by_key([](const std::vector<V>& v) { return v; },
+                        [](std::vector<V>& c, const std::vector<V>& v) { c.insert(c.end(), v.begin(), v.end()); },
+                        [](std::vector<V>& c, const std::vector<V>& d) { c.insert(c.end(), d.begin(), d.end()); },
+                        num_partitions);
+  }
+
   // -- other ------------------------------------------------------------------
 
   // The RDDs of this stream at valid times in [from, to]. Throws before start().
@@ -190,6 +263,14 @@ class DStream {
     if (!graph_of(context()).started())
       throw IllegalStateError("slice: the StreamingContext has not been started");
     return node_->slice_rdds(from, to);
+  }
+
+  // Sets how often a stateful stream writes its state to the checkpoint
+  // directory (a multiple of its slide). Streams without state have no
+  // lineage beyond their batch, so for them it changes nothing.
+  const DStream<T>& checkpoint(Duration interval) const {
+    node_->set_checkpoint_interval(interval);
+    return *this;
   }
 
   const DStream<T>& persist() const {

@@ -23,6 +23,8 @@ void DStreamBase::initialize(Time zero_time) {
     zero_time_ = zero_time;
     initialized_ = true;
     if (remember_ < slide_) remember_ = slide_;
+    if (must_checkpoint_ && checkpoint_interval_.milliseconds() == 0)
+      checkpoint_interval_ = default_checkpoint_interval();
   }
   for (auto& p : parents_) p->initialize(zero_time);
 }
@@ -43,7 +45,38 @@ Duration DStreamBase::remember_duration() const {
 }
 
 void DStreamBase::validate_at_start() const {
+  if (must_checkpoint_ && ssc_.checkpoint_directory().empty())
+    throw IllegalStateError(name_ + " needs checkpointing: the checkpoint directory has not been set; "
+                            "set it with StreamingContext::checkpoint(dir) before start()");
+  Duration interval = checkpoint_interval();
+  if (interval.milliseconds() > 0 && !interval.is_multiple_of(slide_))
+    throw IllegalStateError("the checkpoint interval of " + name_ + " (" + interval.to_string() +
+                            ") is not a multiple of its slide duration (" + slide_.to_string() + ")");
   for (const auto& p : parents_) p->validate_at_start();
+}
+
+void DStreamBase::set_checkpoint_interval(Duration d) {
+  if (d.milliseconds() <= 0) throw RillError(name_ + ": checkpoint interval must be positive");
+  std::lock_guard<std::mutex> lock(meta_mutex_);
+  checkpoint_interval_ = d;
+}
+
+Duration DStreamBase::checkpoint_interval() const {
+  std::lock_guard<std::mutex> lock(meta_mutex_);
+  return checkpoint_interval_;
+}
+
+bool DStreamBase::is_checkpoint_time(Time t) const {
+  std::lock_guard<std::mutex> lock(meta_mutex_);
+  return checkpoint_interval_.milliseconds() > 0 && t > zero_time_ &&
+         (t - zero_time_).is_multiple_of(checkpoint_interval_);
+}
+
+Duration DStreamBase::default_checkpoint_interval() const {
+  // Spark's rule: the smallest multiple of the slide that is at least 10 s.
+  int64_t s = slide_.milliseconds();
+  int64_t k = (10000 + s - 1) / s;
+  return Duration(s * k);
 }
 
 void DStreamBase::clear_metadata(Time t) {

@@ -57,13 +57,28 @@ class DStreamBase {
   // Marks generated RDDs to be persisted.
   void set_persist() { persist_ = true; }
 
+  // -- checkpointing of stateful streams ---------------------------------------
+  // How often this stream's RDDs are written to the checkpoint directory;
+  // zero: never. Stateful streams get a default when the context starts.
+  void set_checkpoint_interval(Duration d);
+  Duration checkpoint_interval() const;
+  bool must_checkpoint() const { return must_checkpoint_; }
+  // True when t is a checkpoint time of this stream.
+  bool is_checkpoint_time(Time t) const;
+  // Jobs that write this stream's state at batch time t (after the outputs).
+  virtual std::vector<Job> checkpoint_jobs(Time) { return {}; }
+
  protected:
   // How much longer than this stream's own remember duration its parents must
   // keep their RDDs (a window needs its whole length).
   virtual Duration parent_remember_extra() const { return Duration(0); }
   // Drops generated RDDs with time <= cutoff.
   virtual void forget_through(Time cutoff) = 0;
+  // The checkpoint interval a stateful stream gets when none is set.
+  virtual Duration default_checkpoint_interval() const;
+  static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
   bool persist_ = false;
+  bool must_checkpoint_ = false;  // set by stateful streams: they need ssc.checkpoint(dir)
 
  private:
   StreamingContext& ssc_;
@@ -75,6 +90,7 @@ class DStreamBase {
   bool initialized_ = false;
   Time zero_time_;
   Duration remember_;
+  Duration checkpoint_interval_;
 };
 
 template <class T>
@@ -99,18 +115,26 @@ class DStreamNode : public DStreamBase {
 
   // The RDDs of valid times in [from, to] (Spark's slice), in time order.
   std::vector<RDD<T>> slice_rdds(Time from, Time to) {
+    // As Spark: both ends are aligned down to the stream's slide; times at or
+    // before the zero time have no RDD.
     std::vector<RDD<T>> out;
     Time zero = zero_time();
     Duration s = slide_duration();
-    // Align `from` up to the first valid time.
-    int64_t offset = (from - zero).milliseconds();
-    int64_t k = offset <= 0 ? 1 : (offset + s.milliseconds() - 1) / s.milliseconds();
-    for (Time t = zero + s * k; t <= to; t = t + s)
-      if (auto r = get_or_compute(t)) out.push_back(r);
+    Time aligned_from = zero + s * floor_div((from - zero).milliseconds(), s.milliseconds());
+    Time aligned_to = zero + s * floor_div((to - zero).milliseconds(), s.milliseconds());
+    for (Time t = aligned_from; t <= aligned_to; t = t + s)
+      if (t > zero)
+        if (auto r = get_or_compute(t)) out.push_back(r);
     return out;
   }
 
-  // Number of RDDs currently held (for tests of memory clearing).
+  // Times of the RDDs currently held (for tests of memory clearing).
+  std::vector<Time> generated_times() const {
+    std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
+    std::vector<Time> times;
+    for (const auto& kv : generated_) times.push_back(kv.first);
+    return times;
+  }
   size_t generated_count() const {
     std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
     return generated_.size();

@@ -1,5 +1,7 @@
 #include "runtime/dstream_graph.hpp"
 
+#include <set>
+
 #include "receivers/receiver_input_dstream.hpp"
 
 namespace rill {
@@ -49,6 +51,14 @@ void DStreamGraph::start(Time zero_time) {
   for (auto& o : outputs_) o->stream().initialize(zero_time);
   for (auto& o : outputs_) o->stream().remember(remember_);
   for (auto& o : outputs_) o->stream().validate_at_start();
+  reachable_.clear();
+  std::set<DStreamBase*> seen;
+  std::function<void(DStreamBase*)> visit = [&](DStreamBase* s) {
+    if (!seen.insert(s).second) return;
+    for (auto& p : s->parents()) visit(p.get());
+    reachable_.push_back(s);
+  };
+  for (auto& o : outputs_) visit(&o->stream());
   state_ = State::started;
 }
 
@@ -80,6 +90,17 @@ std::vector<Job> DStreamGraph::generate_jobs(Time t) {
       jobs.push_back(std::move(job));
     }
   }
+  // Then the state checkpoints of this batch, in graph order.
+  std::vector<DStreamBase*> streams;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    streams = reachable_;
+  }
+  for (auto* s : streams)
+    for (auto& job : s->checkpoint_jobs(t)) {
+      job.output_id = static_cast<int>(jobs.size());
+      jobs.push_back(std::move(job));
+    }
   return jobs;
 }
 

@@ -60,6 +60,7 @@ class DStreamGraph {
   std::vector<std::shared_ptr<InputDStreamBase>> inputs_;
   std::vector<std::shared_ptr<ReceiverStreamBase>> receivers_;
   std::vector<std::shared_ptr<OutputDStreamBase>> outputs_;
+  std::vector<DStreamBase*> reachable_;  // every stream an output depends on, parents first
   ReceivedBlockStore blocks_;
   std::function<void(std::vector<int64_t>)> release_handler_;
 };

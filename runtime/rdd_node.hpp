@@ -108,6 +108,11 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
   // Keeps each partition once computed, for reuse by later jobs.
   void persist() const { persisted_.store(true, std::memory_order_release); }
   bool is_persisted() const { return persisted_.load(); }
+  // Computes and caches every partition not cached yet (on the calling thread).
+  void materialize_all() const {
+    persist();
+    for (int p = 0; p < num_partitions(); ++p) cached(p);
+  }
 
  private:
   PartitionPtr<T> cached(int p) const {
@@ -116,15 +121,32 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
       if (cache_.size() == static_cast<size_t>(num_partitions()) && cache_[p]) return cache_[p];
     }
     auto data = materialize(p);
-    std::lock_guard<std::mutex> lock(cache_mutex_);
-    cache_.resize(num_partitions());
-    if (!cache_[p]) cache_[p] = std::move(data);
-    return cache_[p];
+    bool now_complete = false;
+    PartitionPtr<T> result;
+    {
+      std::lock_guard<std::mutex> lock(cache_mutex_);
+      cache_.resize(num_partitions());
+      if (!cache_[p]) {
+        cache_[p] = std::move(data);
+        now_complete = ++cached_count_ == num_partitions();
+      }
+      result = cache_[p];
+    }
+    if (now_complete) on_fully_cached();
+    return result;
   }
 
+ protected:
+  // Called once, when every partition of a persisted RDD has been cached:
+  // nodes whose lineage grows batch after batch (windows with an inverse,
+  // state) drop their parents here, so old batches can be freed.
+  virtual void on_fully_cached() const {}
+
+ private:
   mutable std::atomic<bool> persisted_{false};
   mutable std::mutex cache_mutex_;
   mutable std::vector<PartitionPtr<T>> cache_;
+  mutable int cached_count_ = 0;
 };
 
 template <class T>

@@ -1,0 +1,166 @@
+// reduce_by_key_and_window with an inverse function (Spark's
+// ReducedWindowedDStream): the window at t is the window at t - slide, with
+// the batches that left it inverse-reduced out and the batches that entered
+// it reduced in, so a slide costs the data entering and leaving plus one pass
+// over the window's keys, not the window's length. Keys stay (at their
+// "zero") unless the filter drops them.
+//
+// All inputs are hash-partitioned by key into the same n partitions, so
+// merging them is narrow: partition r of the window reads partition r of the
+// previous window and of each batch entering and leaving. Once a window's
+// partitions are all cached, it drops its inputs, so lineage (and memory) does
+// not grow batch after batch; checkpoints write it to disk every interval.
+#pragma once
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "operators/state_checkpoint.hpp"
+#include "operators/window.hpp"
+#include "runtime/flat_hash_map.hpp"
+
+namespace rill {
+
+template <class K, class V, class F, class Inv>
+class WindowMergeRDD : public RDDNode<std::pair<K, V>> {
+ public:
+  using Record = std::pair<K, V>;
+  using Filter = std::function<bool(const Record&)>;
+
+  WindowMergeRDD(std::shared_ptr<Executor> ex, int n, RDDNodePtr<Record> previous,
+                 std::vector<RDDNodePtr<Record>> leaving, std::vector<RDDNodePtr<Record>> entering, F f,
+                 Inv inv, Filter filter)
+      : RDDNode<Record>(std::move(ex), n),
+        inputs_(std::make_shared<Inputs>(Inputs{std::move(previous), std::move(leaving), std::move(entering)})),
+        f_(std::move(f)), inv_(std::move(inv)), filter_(std::move(filter)) {}
+
+  void compute(int r, Sink<Record> out) const override {
+    auto part = this->partition(r);
+    for (const auto& x : *part) out(x);
+  }
+
+  PartitionPtr<Record> materialize(int r) const override {
+    auto in = inputs();
+    if (!in) throw RillError("window partition requested after its inputs were released");
+    struct Acc {
+      std::optional<V> previous, leaving, entering;
+    };
+    F f = f_;
+    Inv inv = inv_;
+    FlatHashMap<K, Acc> acc;
+    auto fold = [&f](std::optional<V>& slot, const V& v) { slot = slot ? f(*slot, v) : v; };
+    if (in->previous && in->previous->num_partitions() > 0) {
+      auto part = in->previous->partition(r);
+      for (const auto& kv : *part) acc[kv.first].previous = kv.second;
+    }
+    for (const auto& rdd : in->leaving) {
+      auto part = rdd->partition(r);
+      for (const auto& kv : *part) fold(acc[kv.first].leaving, kv.second);
+    }
+    for (const auto& rdd : in->entering) {
+      auto part = rdd->partition(r);
+      for (const auto& kv : *part) fold(acc[kv.first].entering, kv.second);
+    }
+    auto result = std::make_shared<std::vector<Record>>();
+    result->reserve(acc.size());
+    for (auto& [key, a] : acc) {
+      V value;
+      if (!a.previous) {
+        if (!a.entering) {
+          if (!a.leaving) continue;
+          throw RillError("reduce_by_key_and_window: neither the previous window nor new data has a value "
+                          "for a key that is leaving the window (does the key hash consistently?)");
+        }
+        value = *a.entering;
+      } else {
+        value = *a.previous;
+        if (a.leaving) value = inv(value, *a.leaving);
+        if (a.entering) value = f(value, *a.entering);
+      }
+      Record record(key, std::move(value));
+      if (!filter_ || filter_(record)) result->push_back(std::move(record));
+    }
+    return result;
+  }
+
+  std::vector<const RDDBase*> narrow_parents() const override {
+    std::vector<const RDDBase*> v;
+    if (auto in = inputs()) {
+      if (in->previous) v.push_back(in->previous.get());
+      for (auto& r : in->leaving) v.push_back(r.get());
+      for (auto& r : in->entering) v.push_back(r.get());
+    }
+    return v;
+  }
+
+ protected:
+  void on_fully_cached() const override { std::atomic_store(&inputs_, std::shared_ptr<Inputs>()); }
+
+ private:
+  struct Inputs {
+    RDDNodePtr<Record> previous;
+    std::vector<RDDNodePtr<Record>> leaving, entering;
+  };
+  std::shared_ptr<Inputs> inputs() const { return std::atomic_load(&inputs_); }
+
+  mutable std::shared_ptr<Inputs> inputs_;
+  F f_;
+  Inv inv_;
+  Filter filter_;
+};
+
+template <class K, class V, class F, class Inv>
+class ReducedWindowedDStream : public DStreamNode<std::pair<K, V>> {
+ public:
+  using Record = std::pair<K, V>;
+  using Filter = std::function<bool(const Record&)>;
+
+  // `reduced` is the parent reduced by key into n partitions, batch by batch.
+  ReducedWindowedDStream(StreamingContext& ssc, DStreamNodePtr<Record> reduced, F f, Inv inv, Duration window,
+                         Duration slide, int n, Filter filter)
+      : DStreamNode<Record>(ssc, {reduced}, slide, "reduce_by_key_and_window"),
+        reduced_(std::move(reduced)), f_(std::move(f)), inv_(std::move(inv)), window_(window), n_(n),
+        filter_(std::move(filter)) {
+    check_window(*reduced_, window, slide, "reduce_by_key_and_window");
+    reduced_->set_persist();
+    this->set_persist();
+    this->must_checkpoint_ = true;
+  }
+
+  std::vector<Job> checkpoint_jobs(Time t) override { return checkpoint_.jobs(*this, t); }
+
+ protected:
+  RDD<Record> compute(Time t) override {
+    Duration ps = reduced_->slide_duration();
+    Duration slide = this->slide_duration();
+    Time window_begin = t - window_ + ps;   // current window: [window_begin, t]
+    Time previous_end = t - slide;          // previous window: [window_begin - slide, previous_end]
+    auto leaving = nodes(reduced_->slice_rdds(window_begin - slide, window_begin - ps));
+    auto entering = nodes(reduced_->slice_rdds(previous_end + ps, t));
+    RDD<Record> previous = this->get_or_compute(previous_end);
+    return RDD<Record>(std::make_shared<WindowMergeRDD<K, V, F, Inv>>(
+        executor_of(this->context()), n_, previous ? previous.node() : nullptr, std::move(leaving),
+        std::move(entering), f_, inv_, filter_));
+  }
+  Duration parent_remember_extra() const override { return window_; }
+
+ private:
+  static std::vector<RDDNodePtr<Record>> nodes(const std::vector<RDD<Record>>& rdds) {
+    std::vector<RDDNodePtr<Record>> v;
+    for (const auto& r : rdds) v.push_back(r.node());
+    return v;
+  }
+
+  DStreamNodePtr<Record> reduced_;
+  F f_;
+  Inv inv_;
+  Duration window_;
+  int n_;
+  Filter filter_;
+  StateCheckpoints<Record> checkpoint_;
+};
+
+}  // namespace rill

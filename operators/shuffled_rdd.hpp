@@ -149,3 +149,45 @@ class RepartitionedRDD : public RDDNode<T> {
 };
 
 }  // namespace rill
+
+namespace rill {
+
+// partition_by(n): every record of an RDD<pair<K, V>> moved to partition
+// partition_of(key, n), in map-task then record order, without combining.
+template <class K, class V>
+class KeyPartitionShuffle : public ShuffleDependencyBase {
+ public:
+  KeyPartitionShuffle(RDDNodePtr<std::pair<K, V>> parent, int n)
+      : ShuffleDependencyBase(parent->num_partitions(), n), parent_(std::move(parent)) {}
+  const RDDBase& map_side() const override { return *parent_; }
+  TaskOutput run_map_task(int m) const override {
+    const int n = num_reduce_partitions();
+    std::vector<std::shared_ptr<std::vector<std::pair<K, V>>>> buckets(n);
+    for (auto& b : buckets) b = std::make_shared<std::vector<std::pair<K, V>>>();
+    parent_->iterate(m, [&](const std::pair<K, V>& kv) { buckets[partition_of(kv.first, n)]->push_back(kv); });
+    return TaskOutput(buckets.begin(), buckets.end());
+  }
+
+ private:
+  RDDNodePtr<std::pair<K, V>> parent_;
+};
+
+template <class K, class V>
+class KeyPartitionedRDD : public RDDNode<std::pair<K, V>> {
+ public:
+  KeyPartitionedRDD(RDDNodePtr<std::pair<K, V>> parent, int n)
+      : RDDNode<std::pair<K, V>>(parent->executor(), n),
+        shuffle_(std::make_shared<KeyPartitionShuffle<K, V>>(std::move(parent), n)) {}
+  void compute(int r, Sink<std::pair<K, V>> out) const override {
+    for (const auto& b : shuffle_->buckets_for(r)) {
+      auto bucket = typed_partition<std::pair<K, V>>(b);
+      for (const auto& x : *bucket) out(x);
+    }
+  }
+  std::vector<ShuffleDependencyBase*> shuffle_dependencies() const override { return {shuffle_.get()}; }
+
+ private:
+  std::shared_ptr<KeyPartitionShuffle<K, V>> shuffle_;
+};
+
+}  // namespace rill

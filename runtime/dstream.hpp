@@ -15,17 +15,24 @@
 
 #include "operators/output_dstream.hpp"
 #include "operators/output_ops.hpp"
+#include "operators/map_with_state.hpp"
 #include "operators/reduced_window.hpp"
+#include "operators/state.hpp"
 #include "operators/window.hpp"
 #include "operators/transformed_dstream.hpp"
 #include "runtime/dstream_base.hpp"
 #include "runtime/dstream_graph.hpp"
+#include "runtime/function_traits.hpp"
+#include "runtime/state.hpp"
 #include "runtime/streaming_context_fwd.hpp"
 
 namespace rill {
 
 template <class F, class T>
 constexpr bool takes_time_v = std::is_invocable_v<F&, const RDD<T>&, Time>;
+
+template <class K, class V, class S, class U>
+class MapWithStateDStream;
 
 template <class T>
 class DStream {
@@ -256,6 +263,38 @@ class DStream {
                         num_partitions);
   }
 
+  // -- state (needs ssc.checkpoint) -----------------------------------------------
+
+  // f: (const std::vector<V>& new_values, std::optional<S> state) -> std::optional<S>, or
+  //    (Time, const K&, const std::vector<V>&, std::optional<S>) -> std::optional<S>.
+  // Runs for every key with state or new values, every batch; nullopt removes
+  // the key. Gives DStream<std::pair<K, S>>.
+  template <class F, class TT = T>
+  auto update_state_by_key(F f, int num_partitions = 0,
+                           RDD<std::pair<typename TT::first_type,
+                                         typename function_traits<F>::template arg<function_traits<F>::arity - 1>::value_type>>
+                               initial_state = {}) const {
+    using K = typename TT::first_type;
+    using V = typename TT::second_type;
+    using S = typename function_traits<F>::template arg<function_traits<F>::arity - 1>::value_type;
+    StateUpdate<K, V, S> update;
+    if constexpr (function_traits<F>::arity == 4)
+      update = std::move(f);
+    else
+      update = [f](Time, const K&, const std::vector<V>& values, std::optional<S> state) mutable {
+        return f(values, std::move(state));
+      };
+    int n = num_partitions > 0 ? num_partitions : executor_of(context())->default_parallelism();
+    return DStream<std::pair<K, S>>(
+        std::make_shared<StateDStream<K, V, S>>(context(), node_, std::move(update), n, std::move(initial_state)));
+  }
+
+  template <class S, class U, class TT = T>
+  MapWithStateDStream<typename TT::first_type, typename TT::second_type, S, U> map_with_state(
+      const StateSpec<typename TT::first_type, typename TT::second_type, S, U>& spec) const {
+    return MapWithStateDStream<typename TT::first_type, typename TT::second_type, S, U>(*this, spec);
+  }
+
   // -- other ------------------------------------------------------------------
 
   // The RDDs of this stream at valid times in [from, to]. Throws before start().
@@ -350,6 +389,60 @@ class DStream {
   }
 
   DStreamNodePtr<T> node_;
+};
+
+// The stream map_with_state returns: the mapped records (a DStream<U>), and
+// state_snapshots(), every key's state after each batch.
+template <class K, class V, class S, class U>
+class MapWithStateDStream : public DStream<U> {
+ public:
+  using Internal = InternalMapWithStateDStream<K, V, S, U>;
+  using Record = MapWithStateRecord<K, S, U>;
+
+  MapWithStateDStream(const DStream<std::pair<K, V>>& parent, const StateSpec<K, V, S, U>& spec)
+      : MapWithStateDStream(make_internal(parent, spec)) {}
+
+  DStream<std::pair<K, S>> state_snapshots() const {
+    auto internal = internal_;
+    return DStream<std::pair<K, S>>(std::make_shared<FunctionDStream<std::pair<K, S>>>(
+        internal->context(), std::vector<std::shared_ptr<DStreamBase>>{internal}, internal->slide_duration(),
+        "state_snapshots", [internal](Time t) -> RDD<std::pair<K, S>> {
+          auto r = internal->get_or_compute(t);
+          if (!r) return {};
+          return r.flat_map([](const Record& rec) { return rec.snapshot(); });
+        }));
+  }
+
+  // Sets the interval of the state's checkpoints and idle-key scans.
+  const MapWithStateDStream& checkpoint(Duration interval) const {
+    internal_->set_checkpoint_interval(interval);
+    return *this;
+  }
+
+ private:
+  explicit MapWithStateDStream(std::shared_ptr<Internal> internal)
+      : DStream<U>(make_mapped(internal)), internal_(std::move(internal)) {}
+
+  static std::shared_ptr<Internal> make_internal(const DStream<std::pair<K, V>>& parent,
+                                                 const StateSpec<K, V, S, U>& spec) {
+    if (!spec.get_function()) throw RillError("map_with_state: the StateSpec has no function");
+    int n = spec.get_num_partitions() > 0 ? spec.get_num_partitions()
+                                          : executor_of(parent.context())->default_parallelism();
+    return std::make_shared<Internal>(parent.context(), parent.node(), spec, n);
+  }
+
+  static DStreamNodePtr<U> make_mapped(const std::shared_ptr<Internal>& internal) {
+    auto in = internal;
+    return std::make_shared<FunctionDStream<U>>(
+        internal->context(), std::vector<std::shared_ptr<DStreamBase>>{internal}, internal->slide_duration(),
+        "map_with_state_mapped", [in](Time t) -> RDD<U> {
+          auto r = in->get_or_compute(t);
+          if (!r) return {};
+          return r.flat_map([](const Record& rec) -> const std::vector<U>& { return rec.mapped; });
+        });
+  }
+
+  std::shared_ptr<Internal> internal_;
 };
 
 }  // namespace rill

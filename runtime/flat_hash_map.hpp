@@ -26,7 +26,7 @@ class FlatHashMap {
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       uint64_t slot = index_[i];
       if (slot == 0) return nullptr;
-      if (tag_of(slot) == tag(h)) {
+      if (slot != kTombstone && tag_of(slot) == tag(h)) {
         Entry& e = entries_[position_of(slot)];
         if (e.first == key) return &e.second;
       }
@@ -48,15 +48,43 @@ class FlatHashMap {
     for (;; i = (i + 1) & mask_) {
       uint64_t slot = index_[i];
       if (slot == 0) break;
-      if (tag_of(slot) == tag(h)) {
+      if (slot != kTombstone && tag_of(slot) == tag(h)) {
         Entry& e = entries_[position_of(slot)];
         if (e.first == key) return {&e.second, false};
       }
     }
     entries_.emplace_back(key, make());
     index_[i] = make_slot(h, entries_.size() - 1);
-    if (entries_.size() * 2 > index_.size()) rebuild(index_.size() * 2);
+    if ((entries_.size() + tombstones_) * 2 > index_.size())
+      rebuild(entries_.size() * 4 > index_.size() ? index_.size() * 2 : index_.size());
     return {&entries_.back().second, true};
+  }
+
+  // Removes key; the last entry moves into its place (so order changes).
+  bool erase(const K& key) {
+    uint64_t h = H{}(key);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      uint64_t slot = index_[i];
+      if (slot == 0) return false;
+      if (slot == kTombstone || tag_of(slot) != tag(h)) continue;
+      size_t pos = position_of(slot);
+      if (!(entries_[pos].first == key)) continue;
+      size_t last = entries_.size() - 1;
+      if (pos != last) {
+        uint64_t hl = H{}(entries_[last].first);
+        for (size_t j = hl & mask_;; j = (j + 1) & mask_) {
+          if (index_[j] != 0 && index_[j] != kTombstone && position_of(index_[j]) == last) {
+            index_[j] = make_slot(hl, pos);
+            break;
+          }
+        }
+        entries_[pos] = std::move(entries_[last]);
+      }
+      entries_.pop_back();
+      index_[i] = kTombstone;
+      ++tombstones_;
+      return true;
+    }
   }
 
   V& operator[](const K& key) {
@@ -75,7 +103,9 @@ class FlatHashMap {
   }
 
  private:
-  // A slot holds the hash's top 32 bits and the entry position + 1 (0: empty).
+  // A slot holds the hash's top 32 bits and the entry position + 1 (0: empty;
+  // kTombstone: an erased entry, skipped by lookups).
+  static constexpr uint64_t kTombstone = ~uint64_t{0};
   static uint32_t tag(uint64_t h) { return static_cast<uint32_t>(h >> 32) | 1u; }
   static uint32_t tag_of(uint64_t slot) { return static_cast<uint32_t>(slot >> 32); }
   static size_t position_of(uint64_t slot) { return static_cast<size_t>(static_cast<uint32_t>(slot)) - 1; }
@@ -86,6 +116,7 @@ class FlatHashMap {
   void rebuild(size_t capacity) {
     index_.assign(capacity, 0);
     mask_ = capacity - 1;
+    tombstones_ = 0;
     for (size_t p = 0; p < entries_.size(); ++p) {
       uint64_t h = H{}(entries_[p].first);
       size_t i = h & mask_;
@@ -97,6 +128,7 @@ class FlatHashMap {
   std::vector<Entry> entries_;
   std::vector<uint64_t> index_;
   size_t mask_ = 0;
+  size_t tombstones_ = 0;
 };
 
 }  // namespace rill

@@ -51,3 +51,24 @@ TEST_CASE("find_or_insert makes a value only for new keys") {
   CHECK(made == 1);
   CHECK(*m.find("a") == std::vector<int>{1, 2});
 }
+
+TEST_CASE("erase removes keys and keeps the rest findable, through many rounds") {
+  FlatHashMap<int, int> m;
+  std::map<int, int> reference;
+  std::mt19937 rng(11);
+  for (int round = 0; round < 20000; ++round) {
+    int k = static_cast<int>(rng() % 500);
+    if (rng() % 3 == 0) {
+      CHECK(m.erase(k) == (reference.erase(k) == 1));
+    } else {
+      m[k] = round;
+      reference[k] = round;
+    }
+  }
+  REQUIRE(m.size() == reference.size());
+  for (const auto& [k, v] : reference) {
+    REQUIRE(m.find(k) != nullptr);
+    CHECK(*m.find(k) == v);
+  }
+  for (int k = 0; k < 500; ++k) CHECK((m.find(k) != nullptr) == (reference.count(k) == 1));
+}

@@ -1,0 +1,226 @@
+// map_with_state (Spark's MapWithStateDStream): the mapping function is called
+// for every record of the batch, in order, with the key's state; its results
+// form the mapped stream, and state_snapshots() gives every key's state.
+//
+// Cost per batch is proportional to the records of the batch, not to the
+// number of keys: each partition's state lives in a StateStore that batch t
+// advances in place from batch t - slide (a generation number guards against
+// reading a superseded batch's state). Keys idle for the timeout are found by
+// a full scan that, as in Spark, runs only at checkpoint times (every 10
+// batches unless checkpoint(interval) says otherwise): each is then called
+// once with is_timing_out() and no value, and removed.
+#pragma once
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "operators/narrow_rdds.hpp"
+#include "operators/shuffled_rdd.hpp"
+#include "operators/state_checkpoint.hpp"
+#include "operators/transformed_dstream.hpp"
+#include "runtime/dstream_base.hpp"
+#include "runtime/state.hpp"
+#include "runtime/streaming_context_fwd.hpp"
+
+namespace rill {
+
+template <class K, class S>
+struct StateStore {
+  struct Entry {
+    S state;
+    int64_t updated_ms;
+  };
+  std::mutex mutex;
+  FlatHashMap<K, Entry> map;
+  uint64_t generation = 0;
+};
+
+// One per partition and batch: the partition's state store as of this batch,
+// and what the mapping function returned.
+template <class K, class S, class U>
+struct MapWithStateRecord {
+  std::shared_ptr<StateStore<K, S>> store;
+  uint64_t generation = 0;
+  std::vector<U> mapped;
+
+  // The state as of this record's batch; throws if a later batch advanced it.
+  std::vector<std::pair<K, S>> snapshot() const {
+    std::lock_guard<std::mutex> lock(store->mutex);
+    if (store->generation != generation)
+      throw RillError("map_with_state: the state of an older batch was requested after later batches advanced it");
+    std::vector<std::pair<K, S>> out;
+    out.reserve(store->map.size());
+    for (auto& [k, e] : store->map) out.emplace_back(k, e.state);
+    return out;
+  }
+};
+
+template <class K, class V, class S, class U>
+class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
+ public:
+  using Record = MapWithStateRecord<K, S, U>;
+  using Function = typename StateSpec<K, V, S, U>::Function;
+  using Entry = typename StateStore<K, S>::Entry;
+
+  MapWithStateRDD(std::shared_ptr<Executor> ex, int n, RDDNodePtr<Record> previous,
+                  RDDNodePtr<std::pair<K, S>> initial, RDDNodePtr<std::pair<K, V>> data, Function fn, Time t,
+                  std::optional<int64_t> timeout_threshold_ms, bool full_scan)
+      : RDDNode<Record>(std::move(ex), n),
+        inputs_(std::make_shared<Inputs>(Inputs{std::move(previous), std::move(initial), std::move(data)})),
+        fn_(std::move(fn)), time_(t), threshold_(timeout_threshold_ms), full_scan_(full_scan) {}
+
+  void compute(int r, Sink<Record> out) const override {
+    auto part = this->partition(r);
+    for (const auto& x : *part) out(x);
+  }
+
+  PartitionPtr<Record> materialize(int r) const override {
+    auto in = std::atomic_load(&inputs_);
+    if (!in) throw RillError("map_with_state partition requested after its inputs were released");
+    std::shared_ptr<StateStore<K, S>> store;
+    uint64_t expected = 0;
+    if (in->previous) {
+      auto previous = in->previous->partition(r);
+      store = (*previous)[0].store;
+      expected = (*previous)[0].generation;
+    } else {
+      store = std::make_shared<StateStore<K, S>>();
+      if (in->initial) {
+        auto initial = in->initial->partition(r);
+        for (const auto& [k, s] : *initial) {
+          auto [e, inserted] = store->map.find_or_insert(k, [&] { return Entry{s, time_.milliseconds()}; });
+          if (!inserted) *e = Entry{s, time_.milliseconds()};
+        }
+      }
+    }
+    std::lock_guard<std::mutex> lock(store->mutex);
+    if (store->generation != expected)
+      throw RillError("map_with_state: the state of partition " + std::to_string(r) +
+                      " was already advanced past the previous batch");
+    Function fn = fn_;
+    State<S> state;
+    std::vector<U> mapped;
+    const int64_t now = time_.milliseconds();
+    if (in->data) {
+      auto data = in->data->partition(r);
+      for (const auto& [key, value] : *data) {
+        auto* entry = store->map.find(key);
+        state.wrap(entry ? std::optional<S>(entry->state) : std::nullopt);
+        auto returned = fn(time_, key, value, state);
+        if (state.is_removed()) {
+          store->map.erase(key);
+        } else if (state.is_updated() || (state.exists() && threshold_)) {
+          auto [e, inserted] = store->map.find_or_insert(key, [&] { return Entry{state.get(), now}; });
+          if (!inserted) *e = Entry{state.get(), now};
+        }
+        if (returned) mapped.push_back(std::move(*returned));
+      }
+    }
+    if (full_scan_ && threshold_) {
+      std::vector<K> idle;
+      for (auto& [key, e] : store->map)
+        if (e.updated_ms < *threshold_) idle.push_back(key);
+      for (const auto& key : idle) {
+        state.wrap_timing_out(store->map.find(key)->state);
+        auto returned = fn(time_, key, std::nullopt, state);
+        if (returned) mapped.push_back(std::move(*returned));
+        store->map.erase(key);
+      }
+    }
+    ++store->generation;
+    auto result = std::make_shared<std::vector<Record>>();
+    result->push_back(Record{store, store->generation, std::move(mapped)});
+    return result;
+  }
+
+  std::vector<const RDDBase*> narrow_parents() const override {
+    std::vector<const RDDBase*> v;
+    if (auto in = std::atomic_load(&inputs_)) {
+      if (in->previous) v.push_back(in->previous.get());
+      if (in->initial) v.push_back(in->initial.get());
+      if (in->data) v.push_back(in->data.get());
+    }
+    return v;
+  }
+
+ protected:
+  void on_fully_cached() const override { std::atomic_store(&inputs_, std::shared_ptr<Inputs>()); }
+
+ private:
+  struct Inputs {
+    RDDNodePtr<Record> previous;
+    RDDNodePtr<std::pair<K, S>> initial;
+    RDDNodePtr<std::pair<K, V>> data;
+  };
+  mutable std::shared_ptr<Inputs> inputs_;
+  Function fn_;
+  Time time_;
+  std::optional<int64_t> threshold_;
+  bool full_scan_;
+};
+
+template <class K, class V, class S, class U>
+class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, U>> {
+ public:
+  using Record = MapWithStateRecord<K, S, U>;
+
+  InternalMapWithStateDStream(StreamingContext& ssc, DStreamNodePtr<std::pair<K, V>> parent,
+                              StateSpec<K, V, S, U> spec, int n)
+      : DStreamNode<Record>(ssc, {parent}, parent->slide_duration(), "map_with_state"),
+        parent_(std::move(parent)), spec_(std::move(spec)), n_(n) {
+    if (spec_.get_initial_state())
+      initial_ = std::make_shared<KeyPartitionedRDD<K, S>>(spec_.get_initial_state().node(), n_);
+    this->set_persist();
+    this->must_checkpoint_ = true;
+  }
+
+  // Writes each partition's state entries (key, (state, last update ms)).
+  std::vector<Job> checkpoint_jobs(Time t) override {
+    if (!this->is_checkpoint_time(t)) return {};
+    RDD<Record> rdd = this->get_or_compute(t);
+    if (!rdd) return {};
+    std::string dir = state_checkpoint_directory(this->context(), *this);
+    Job job;
+    job.time = t;
+    job.name = "checkpoint " + this->name();
+    job.run = [rdd, dir, t] {
+      std::filesystem::create_directories(dir);
+      save_partitions(rdd, dir + "/" + std::to_string(t.milliseconds()), [](const std::vector<Record>& records) {
+        std::vector<std::pair<K, std::pair<S, int64_t>>> entries;
+        for (const auto& rec : records) {
+          std::lock_guard<std::mutex> lock(rec.store->mutex);
+          for (auto& [k, e] : rec.store->map) entries.emplace_back(k, std::make_pair(e.state, e.updated_ms));
+        }
+        return serialize_records(entries);
+      });
+      delete_checkpoints_before(dir, t.milliseconds());
+    };
+    return {std::move(job)};
+  }
+
+ protected:
+  RDD<Record> compute(Time t) override {
+    RDD<Record> previous = this->get_or_compute(t - this->slide_duration());
+    RDD<std::pair<K, V>> data = parent_->get_or_compute(t);
+    RDDNodePtr<std::pair<K, V>> partitioned;
+    if (data) partitioned = std::make_shared<KeyPartitionedRDD<K, V>>(data.node(), n_);
+    std::optional<int64_t> threshold;
+    if (spec_.get_timeout()) threshold = (t - *spec_.get_timeout()).milliseconds();
+    return RDD<Record>(std::make_shared<MapWithStateRDD<K, V, S, U>>(
+        executor_of(this->context()), n_, previous ? previous.node() : nullptr, previous ? nullptr : initial_,
+        std::move(partitioned), spec_.get_function(), t, threshold, this->is_checkpoint_time(t)));
+  }
+  // Spark's rule for map_with_state: ten slides.
+  Duration default_checkpoint_interval() const override { return this->slide_duration() * 10; }
+
+ private:
+  DStreamNodePtr<std::pair<K, V>> parent_;
+  StateSpec<K, V, S, U> spec_;
+  int n_;
+  RDDNodePtr<std::pair<K, S>> initial_;
+};
+
+}  // namespace rill

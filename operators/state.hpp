@@ -1,0 +1,135 @@
+// update_state_by_key (Spark's StateDStream): the state RDD at t is computed
+// from the state RDD at t - slide and the new values of batch t. The update
+// function runs for every key that has state or new values, every batch;
+// returning nullopt removes the key.
+//
+// The state is hash-partitioned by key into n partitions, and the new values
+// are shuffled into the same partitioning, so only the new values move: the
+// previous state is read narrowly, partition by partition. Within a
+// partition, keys with state come first (in their order), then new keys.
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "operators/cogrouped_rdd.hpp"
+#include "operators/state_checkpoint.hpp"
+#include "runtime/dstream_base.hpp"
+#include "runtime/streaming_context_fwd.hpp"
+
+namespace rill {
+
+template <class K, class V, class S>
+using StateUpdate = std::function<std::optional<S>(Time, const K&, const std::vector<V>&, std::optional<S>)>;
+
+// `initial` must be partitioned like the state (partition_of(key, n)).
+template <class K, class V, class S>
+class StateRDD : public RDDNode<std::pair<K, S>> {
+ public:
+  using Record = std::pair<K, S>;
+  StateRDD(std::shared_ptr<Executor> ex, int n, RDDNodePtr<Record> previous,
+           std::shared_ptr<GroupingShuffle<K, V>> values, StateUpdate<K, V, S> update, Time t)
+      : RDDNode<Record>(std::move(ex), n),
+        inputs_(std::make_shared<Inputs>(Inputs{std::move(previous), std::move(values)})),
+        update_(std::move(update)), time_(t) {}
+
+  void compute(int r, Sink<Record> out) const override {
+    auto part = this->partition(r);
+    for (const auto& x : *part) out(x);
+  }
+
+  PartitionPtr<Record> materialize(int r) const override {
+    auto in = std::atomic_load(&inputs_);
+    if (!in) throw RillError("state partition requested after its inputs were released");
+    FlatHashMap<K, std::pair<std::vector<V>, bool>> news;  // values, and whether state used them
+    if (in->values) {
+      for (const auto& b : in->values->buckets_for(r)) {
+        auto bucket = typed_partition<std::pair<K, std::vector<V>>>(b);
+        for (const auto& kv : *bucket) {
+          auto& vs = news[kv.first].first;
+          vs.insert(vs.end(), kv.second.begin(), kv.second.end());
+        }
+      }
+    }
+    auto result = std::make_shared<std::vector<Record>>();
+    static const std::vector<V> no_values;
+    auto update = update_;
+    if (in->previous) {
+      auto previous = in->previous->partition(r);
+      result->reserve(previous->size() + news.size());
+      for (const auto& [key, state] : *previous) {
+        auto* fresh = news.find(key);
+        if (fresh) fresh->second = true;
+        auto next = update(time_, key, fresh ? fresh->first : no_values, state);
+        if (next) result->emplace_back(key, std::move(*next));
+      }
+    }
+    for (auto& [key, fresh] : news) {
+      if (fresh.second) continue;
+      auto next = update(time_, key, fresh.first, std::nullopt);
+      if (next) result->emplace_back(key, std::move(*next));
+    }
+    return result;
+  }
+
+  std::vector<const RDDBase*> narrow_parents() const override {
+    auto in = std::atomic_load(&inputs_);
+    if (in && in->previous) return {in->previous.get()};
+    return {};
+  }
+  std::vector<ShuffleDependencyBase*> shuffle_dependencies() const override {
+    auto in = std::atomic_load(&inputs_);
+    if (in && in->values) return {in->values.get()};
+    return {};
+  }
+
+ protected:
+  void on_fully_cached() const override { std::atomic_store(&inputs_, std::shared_ptr<Inputs>()); }
+
+ private:
+  struct Inputs {
+    RDDNodePtr<Record> previous;
+    std::shared_ptr<GroupingShuffle<K, V>> values;
+  };
+  mutable std::shared_ptr<Inputs> inputs_;
+  StateUpdate<K, V, S> update_;
+  Time time_;
+};
+
+template <class K, class V, class S>
+class StateDStream : public DStreamNode<std::pair<K, S>> {
+ public:
+  using Record = std::pair<K, S>;
+  StateDStream(StreamingContext& ssc, DStreamNodePtr<std::pair<K, V>> parent, StateUpdate<K, V, S> update, int n,
+               RDD<Record> initial)
+      : DStreamNode<Record>(ssc, {parent}, parent->slide_duration(), "update_state_by_key"),
+        parent_(std::move(parent)), update_(std::move(update)), n_(n) {
+    if (initial) initial_ = std::make_shared<KeyPartitionedRDD<K, S>>(initial.node(), n);
+    this->set_persist();
+    this->must_checkpoint_ = true;
+  }
+
+  std::vector<Job> checkpoint_jobs(Time t) override { return checkpoint_.jobs(*this, t); }
+
+ protected:
+  RDD<Record> compute(Time t) override {
+    RDD<Record> previous = this->get_or_compute(t - this->slide_duration());
+    RDD<std::pair<K, V>> data = parent_->get_or_compute(t);
+    std::shared_ptr<GroupingShuffle<K, V>> values;
+    if (data) values = std::make_shared<GroupingShuffle<K, V>>(data.node(), GroupingAggregator<V>{}, n_);
+    RDDNodePtr<Record> before = previous ? previous.node() : initial_;
+    return RDD<Record>(std::make_shared<StateRDD<K, V, S>>(executor_of(this->context()), n_, before,
+                                                           std::move(values), update_, t));
+  }
+
+ private:
+  DStreamNodePtr<std::pair<K, V>> parent_;
+  StateUpdate<K, V, S> update_;
+  int n_;
+  RDDNodePtr<Record> initial_;
+  StateCheckpoints<Record> checkpoint_;
+};
+
+}  // namespace rill

@@ -106,15 +106,26 @@ class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
     const int64_t now = time_.milliseconds();
     if (in->data) {
       auto data = in->data->partition(r);
-      for (const auto& [key, value] : *data) {
-        auto* entry = store->map.find(key);
+      // Hash all keys first and fetch their table slots ahead of use: with
+      // many keys the table is far larger than the cache.
+      constexpr size_t kAhead = 16;
+      std::vector<uint64_t> hashes(data->size());
+      for (size_t i = 0; i < data->size(); ++i) hashes[i] = Hash<K>{}((*data)[i].first);
+      for (size_t i = 0; i < std::min(kAhead, hashes.size()); ++i) store->map.prefetch(hashes[i]);
+      for (size_t i = 0; i < data->size(); ++i) {
+        if (i + kAhead < hashes.size()) store->map.prefetch(hashes[i + kAhead]);
+        const auto& key = (*data)[i].first;
+        const auto& value = (*data)[i].second;
+        auto* entry = store->map.find_hashed(key, hashes[i]);
         state.wrap(entry ? std::optional<S>(entry->state) : std::nullopt);
         auto returned = fn(time_, key, value, state);
         if (state.is_removed()) {
           store->map.erase(key);
         } else if (state.is_updated() || (state.exists() && threshold_)) {
-          auto [e, inserted] = store->map.find_or_insert(key, [&] { return Entry{state.get(), now}; });
-          if (!inserted) *e = Entry{state.get(), now};
+          if (entry)  // still valid: nothing was inserted or erased since find()
+            *entry = Entry{state.get(), now};
+          else
+            store->map.find_or_insert(key, [&] { return Entry{state.get(), now}; });
         }
         if (returned) mapped.push_back(std::move(*returned));
       }

@@ -21,8 +21,10 @@ class FlatHashMap {
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
 
-  V* find(const K& key) {
-    uint64_t h = H{}(key);
+  V* find(const K& key) { return find_hashed(key, H{}(key)); }
+
+  // As find, for a key whose hash the caller already has.
+  V* find_hashed(const K& key, uint64_t h) {
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       uint64_t slot = index_[i];
       if (slot == 0) return nullptr;
@@ -31,6 +33,13 @@ class FlatHashMap {
         if (e.first == key) return &e.second;
       }
     }
+  }
+
+  // Hints that a lookup of hash h is coming (fetches its index slot, and the
+  // entry it names when the slot is already in cache).
+  void prefetch(uint64_t h) const {
+    const uint64_t* slot = &index_[h & mask_];
+    __builtin_prefetch(slot);
   }
 
   // Inserts (key, make()) unless key is present; returns the value and

@@ -75,7 +75,9 @@ struct BlockGeneratorSetup {
 };
 caf::actor spawn_block_generator(caf::actor_system& sys, BlockGeneratorSetup setup);
 
-caf::actor spawn_block_manager(caf::actor_system& sys);
+class BlockStore;
+// Owns the node's received blocks and its store of persisted partitions.
+caf::actor spawn_block_manager(caf::actor_system& sys, std::shared_ptr<BlockStore> store);
 caf::actor spawn_listener_bus(caf::actor_system& sys);
 
 // Wall-clock milliseconds, for batch and job timings.

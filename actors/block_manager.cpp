@@ -1,16 +1,19 @@
-// block_manager: the node's store of received blocks, by id. Blocks are
-// dropped when the driver says no batch needs them any more.
+// block_manager: the node's store of received blocks, by id, and the owner
+// of its BlockStore of persisted RDD partitions. Blocks are dropped when the
+// driver says no batch needs them any more.
 #include "actors/actors.hpp"
+#include "runtime/block_store.hpp"
 
 namespace rill {
 
 namespace {
 struct block_manager_state {
   std::unordered_map<int64_t, ReceivedBlockPtr> blocks;
-  int64_t bytes_hint = 0;
+  std::shared_ptr<BlockStore> store;
 };
 
-caf::behavior block_manager(caf::stateful_actor<block_manager_state>* self) {
+caf::behavior block_manager(caf::stateful_actor<block_manager_state>* self, std::shared_ptr<BlockStore> store) {
+  self->state.store = std::move(store);
   return {
       // Stores a block; the reply acknowledges it is stored.
       [=](block_atom, const block_msg& m) -> int64_t {
@@ -20,12 +23,18 @@ caf::behavior block_manager(caf::stateful_actor<block_manager_state>* self) {
       [=](drop_atom, const block_ids_msg& m) {
         for (auto id : m.ids) self->state.blocks.erase(id);
       },
-      // Number of blocks held.
-      [=](caf::get_atom) -> int64_t { return static_cast<int64_t>(self->state.blocks.size()); },
+      // Number of received blocks held, and of persisted partitions.
+      [=](caf::get_atom) -> caf::result<int64_t, int64_t> {
+        return {static_cast<int64_t>(self->state.blocks.size()), static_cast<int64_t>(self->state.store->size())};
+      },
+      // Drops the persisted partitions of an RDD.
+      [=](drop_atom, int rdd) { self->state.store->drop_rdd(rdd); },
   };
 }
 }  // namespace
 
-caf::actor spawn_block_manager(caf::actor_system& sys) { return sys.spawn(block_manager); }
+caf::actor spawn_block_manager(caf::actor_system& sys, std::shared_ptr<BlockStore> store) {
+  return sys.spawn(block_manager, std::move(store));
+}
 
 }  // namespace rill

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "actors/actors.hpp"
+#include "runtime/block_store.hpp"
 
 namespace rill {
 
@@ -34,12 +35,15 @@ class LocalExecutor : public Executor {
   }
 
   int default_parallelism() const override { return parallelism_; }
+  BlockStore& block_store() override { return *store_; }
+  const std::shared_ptr<BlockStore>& store() const { return store_; }
   void close() { closed_ = true; }
 
  private:
   caf::actor_system& sys_;
   caf::actor scheduler_;
   int parallelism_;
+  std::shared_ptr<BlockStore> store_ = std::make_shared<BlockStore>();
   std::atomic<bool> closed_{false};
 };
 
@@ -65,7 +69,6 @@ struct Engine::Impl {
     int concurrent = static_cast<int>(conf.get_int("rill.streaming.concurrentJobs", 1));
     for (int i = 0; i < concurrent; ++i) runners.push_back(spawn_job_runner(sys));
     listener_bus = spawn_listener_bus(sys);
-    block_manager = spawn_block_manager(sys);
     JobSchedulerSetup js;
     js.workers = workers;
     js.job_runners = runners;
@@ -75,6 +78,7 @@ struct Engine::Impl {
     };
     scheduler = spawn_job_scheduler(sys, std::move(js));
     executor = std::make_shared<LocalExecutor>(sys, scheduler, parallelism);
+    block_manager = spawn_block_manager(sys, executor->store());
   }
 
   void report(const std::string& message) {

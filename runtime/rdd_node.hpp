@@ -11,6 +11,7 @@
 #include <mutex>
 #include <vector>
 
+#include "runtime/block_store.hpp"
 #include "runtime/sink.hpp"
 #include "runtime/task.hpp"
 
@@ -18,6 +19,12 @@ namespace rill {
 
 template <class T>
 using PartitionPtr = std::shared_ptr<const std::vector<T>>;
+
+// Views an erased partition as the typed vector it is.
+template <class T>
+PartitionPtr<T> typed_partition(const ErasedPartition& p) {
+  return std::static_pointer_cast<const std::vector<T>>(p);
+}
 
 class ShuffleDependencyBase;
 
@@ -82,6 +89,9 @@ template <class T>
 class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> {
  public:
   using RDDBase::RDDBase;
+  ~RDDNode() override {
+    if (persisted_.load()) executor()->block_store().drop_rdd(id());
+  }
 
   // Pushes partition p's records, in order, into `out`. Runs on a partition
   // worker, possibly for several partitions at once: it must not mutate state.
@@ -115,25 +125,20 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
   }
 
  private:
+  // Persisted partitions live in the executor's block store.
   PartitionPtr<T> cached(int p) const {
-    {
-      std::lock_guard<std::mutex> lock(cache_mutex_);
-      if (cache_.size() == static_cast<size_t>(num_partitions()) && cache_[p]) return cache_[p];
-    }
+    BlockStore& store = executor()->block_store();
+    if (auto hit = store.get(id(), p)) return typed_partition<T>(hit);
     auto data = materialize(p);
     bool now_complete = false;
-    PartitionPtr<T> result;
     {
       std::lock_guard<std::mutex> lock(cache_mutex_);
-      cache_.resize(num_partitions());
-      if (!cache_[p]) {
-        cache_[p] = std::move(data);
-        now_complete = ++cached_count_ == num_partitions();
-      }
-      result = cache_[p];
+      if (auto raced = store.get(id(), p)) return typed_partition<T>(raced);
+      store.put(id(), p, data);
+      now_complete = ++cached_count_ == num_partitions();
     }
     if (now_complete) on_fully_cached();
-    return result;
+    return data;
   }
 
  protected:
@@ -145,17 +150,11 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
  private:
   mutable std::atomic<bool> persisted_{false};
   mutable std::mutex cache_mutex_;
-  mutable std::vector<PartitionPtr<T>> cache_;
   mutable int cached_count_ = 0;
 };
 
 template <class T>
 using RDDNodePtr = std::shared_ptr<const RDDNode<T>>;
 
-// Views an erased partition as the typed vector it is.
-template <class T>
-PartitionPtr<T> typed_partition(const ErasedPartition& p) {
-  return std::static_pointer_cast<const std::vector<T>>(p);
-}
 
 }  // namespace rill

@@ -5,6 +5,7 @@
 #include "receivers/queue_input_dstream.hpp"
 #include "receivers/receiver.hpp"
 #include "receivers/socket_receiver.hpp"
+#include "runtime/block_store.hpp"
 #include "runtime/config.hpp"
 #include "runtime/dstream.hpp"
 #include "runtime/errors.hpp"

@@ -8,6 +8,8 @@
 
 namespace rill {
 
+class BlockStore;
+
 // An immutable partition of some record type, behind a shared pointer.
 using ErasedPartition = std::shared_ptr<const void>;
 using TaskOutput = std::vector<ErasedPartition>;
@@ -27,6 +29,8 @@ class Executor {
   virtual std::vector<TaskOutput> run_stage(std::vector<TaskPtr> tasks) = 0;
   // Partition count of shuffles that are not given one (rill.default.parallelism).
   virtual int default_parallelism() const = 0;
+  // This node's store of persisted partitions.
+  virtual BlockStore& block_store() = 0;
 };
 
 }  // namespace rill

@@ -110,3 +110,18 @@ TEST_CASE("partitions really run in parallel on local[2]") {
   });
   CHECK(rdd.collect() == std::vector<int>{2, 2});
 }
+
+TEST_CASE("persisted partitions live in the block store until the RDD is released") {
+  StreamingContext ssc(local2(), Seconds(1));
+  BlockStore& store = ssc.executor()->block_store();
+  int id;
+  {
+    auto rdd = ssc.parallelize(std::vector<int>{1, 2, 3, 4}, 2).map([](int x) { return x * 2; });
+    id = rdd.id();
+    rdd.cache();
+    CHECK(store.partitions_of(id) == 0);
+    CHECK(rdd.count() == 4);
+    CHECK(store.partitions_of(id) == 2);
+  }
+  CHECK(store.partitions_of(id) == 0);
+}

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "runtime/rill.hpp"
 
@@ -271,6 +272,11 @@ TEST_CASE("old RDDs are dropped when no window or remember needs them") {
   auto windowed = mapped.window(Seconds(3), Seconds(1));
   auto nested = windowed.window(Seconds(4), Seconds(2));
   nested.foreach_rdd([](const RDD<int>& r) { r.count(); });
+  std::map<int64_t, int> windowed_ids;  // batch second -> RDD id
+  windowed.foreach_rdd([&windowed_ids](const RDD<int>& r, Time t) {
+    r.count();
+    windowed_ids[t.milliseconds() / 1000] = r.id();
+  });
   auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
   ssc.add_streaming_listener(waiter);
   ssc.start();
@@ -288,5 +294,11 @@ TEST_CASE("old RDDs are dropped when no window or remember needs them") {
   CHECK(times(nested) == std::vector<int64_t>{8});
   CHECK(times(windowed) == std::vector<int64_t>{3, 4, 5, 6, 7, 8});
   CHECK(times(mapped) == std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7, 8});
+  // Windows persist their parent implicitly: the kept RDDs' partitions are in
+  // the block store, the forgotten ones' are gone from it.
+  BlockStore& store = ssc.executor()->block_store();
+  CHECK(store.partitions_of(windowed_ids[1]) == 0);
+  CHECK(store.partitions_of(windowed_ids[2]) == 0);
+  for (int64_t k = 3; k <= 8; ++k) CHECK(store.partitions_of(windowed_ids[k]) > 0);
   ssc.stop();
 }

@@ -302,3 +302,65 @@ TEST_CASE("old RDDs are dropped when no window or remember needs them") {
   for (int64_t k = 3; k <= 8; ++k) CHECK(store.partitions_of(windowed_ids[k]) > 0);
   ssc.stop();
 }
+
+TEST_CASE("default checkpoint intervals follow Spark's rules") {
+  auto interval_of = [](Duration batch, bool map_with_state, std::optional<Duration> explicit_interval) {
+    rill::testing::TemporaryDirectory dir;
+    Config conf;
+    conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+    StreamingContext ssc(conf, batch);
+    ssc.checkpoint(dir.path());
+    auto s = ssc.queue_stream(std::make_shared<RDDQueue<P>>());
+    Duration result;
+    if (map_with_state) {
+      auto stream = s.map_with_state(StateSpec<std::string, int, int, int>::function(
+          [](const std::string&, std::optional<int>, State<int>&) { return 0; }));
+      if (explicit_interval) stream.checkpoint(*explicit_interval);
+      stream.foreach_rdd([](const RDD<int>&) {});
+      ssc.start();
+      // The interval sits on the internal stream, the mapped stream's parent.
+      result = stream.node()->parents()[0]->checkpoint_interval();
+    } else {
+      auto stream = s.update_state_by_key([](const std::vector<int>&, std::optional<int> st) { return st; });
+      if (explicit_interval) stream.checkpoint(*explicit_interval);
+      stream.foreach_rdd([](const RDD<P>&) {});
+      ssc.start();
+      result = stream.node()->checkpoint_interval();
+    }
+    ssc.stop();
+    return result;
+  };
+  // Stateful streams: the smallest multiple of the slide that is at least 10 s.
+  CHECK(interval_of(Seconds(1), false, std::nullopt) == Seconds(10));
+  CHECK(interval_of(Seconds(3), false, std::nullopt) == Seconds(12));
+  CHECK(interval_of(Seconds(1), false, Seconds(4)) == Seconds(4));
+  // map_with_state: ten slides (MapWithStateSuite's "checkpoint durations").
+  CHECK(interval_of(Milliseconds(100), true, std::nullopt) == Seconds(1));
+  CHECK(interval_of(Seconds(1), true, std::nullopt) == Seconds(10));
+  CHECK(interval_of(Seconds(10), true, std::nullopt) == Seconds(100));
+  CHECK(interval_of(Milliseconds(100), true, Seconds(2)) == Seconds(2));
+}
+
+TEST_CASE("a checkpoint interval that is not a multiple of the slide is an error at start") {
+  rill::testing::TemporaryDirectory dir;
+  Config conf;
+  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  StreamingContext ssc(conf, Seconds(2));
+  ssc.checkpoint(dir.path());
+  auto stream = ssc.queue_stream(std::make_shared<RDDQueue<P>>())
+                    .update_state_by_key([](const std::vector<int>&, std::optional<int> st) { return st; });
+  stream.checkpoint(Seconds(3));
+  stream.print();
+  CHECK_THROWS_WITH(ssc.start(), Catch::Contains("not a multiple of its slide"));
+}
+
+TEST_CASE("update_state_by_key honours its partition count") {
+  auto out = run_operation<std::string>({{"a", "b", "c", "d"}}, [](DStream<std::string> s) {
+    return pairs(s)
+        .update_state_by_key([](const std::vector<int>& v, std::optional<int>) { return std::optional<int>(static_cast<int>(v.size())); }, 3)
+        .glom()
+        .map([](const std::vector<P>& p) { return p.size(); });
+  }, 1);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].size() == 3);
+}

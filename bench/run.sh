@@ -4,15 +4,20 @@
 #   RUNS=3 SECONDS_PER_RUN=10 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS=${RUNS:-1}
+RUNS=${RUNS:-3}
 SECS=${SECONDS_PER_RUN:-10}
 bin=build/bin/rill_bench
-{
+header() {
   echo
-  echo "### $(date -u +%Y-%m-%d) — \`RUNS=$RUNS SECONDS_PER_RUN=$SECS bench/run.sh\`, $(nproc) cores"
+  echo "#### $1"
   echo
   echo "| workload | records | master | Rill M lines/s | capacity M lines/s | limit M lines/s | capacity / limit | total delay p50 / p95 / p99 / max ms | RSS / peak MiB | batches |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
+}
+{
+  echo
+  echo "### $(date -u +%Y-%m-%d) — \`RUNS=$RUNS SECONDS_PER_RUN=$SECS bench/run.sh\`, $(nproc) cores"
+  header "In-memory corpus, 1 s batches"
 } >> bench/RESULTS.md
 for run in $(seq "$RUNS"); do
   for w in grep wordcount; do
@@ -23,4 +28,19 @@ for run in $(seq "$RUNS"); do
       done
     done
   done
+done
+header "Grep over TCP from linegen on 127.0.0.1 (limit: a plain reader counting lines from the same linegen)" >> bench/RESULTS.md
+for run in $(seq "$RUNS"); do
+  "$bin" --seconds "$SECS" --source tcp --records owned --workloads grep --masters 'local[2]' 2>/dev/null \
+    | grep "^| grep" | tee -a bench/RESULTS.md
+done
+header "WordCount, 100 ms batches, input held at 1 M lines/s" >> bench/RESULTS.md
+for run in $(seq "$RUNS"); do
+  "$bin" --seconds "$SECS" --batch 100 --wordcount-rate 1000000 --workloads wordcount --masters 'local[2]' 2>/dev/null \
+    | grep "^| wordcount" | tee -a bench/RESULTS.md
+done
+echo >> bench/RESULTS.md
+echo "#### Windows and state (\`build/bin/rill_bench_state\`, manual clock, µs to compute each batch)" >> bench/RESULTS.md
+for run in $(seq "$RUNS"); do
+  build/bin/rill_bench_state --out bench/RESULTS.md 2>/dev/null | tail -1
 done

@@ -190,26 +190,14 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
 
   // Writes each partition's state entries (key, (state, last update ms)).
   std::vector<Job> checkpoint_jobs(Time t) override {
-    if (!this->is_checkpoint_time(t)) return {};
-    RDD<Record> rdd = this->get_or_compute(t);
-    if (!rdd) return {};
-    std::string dir = state_checkpoint_directory(this->context(), *this);
-    Job job;
-    job.time = t;
-    job.name = "checkpoint " + this->name();
-    job.run = [rdd, dir, t] {
-      std::filesystem::create_directories(dir);
-      save_partitions(rdd, dir + "/" + std::to_string(t.milliseconds()), [](const std::vector<Record>& records) {
-        std::vector<std::pair<K, std::pair<S, int64_t>>> entries;
-        for (const auto& rec : records) {
-          std::lock_guard<std::mutex> lock(rec.store->mutex);
-          for (auto& [k, e] : rec.store->map) entries.emplace_back(k, std::make_pair(e.state, e.updated_ms));
-        }
-        return serialize_records(entries);
-      });
-      delete_checkpoints_before(dir, t.milliseconds());
-    };
-    return {std::move(job)};
+    return checkpoint_.jobs(*this, t, [](const std::vector<Record>& records) {
+      std::vector<std::pair<K, std::pair<S, int64_t>>> entries;
+      for (const auto& rec : records) {
+        std::lock_guard<std::mutex> lock(rec.store->mutex);
+        for (auto& [k, e] : rec.store->map) entries.emplace_back(k, std::make_pair(e.state, e.updated_ms));
+      }
+      return serialize_records(entries);
+    });
   }
 
  protected:
@@ -232,6 +220,7 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
   StateSpec<K, V, S, U> spec_;
   int n_;
   RDDNodePtr<std::pair<K, S>> initial_;
+  StateCheckpoints<Record> checkpoint_;
 };
 
 }  // namespace rill

@@ -7,6 +7,7 @@
 // lets the RDD drop its lineage (see WindowMergeRDD, StateRDD).
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,10 +20,14 @@ std::string state_checkpoint_directory(StreamingContext& ssc, const DStreamBase&
 // Deletes the checkpoints of `dir` older than `keep` (batch times in ms).
 void delete_checkpoints_before(const std::string& dir, int64_t keep);
 
+// Writes a stream's RDD at its checkpoint times. `encode` turns a partition's
+// records into a file's bytes (by default: the records as object files).
 template <class T>
 class StateCheckpoints {
  public:
-  std::vector<Job> jobs(DStreamNode<T>& stream, Time t) {
+  using Encode = std::function<std::string(const std::vector<T>&)>;
+
+  std::vector<Job> jobs(DStreamNode<T>& stream, Time t, Encode encode = &serialize_records<T>) {
     if (!stream.is_checkpoint_time(t)) return {};
     RDD<T> rdd = stream.get_or_compute(t);
     if (!rdd) return {};
@@ -30,9 +35,9 @@ class StateCheckpoints {
     Job job;
     job.time = t;
     job.name = "checkpoint " + stream.name();
-    job.run = [rdd, dir, t] {
+    job.run = [rdd, dir, t, encode] {
       std::filesystem::create_directories(dir);
-      save_object_files(rdd, dir + "/" + std::to_string(t.milliseconds()));
+      save_partitions(rdd, dir + "/" + std::to_string(t.milliseconds()), encode);
       delete_checkpoints_before(dir, t.milliseconds());
     };
     return {std::move(job)};

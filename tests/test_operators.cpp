@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "runtime/rill.hpp"
+#include "test_helpers.hpp"
 
 using namespace rill;
 using rill::testing::run_operation;
@@ -15,11 +16,6 @@ using rill::testing::run_operation;
 namespace {
 using StrInt = std::pair<std::string, int>;
 
-template <class T>
-std::vector<std::vector<T>> sorted(std::vector<std::vector<T>> batches) {
-  for (auto& b : batches) std::sort(b.begin(), b.end());
-  return batches;
-}
 
 std::vector<std::string> split(const std::string& line) {
   std::vector<std::string> out;

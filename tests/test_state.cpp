@@ -8,6 +8,7 @@
 #include <map>
 
 #include "runtime/rill.hpp"
+#include "test_helpers.hpp"
 
 using namespace rill;
 using rill::testing::run_operation;
@@ -16,11 +17,6 @@ namespace {
 using P = std::pair<std::string, int>;
 using Batches = std::vector<std::vector<P>>;
 
-template <class T>
-std::vector<std::vector<T>> sorted(std::vector<std::vector<T>> batches) {
-  for (auto& b : batches) std::sort(b.begin(), b.end());
-  return batches;
-}
 
 const std::vector<std::vector<std::string>> letters{{"a"}, {"a", "b"}, {"a", "b", "c"}, {"a", "b"}, {"a"}, {}};
 const Batches runningCounts{{{"a", 1}},

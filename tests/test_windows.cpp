@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "runtime/rill.hpp"
+#include "test_helpers.hpp"
 
 using namespace rill;
 using rill::testing::run_operation;
@@ -14,11 +15,6 @@ namespace {
 using P = std::pair<std::string, int>;
 using Batches = std::vector<std::vector<P>>;
 
-template <class T>
-std::vector<std::vector<T>> sorted(std::vector<std::vector<T>> batches) {
-  for (auto& b : batches) std::sort(b.begin(), b.end());
-  return batches;
-}
 
 size_t batches_for(size_t outputs, Duration slide) { return outputs * static_cast<size_t>(slide / Seconds(1)); }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "operators/narrow_rdds.hpp"
+#include "operators/releasable_lineage.hpp"
 #include "operators/shuffled_rdd.hpp"
 #include "operators/state_checkpoint.hpp"
 #include "operators/transformed_dstream.hpp"
@@ -69,7 +70,7 @@ class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
                   RDDNodePtr<std::pair<K, S>> initial, RDDNodePtr<std::pair<K, V>> data, Function fn, Time t,
                   std::optional<int64_t> timeout_threshold_ms, bool full_scan)
       : RDDNode<Record>(std::move(ex), n),
-        inputs_(std::make_shared<Inputs>(Inputs{std::move(previous), std::move(initial), std::move(data)})),
+        lineage_(Inputs{std::move(previous), std::move(initial), std::move(data)}),
         fn_(std::move(fn)), time_(t), threshold_(timeout_threshold_ms), full_scan_(full_scan) {}
 
   void compute(int r, Sink<Record> out) const override {
@@ -78,8 +79,7 @@ class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
   }
 
   PartitionPtr<Record> materialize(int r) const override {
-    auto in = std::atomic_load(&inputs_);
-    if (!in) throw RillError("map_with_state partition requested after its inputs were released");
+    auto in = lineage_.require("map_with_state");
     std::shared_ptr<StateStore<K, S>> store;
     uint64_t expected = 0;
     if (in->previous) {
@@ -149,7 +149,7 @@ class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
 
   std::vector<const RDDBase*> narrow_parents() const override {
     std::vector<const RDDBase*> v;
-    if (auto in = std::atomic_load(&inputs_)) {
+    if (auto in = lineage_.get()) {
       if (in->previous) v.push_back(in->previous.get());
       if (in->initial) v.push_back(in->initial.get());
       if (in->data) v.push_back(in->data.get());
@@ -158,7 +158,7 @@ class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
   }
 
  protected:
-  void on_fully_cached() const override { std::atomic_store(&inputs_, std::shared_ptr<Inputs>()); }
+  void on_fully_cached() const override { lineage_.release(); }
 
  private:
   struct Inputs {
@@ -166,7 +166,7 @@ class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
     RDDNodePtr<std::pair<K, S>> initial;
     RDDNodePtr<std::pair<K, V>> data;
   };
-  mutable std::shared_ptr<Inputs> inputs_;
+  ReleasableLineage<Inputs> lineage_;
   Function fn_;
   Time time_;
   std::optional<int64_t> threshold_;

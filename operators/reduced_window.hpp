@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "operators/releasable_lineage.hpp"
 #include "operators/state_checkpoint.hpp"
 #include "operators/window.hpp"
 #include "runtime/flat_hash_map.hpp"
@@ -34,7 +35,7 @@ class WindowMergeRDD : public RDDNode<std::pair<K, V>> {
                  std::vector<RDDNodePtr<Record>> leaving, std::vector<RDDNodePtr<Record>> entering, F f,
                  Inv inv, Filter filter)
       : RDDNode<Record>(std::move(ex), n),
-        inputs_(std::make_shared<Inputs>(Inputs{std::move(previous), std::move(leaving), std::move(entering)})),
+        lineage_(Inputs{std::move(previous), std::move(leaving), std::move(entering)}),
         f_(std::move(f)), inv_(std::move(inv)), filter_(std::move(filter)) {}
 
   void compute(int r, Sink<Record> out) const override {
@@ -43,8 +44,7 @@ class WindowMergeRDD : public RDDNode<std::pair<K, V>> {
   }
 
   PartitionPtr<Record> materialize(int r) const override {
-    auto in = inputs();
-    if (!in) throw RillError("window partition requested after its inputs were released");
+    auto in = lineage_.require("reduce_by_key_and_window");
     struct Acc {
       std::optional<V> previous, leaving, entering;
     };
@@ -88,7 +88,7 @@ class WindowMergeRDD : public RDDNode<std::pair<K, V>> {
 
   std::vector<const RDDBase*> narrow_parents() const override {
     std::vector<const RDDBase*> v;
-    if (auto in = inputs()) {
+    if (auto in = lineage_.get()) {
       if (in->previous) v.push_back(in->previous.get());
       for (auto& r : in->leaving) v.push_back(r.get());
       for (auto& r : in->entering) v.push_back(r.get());
@@ -97,16 +97,14 @@ class WindowMergeRDD : public RDDNode<std::pair<K, V>> {
   }
 
  protected:
-  void on_fully_cached() const override { std::atomic_store(&inputs_, std::shared_ptr<Inputs>()); }
+  void on_fully_cached() const override { lineage_.release(); }
 
  private:
   struct Inputs {
     RDDNodePtr<Record> previous;
     std::vector<RDDNodePtr<Record>> leaving, entering;
   };
-  std::shared_ptr<Inputs> inputs() const { return std::atomic_load(&inputs_); }
-
-  mutable std::shared_ptr<Inputs> inputs_;
+  ReleasableLineage<Inputs> lineage_;
   F f_;
   Inv inv_;
   Filter filter_;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "operators/cogrouped_rdd.hpp"
+#include "operators/releasable_lineage.hpp"
 #include "operators/state_checkpoint.hpp"
 #include "runtime/dstream_base.hpp"
 #include "runtime/streaming_context_fwd.hpp"
@@ -32,7 +33,7 @@ class StateRDD : public RDDNode<std::pair<K, S>> {
   StateRDD(std::shared_ptr<Executor> ex, int n, RDDNodePtr<Record> previous,
            std::shared_ptr<GroupingShuffle<K, V>> values, StateUpdate<K, V, S> update, Time t)
       : RDDNode<Record>(std::move(ex), n),
-        inputs_(std::make_shared<Inputs>(Inputs{std::move(previous), std::move(values)})),
+        lineage_(Inputs{std::move(previous), std::move(values)}),
         update_(std::move(update)), time_(t) {}
 
   void compute(int r, Sink<Record> out) const override {
@@ -41,8 +42,7 @@ class StateRDD : public RDDNode<std::pair<K, S>> {
   }
 
   PartitionPtr<Record> materialize(int r) const override {
-    auto in = std::atomic_load(&inputs_);
-    if (!in) throw RillError("state partition requested after its inputs were released");
+    auto in = lineage_.require("update_state_by_key");
     FlatHashMap<K, std::pair<std::vector<V>, bool>> news;  // values, and whether state used them
     if (in->values) {
       for (const auto& b : in->values->buckets_for(r)) {
@@ -75,25 +75,25 @@ class StateRDD : public RDDNode<std::pair<K, S>> {
   }
 
   std::vector<const RDDBase*> narrow_parents() const override {
-    auto in = std::atomic_load(&inputs_);
+    auto in = lineage_.get();
     if (in && in->previous) return {in->previous.get()};
     return {};
   }
   std::vector<ShuffleDependencyBase*> shuffle_dependencies() const override {
-    auto in = std::atomic_load(&inputs_);
+    auto in = lineage_.get();
     if (in && in->values) return {in->values.get()};
     return {};
   }
 
  protected:
-  void on_fully_cached() const override { std::atomic_store(&inputs_, std::shared_ptr<Inputs>()); }
+  void on_fully_cached() const override { lineage_.release(); }
 
  private:
   struct Inputs {
     RDDNodePtr<Record> previous;
     std::shared_ptr<GroupingShuffle<K, V>> values;
   };
-  mutable std::shared_ptr<Inputs> inputs_;
+  ReleasableLineage<Inputs> lineage_;
   StateUpdate<K, V, S> update_;
   Time time_;
 };

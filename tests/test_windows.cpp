@@ -230,3 +230,28 @@ TEST_CASE("slice gives the RDDs between two times, and needs a started context")
   CHECK(rdds[1].collect() == std::vector<int>{3});
   ssc.stop();
 }
+
+TEST_CASE("a window with an inverse releases its lineage once computed, so old batches can be freed") {
+  rill::testing::TemporaryDirectory dir;
+  Config conf;
+  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  StreamingContext ssc(conf, Seconds(1));
+  ssc.checkpoint(dir.path());
+  auto queue = std::make_shared<RDDQueue<P>>();
+  for (int i = 0; i < 4; ++i) queue->push(ssc.parallelize(std::vector<P>{{"a", 1}}));
+  std::vector<RDD<P>> kept;
+  // print() computes only the partitions it needs; count() computes them all.
+  auto windowed = ssc.queue_stream(queue).reduce_by_key_and_window(plus, minus, Seconds(3), Seconds(1));
+  windowed.foreach_rdd([&kept](const RDD<P>& r) { kept.push_back(r); });
+  auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
+  ssc.add_streaming_listener(waiter);
+  ssc.start();
+  ssc.manual_clock()->advance(1000);
+  REQUIRE(waiter->wait_for(Time(1000), std::chrono::seconds(30)));
+  REQUIRE(kept.size() == 1);
+  CHECK_FALSE(kept[0].node()->narrow_parents().empty());  // not computed yet: lineage held
+  CHECK(kept[0].count() == 1);
+  CHECK(kept[0].node()->narrow_parents().empty());  // computed and cached: released
+  CHECK(kept[0].collect() == std::vector<P>{{"a", 1}});  // still served from the cache
+  ssc.stop();
+}

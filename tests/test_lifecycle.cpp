@@ -1,7 +1,10 @@
 // StreamingContext's lifecycle rules and listener events.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "runtime/rill.hpp"
 
@@ -120,4 +123,52 @@ TEST_CASE("stop from another thread ends await_termination; errors are rethrown 
   ssc.manual_clock()->advance(1000);
   CHECK_THROWS_WITH(ssc.await_termination(), Catch::Contains("sink is down"));
   ssc.stop();
+}
+
+namespace {
+// Stores 1..n one record at a time, then raises `done`.
+class CountingReceiver : public Receiver<int> {
+ public:
+  CountingReceiver(int n, std::shared_ptr<std::atomic<bool>> done) : n_(n), done_(std::move(done)) {}
+  ~CountingReceiver() override { on_stop(); }
+  void on_start() override {
+    if (thread_.joinable()) thread_.join();
+    thread_ = std::thread([this] {
+      for (int i = 1; i <= n_ && !is_stopped(); ++i) store(i);
+      *done_ = true;
+    });
+  }
+  void on_stop() override {
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  }
+
+ private:
+  int n_;
+  std::shared_ptr<std::atomic<bool>> done_;
+  std::thread thread_;
+};
+}  // namespace
+
+TEST_CASE("a graceful stop processes every record received before it") {
+  Config conf;
+  conf.set_master("local[2]").set("rill.streaming.blockInterval", "50ms");
+  StreamingContext ssc(conf, Milliseconds(200));
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  const int n = 100000;
+  auto stream = ssc.receiver_stream<int>([n, done] { return std::make_unique<CountingReceiver>(n, done); });
+  auto total = std::make_shared<std::atomic<int64_t>>(0);
+  auto records = std::make_shared<std::atomic<int64_t>>(0);
+  stream.foreach_rdd([total, records](const RDD<int>& r) {
+    for (int x : r.collect()) {
+      *total += x;
+      ++*records;
+    }
+  });
+  ssc.start();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!*done && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  REQUIRE(*done);
+  ssc.stop(true);
+  CHECK(*records == n);
+  CHECK(*total == int64_t{n} * (n + 1) / 2);
 }

@@ -61,15 +61,20 @@ void finish_task(scheduler_actor* self, size_t worker, uint64_t stage_id, size_t
   st.idle_workers.push_back(worker);
   auto it = st.stages.find(stage_id);
   if (it != st.stages.end()) {
+    // A finished stage is erased before its result is delivered, so the
+    // caller never sees the stage's tasks (and the RDDs they hold) still alive.
     if (!r.error.empty()) {
       // Fail the stage at once; its other tasks are skipped or ignored.
-      it->second.promise.deliver(stage_result{{}, r.error});
+      auto promise = std::move(it->second.promise);
       st.stages.erase(it);
+      promise.deliver(stage_result{{}, r.error});
     } else {
       it->second.outputs[index] = std::move(r.output);
       if (--it->second.remaining == 0) {
-        it->second.promise.deliver(stage_result{std::move(it->second.outputs), ""});
+        auto promise = std::move(it->second.promise);
+        auto outputs = std::move(it->second.outputs);
         st.stages.erase(it);
+        promise.deliver(stage_result{std::move(outputs), ""});
       }
     }
   }

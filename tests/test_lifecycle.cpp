@@ -172,3 +172,50 @@ TEST_CASE("a graceful stop processes every record received before it") {
   CHECK(*records == n);
   CHECK(*total == int64_t{n} * (n + 1) / 2);
 }
+
+namespace {
+// Stores three vectors reliably (each becomes a block of its own), then
+// raises `done`.
+class BlockStoringReceiver : public Receiver<int> {
+ public:
+  explicit BlockStoringReceiver(std::shared_ptr<std::atomic<bool>> done) : done_(std::move(done)) {}
+  ~BlockStoringReceiver() override { on_stop(); }
+  void on_start() override {
+    thread_ = std::thread([this] {
+      store(std::vector<int>{1, 2});
+      store(std::vector<int>{3});
+      store(std::vector<int>{4, 5, 6});
+      *done_ = true;
+    });
+  }
+  void on_stop() override {
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  }
+
+ private:
+  std::shared_ptr<std::atomic<bool>> done_;
+  std::thread thread_;
+};
+}  // namespace
+
+TEST_CASE("a receiver's batch has one partition per block; a reliable store is a block once it returns") {
+  Config conf;
+  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  StreamingContext ssc(conf, Seconds(1));
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  auto stream = ssc.receiver_stream<int>([done] { return std::make_unique<BlockStoringReceiver>(done); });
+  std::vector<std::vector<int>> partitions;
+  stream.foreach_rdd([&partitions](const RDD<int>& r) {
+    if (r.num_partitions() > 0) partitions = r.glom().collect();
+  });
+  auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
+  ssc.add_streaming_listener(waiter);
+  ssc.start();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!*done && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  REQUIRE(*done);  // all three stores returned: the blocks are stored and reported
+  ssc.manual_clock()->advance(1000);
+  REQUIRE(waiter->wait_for(Time(1000), std::chrono::seconds(30)));
+  ssc.stop();
+  CHECK(partitions == std::vector<std::vector<int>>{{1, 2}, {3}, {4, 5, 6}});
+}

@@ -17,7 +17,7 @@ std::atomic<int64_t> next_block_id{0};
 
 struct block_generator_state {
   BlockGeneratorSetup setup;
-  std::vector<ErasedPartition> chunks;
+  std::vector<Chunk> chunks;
   int64_t records = 0;
   int block_credits = 0;
   int held_chunk_acks = 0;
@@ -48,7 +48,7 @@ void store_block(generator_actor* self, ReceivedBlockPtr block, std::function<vo
       });
 }
 
-ReceivedBlockPtr make_block(int stream_id, std::vector<ErasedPartition> chunks, int64_t records) {
+ReceivedBlockPtr make_block(int stream_id, std::vector<Chunk> chunks, int64_t records) {
   auto b = std::make_shared<ReceivedBlock>();
   b->id = next_block_id++;
   b->stream_id = stream_id;
@@ -62,7 +62,7 @@ void cut(generator_actor* self, bool forced) {
   auto& st = self->state;
   auto [single, n] = st.setup.receiver->drain();
   if (single) {
-    st.chunks.push_back(std::move(single));
+    st.chunks.push_back(Chunk{std::move(single)});
     st.records += n;
   }
   if (st.chunks.empty() || (!forced && st.block_credits <= 0)) return;

@@ -81,7 +81,7 @@ struct job_result {
 
 // Records a receiver hands to its block generator.
 struct chunk_msg {
-  ErasedPartition chunk;
+  Chunk chunk;
   int64_t records = 0;
   bool own_block = false;  // a reliable store: becomes a block by itself
 };

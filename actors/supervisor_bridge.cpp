@@ -12,7 +12,7 @@ void SupervisorBridge::connect(caf::actor supervisor, caf::actor block_generator
   block_generator_ = std::move(block_generator);
 }
 
-bool SupervisorBridge::push_chunk(ErasedPartition chunk, int64_t n) {
+bool SupervisorBridge::push_chunk(Chunk chunk, int64_t n) {
   limiter_.acquire(n);
   caf::actor target;
   bool stopped;
@@ -36,7 +36,7 @@ void SupervisorBridge::push_block(ErasedPartition chunk, int64_t n) {
   }
   if (!target) return;
   caf::scoped_actor self{sys_};
-  self->request(target, caf::infinite, chunk_atom::value, chunk_msg{std::move(chunk), n, true})
+  self->request(target, caf::infinite, chunk_atom::value, chunk_msg{Chunk{std::move(chunk)}, n, true})
       .receive([](int64_t) {}, [](caf::error&) {});
 }
 

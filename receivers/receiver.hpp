@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -28,7 +29,7 @@ class ReceiverBridge {
   // Hands a chunk of `n` records to the block generator; blocks while the
   // credit window is exhausted or the rate limit says wait. Returns false when
   // the receiver is stopping (the chunk is then still delivered).
-  virtual bool push_chunk(ErasedPartition chunk, int64_t n) = 0;
+  virtual bool push_chunk(Chunk chunk, int64_t n) = 0;
   // Stores a chunk as a block of its own and returns once it is stored and
   // reported (Spark's reliable store of many records).
   virtual void push_block(ErasedPartition chunk, int64_t n) = 0;
@@ -54,7 +55,7 @@ class ReceiverBase {
   }
   // Takes the records stored one at a time since the last drain, as one chunk
   // (null when there are none). The block generator calls it when it cuts.
-  virtual std::pair<ErasedPartition, int64_t> drain() = 0;
+  virtual std::pair<ErasedPartition, int64_t> drain() = 0;  // a records chunk
 
   bool is_stopped() const {
     auto b = bridge();
@@ -115,7 +116,16 @@ class Receiver : public ReceiverBase {
   void store_buffered(std::vector<T> records) {
     if (records.empty()) return;
     auto n = static_cast<int64_t>(records.size());
-    if (auto b = bridge()) b->push_chunk(std::make_shared<const std::vector<T>>(std::move(records)), n);
+    if (auto b = bridge()) b->push_chunk(Chunk{std::make_shared<const std::vector<T>>(std::move(records))}, n);
+  }
+
+  // For text receivers (T = std::string): hands over `lines`, complete lines
+  // each ending in '\n' (a "\r\n" ending loses its '\r' when read), `n` of
+  // them. They join the current block without being split here.
+  void store_text_lines(std::string lines, int64_t n) {
+    static_assert(std::is_same_v<T, std::string>, "store_text_lines is for Receiver<std::string>");
+    if (n == 0) return;
+    if (auto b = bridge()) b->push_chunk(Chunk{std::make_shared<const std::string>(std::move(lines)), ChunkEncoding::text_lines}, n);
   }
 
   // Reliable store: the records become a block of their own; returns once the

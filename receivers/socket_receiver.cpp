@@ -70,46 +70,55 @@ void SocketTextReceiver::receive() {
     if (socket_.exchange(-1) >= 0) ::close(fd);
     return;
   }
-  std::vector<char> buf(1 << 18);
-  std::string partial;
-  std::vector<std::string> lines;
+  // Bytes are received straight into the chunk being filled; the complete
+  // lines in it are handed over as one text chunk (split into records only
+  // when read, in parallel tasks), and the trailing partial line starts the
+  // next chunk.
+  constexpr size_t kReadSize = 1 << 18;
+  std::string chunk;
   while (!stopping_ && !is_stopped()) {
-    ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
-    if (n < 0 && errno == EINTR) continue;
+    size_t kept = chunk.size();  // a partial line from the previous read
+    chunk.resize(kept + kReadSize);
+    ssize_t n = ::recv(fd, chunk.data() + kept, kReadSize, 0);
+    if (n < 0 && errno == EINTR) {
+      chunk.resize(kept);
+      continue;
+    }
     if (n <= 0) {
+      chunk.resize(kept);
       if (stopping_) break;
       std::string why = n == 0 ? "the server closed the connection"
                                : std::string("read error: ") + std::strerror(errno);
-      if (!partial.empty()) lines.push_back(std::move(partial));
-      store_buffered(std::move(lines));
+      if (!chunk.empty()) {  // the last line had no newline: it is still a line
+        chunk += '\n';
+        store_text_lines(std::move(chunk), 1);
+      }
       if (socket_.exchange(-1) >= 0) ::close(fd);
       restart("socket data stream from " + host_ + ":" + std::to_string(port_) + " ended (" + why +
               "); retrying connection");
       return;
     }
-    const char* p = buf.data();
-    const char* end = p + n;
-    lines.reserve(static_cast<size_t>(n) / 48 + 16);  // about one line per 48+ bytes; grows if not
+    chunk.resize(kept + static_cast<size_t>(n));
+    // Count the complete lines; everything after the last '\n' waits.
+    int64_t lines = 0;
+    const char* begin = chunk.data();
+    const char* p = begin + kept;
+    const char* end = begin + chunk.size();
+    const char* last_newline = nullptr;
     while (p < end) {
-      const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
-      if (!nl) {
-        partial.append(p, end);
-        break;
-      }
-      size_t len = nl - p;
-      if (partial.empty()) {
-        lines.emplace_back(p, len);
-      } else {
-        partial.append(p, len);
-        lines.push_back(std::move(partial));
-        partial.clear();
-      }
-      if (!lines.back().empty() && lines.back().back() == '\r') lines.back().pop_back();
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+      if (!nl) break;
+      ++lines;
+      last_newline = nl;
       p = nl + 1;
     }
+    if (lines == 0) continue;  // no line complete yet
+    std::string rest(last_newline + 1, end);
+    chunk.resize(static_cast<size_t>(last_newline + 1 - begin));
+    if (chunk.size() * 2 < chunk.capacity()) chunk.shrink_to_fit();  // a short read keeps no idle buffer
     // Blocks while the pipeline is behind: we stop reading and TCP pushes back.
-    store_buffered(std::move(lines));
-    lines.clear();
+    store_text_lines(std::move(chunk), lines);
+    chunk = std::move(rest);
   }
   if (socket_.exchange(-1) >= 0) ::close(fd);
 }

@@ -14,13 +14,24 @@
 
 namespace rill {
 
+// How a chunk holds its records: as an immutable std::vector<T> of the
+// stream's record type, or (text sources) as one std::string of complete
+// '\n'-terminated lines, split when the block is read. The second is how
+// Spark's receivers keep blocks, serialized (MEMORY_AND_DISK_SER_2): a line
+// costs its bytes, not an allocation, and splitting runs in parallel tasks.
+enum class ChunkEncoding : uint8_t { records, text_lines };
+
+struct Chunk {
+  ErasedPartition data;
+  ChunkEncoding encoding = ChunkEncoding::records;
+};
+
 struct ReceivedBlock {
   int64_t id = 0;
   int stream_id = 0;
   int64_t num_records = 0;
-  // The records, as the chunks the receiver handed over: each chunk is an
-  // immutable std::vector<T> of the stream's record type.
-  std::vector<ErasedPartition> chunks;
+  // The records, as the chunks the receiver handed over.
+  std::vector<Chunk> chunks;
 };
 using ReceivedBlockPtr = std::shared_ptr<const ReceivedBlock>;
 using BlockAllocation = std::map<int, std::vector<ReceivedBlockPtr>>;  // stream id -> blocks

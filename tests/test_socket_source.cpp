@@ -177,3 +177,17 @@ TEST_CASE("a stalled pipeline makes the receiver stop reading, so TCP pushes bac
   CHECK(pushed_back);
   CHECK(sent < limit);
 }
+
+TEST_CASE("empty lines are records too, and a CRLF ending loses its CR") {
+  TcpTestServer server;
+  StreamingContext ssc(fast_config(), Milliseconds(100));
+  Collector collector;
+  collector.attach(ssc.socket_text_stream("127.0.0.1", server.port()));
+  ssc.start();
+  REQUIRE(server.accept_client(10s));
+  server.send_all("x\n\ny\r\n\r\nz");
+  server.send_all("z\n");
+  REQUIRE(collector.wait_for_count(5, 30s));
+  ssc.stop();
+  CHECK(collector.records == std::vector<std::string>{"x", "", "y", "", "zz"});
+}

@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Installs Rill from BUILD_DIR into a scratch prefix, builds tests/package
-# against it with find_package(rill), and runs the result.
+# Checks that a project outside the Rill tree can use it both ways:
+#   install  — install Rill from BUILD_DIR into a scratch prefix, then find_package(rill);
+#   subdirectory — add_subdirectory(<rill source>) in the project itself.
+# Each builds tests/package/main.cpp and runs it.
 set -euo pipefail
 build_dir=$1
+mode=${2:-install}
 here=$(cd "$(dirname "$0")" && pwd)
-scratch="$build_dir/package-check"
+source_dir=$(cd "$here/../.." && pwd)
+scratch="$build_dir/package-check-$mode"
 rm -rf "$scratch"
-cmake --install "$build_dir" --prefix "$scratch/prefix" > /dev/null
-cmake -S "$here" -B "$scratch/build" -DCMAKE_PREFIX_PATH="$scratch/prefix" > /dev/null
-cmake --build "$scratch/build" -j2 > /dev/null
+if [ "$mode" = install ]; then
+  cmake --install "$build_dir" --prefix "$scratch/prefix" > /dev/null
+  cmake -S "$here" -B "$scratch/build" -DCMAKE_PREFIX_PATH="$scratch/prefix" > /dev/null
+else
+  cmake -S "$here/subdirectory" -B "$scratch/build" -DRILL_SOURCE_DIR="$source_dir" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+fi
+cmake --build "$scratch/build" --target consumer -j2 > /dev/null
 "$scratch/build/consumer" 2>/dev/null
-echo "find_package(rill) consumer built and ran"
+echo "rill used through $mode: consumer built and ran"

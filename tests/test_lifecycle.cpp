@@ -219,3 +219,29 @@ TEST_CASE("a receiver's batch has one partition per block; a reliable store is a
   ssc.stop();
   CHECK(partitions == std::vector<std::vector<int>>{{1, 2}, {3}, {4, 5, 6}});
 }
+
+TEST_CASE("rill.streaming.concurrentJobs runs output operations at the same time") {
+  Config conf;
+  conf.set_master("local[2]").set("rill.streaming.clock", "manual").set("rill.streaming.concurrentJobs", "2");
+  StreamingContext ssc(conf, Seconds(1));
+  auto s = ssc.queue_stream(std::make_shared<RDDQueue<int>>());
+  // Each job waits (with a deadline) for the other to have started: both can
+  // only see each other if they run at once.
+  std::atomic<int> started{0};
+  std::atomic<int> saw_both{0};
+  auto job = [&](const RDD<int>&) {
+    ++started;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (started.load() < 2 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    if (started.load() >= 2) ++saw_both;
+  };
+  s.foreach_rdd(job);
+  s.foreach_rdd(job);
+  auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
+  ssc.add_streaming_listener(waiter);
+  ssc.start();
+  ssc.manual_clock()->advance(1000);
+  REQUIRE(waiter->wait_for(Time(1000), std::chrono::seconds(60)));
+  ssc.stop();
+  CHECK(saw_both == 2);
+}

@@ -7,6 +7,7 @@
 
 #include "actors/actors.hpp"
 #include "runtime/block_store.hpp"
+#include "runtime/errors.hpp"
 
 namespace rill {
 

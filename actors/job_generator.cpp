@@ -10,7 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/actors.hpp"
-#include "receivers/receiver_input_dstream.hpp"
+#include "receivers/receiver_stream.hpp"
 
 namespace rill {
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/dstream_base.hpp"
+#include "runtime/job.hpp"
 #include "runtime/listener.hpp"
 #include "runtime/received_block.hpp"
 #include "runtime/task.hpp"

@@ -6,7 +6,8 @@
 
 #include "actors/actors.hpp"
 #include "actors/supervisor_bridge.hpp"
-#include "receivers/receiver_input_dstream.hpp"
+#include "receivers/receiver_stream.hpp"
+#include "runtime/errors.hpp"
 
 namespace rill {
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "receivers/receiver.hpp"
+#include "receivers/receiver_stream.hpp"
 #include "runtime/dstream_base.hpp"
 #include "runtime/dstream_graph.hpp"
 #include "runtime/streaming_context_fwd.hpp"
@@ -66,15 +67,6 @@ class BlockRDD : public RDDNode<T> {
   }
 
   std::vector<ReceivedBlockPtr> blocks_;
-};
-
-// What the receiver tracker needs of a receiver stream.
-class ReceiverStreamBase {
- public:
-  virtual ~ReceiverStreamBase() = default;
-  virtual int stream_id() const = 0;
-  virtual const std::string& stream_name() const = 0;
-  virtual std::unique_ptr<ReceiverBase> make_receiver() const = 0;
 };
 
 template <class T>

@@ -10,20 +10,13 @@
 #include <vector>
 
 #include "runtime/errors.hpp"
+#include "runtime/job.hpp"
 #include "runtime/rdd.hpp"
 #include "runtime/time.hpp"
 
 namespace rill {
 
 class StreamingContext;
-
-// One output operation's work for one batch; runs on a job runner thread.
-struct Job {
-  Time time;
-  int output_id = 0;
-  std::string name;
-  std::function<void()> run;
-};
 
 class DStreamBase {
  public:

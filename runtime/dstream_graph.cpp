@@ -2,7 +2,8 @@
 
 #include <set>
 
-#include "receivers/receiver_input_dstream.hpp"
+#include "receivers/receiver_stream.hpp"
+#include "runtime/dstream_base.hpp"
 
 namespace rill {
 

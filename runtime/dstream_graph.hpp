@@ -8,11 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "runtime/dstream_base.hpp"
+#include "runtime/job.hpp"
 #include "runtime/received_block.hpp"
 
 namespace rill {
 
+class DStreamBase;
+class InputDStreamBase;
+class OutputDStreamBase;
 class ReceiverStreamBase;
 
 class DStreamGraph {
@@ -56,7 +59,7 @@ class DStreamGraph {
   mutable std::mutex mutex_;
   State state_ = State::building;
   int next_id_ = 0;
-  Duration remember_;
+  Duration remember_{};
   std::vector<std::shared_ptr<InputDStreamBase>> inputs_;
   std::vector<std::shared_ptr<ReceiverStreamBase>> receivers_;
   std::vector<std::shared_ptr<OutputDStreamBase>> outputs_;

@@ -35,6 +35,14 @@ void start_receivers(tracker_actor* self) {
   int64_t max_rate = conf.get_int("rill.streaming.receiver.maxRate", 0);
   Duration block_interval = conf.get_duration("rill.streaming.blockInterval", Milliseconds(200));
   Duration restart_delay = conf.get_duration("rill.streaming.receiverRestartDelay", Seconds(2));
+  // Blocks wait for their batch to complete before their credit returns; by
+  // default allow three batches' worth, so a short block interval does not
+  // throttle a pipeline that keeps up. An explicit rill.flow.credits rules.
+  int64_t blocks_per_batch = (st.setup.graph->batch_duration().milliseconds() + block_interval.milliseconds() - 1) /
+                             block_interval.milliseconds();
+  int block_credits = conf.contains("rill.flow.credits")
+                          ? credits
+                          : static_cast<int>(std::max<int64_t>(credits, 3 * blocks_per_batch));
   for (const auto& stream : st.setup.graph->receiver_streams()) {
     std::shared_ptr<ReceiverBase> receiver = stream->make_receiver();
     if (!receiver) throw RillError(stream->stream_name() + ": the receiver factory returned null");
@@ -46,7 +54,7 @@ void start_receivers(tracker_actor* self) {
     bg.block_manager = st.setup.block_manager;
     bg.tracker = caf::actor_cast<caf::actor>(self);
     bg.block_interval = block_interval;
-    bg.credits = credits;
+    bg.credits = block_credits;
     auto generator = spawn_block_generator(self->system(), std::move(bg));
     ReceiverSupervisorSetup rs;
     rs.stream_id = stream->stream_id();

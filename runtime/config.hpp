@@ -16,7 +16,9 @@
 //   rill.streaming.clock                     system  (system | manual)
 //   rill.streaming.kafka.maxRatePerPartition 0
 //   rill.default.parallelism                 cores of local[n]
-//   rill.flow.credits                        32      unacknowledged messages per data hop
+//   rill.flow.credits                        32      unacknowledged messages per data hop (chunks
+//                                                    from a receiver; blocks whose batch has not
+//                                                    completed, by default at least 3 batches' worth)
 //   rill.flow.chunkRecords                   4096    records a receiver hands over at once
 //   rill.master, rill.app.name               (same as set_master / set_app_name)
 #pragma once

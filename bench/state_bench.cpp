@@ -63,13 +63,9 @@ std::vector<int64_t> run(int batches, int measured, MakeBatch make_batch, Pipeli
   for (int k = 0; k < batches; ++k) queue->push(ssc.parallelize(make_batch(k)));
   auto timings = std::make_shared<Timings>();
   pipeline(ssc, ssc.queue_stream(queue), *timings);
-  auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
-  ssc.add_streaming_listener(waiter);
-  ssc.start();
-  for (int k = 1; k <= batches; ++k) {
-    ssc.manual_clock()->advance(1000);
-    if (!waiter->wait_for(Time(1000 * k), std::chrono::minutes(5))) throw RillError("batch did not complete");
-  }
+  rill::testing::BatchDriver driver(ssc);
+  driver.start();
+  driver.run_batches(static_cast<size_t>(batches), std::chrono::minutes(5));
   ssc.stop();
   std::lock_guard<std::mutex> lock(timings->m);
   return std::vector<int64_t>(timings->micros.end() - measured, timings->micros.end());

@@ -70,6 +70,37 @@ class BatchCompletionWaiter : public StreamingListener {
   std::set<int64_t> completed_;
 };
 
+// Drives a context on the manual clock: start() starts it; run_batches(n)
+// advances the clock a batch at a time and waits, with a deadline, until each
+// batch has completed, then rethrows the error of a failed batch, if any.
+class BatchDriver {
+ public:
+  explicit BatchDriver(StreamingContext& ssc)
+      : ssc_(ssc), waiter_(std::make_shared<BatchCompletionWaiter>()) {
+    if (!ssc.manual_clock()) throw RillError("BatchDriver needs rill.streaming.clock=manual");
+    ssc.add_streaming_listener(waiter_);
+  }
+  void start() { ssc_.start(); }
+  // Runs the next n batches; returns the time of the last one.
+  Time run_batches(size_t n, std::chrono::milliseconds deadline = std::chrono::seconds(60)) {
+    ManualClock& clock = *ssc_.manual_clock();
+    Time t(clock.now_ms());
+    for (size_t k = 0; k < n; ++k) {
+      clock.advance(ssc_.batch_duration().milliseconds());
+      t = Time(clock.now_ms());
+      if (!waiter_->wait_for(t, deadline))
+        throw RillError("batch " + t.to_string() + " did not complete within " +
+                        std::to_string(deadline.count()) + " ms");
+      ssc_.await_termination_or_timeout(Milliseconds(0));  // rethrows a batch's error
+    }
+    return t;
+  }
+
+ private:
+  StreamingContext& ssc_;
+  std::shared_ptr<BatchCompletionWaiter> waiter_;
+};
+
 // A temporary directory removed when this goes out of scope.
 class TemporaryDirectory {
  public:
@@ -111,17 +142,9 @@ std::vector<std::vector<V>> run_batches(StreamingContext& ssc, const DStream<V>&
     std::lock_guard<std::mutex> lock(*mutex);
     collected->push_back(std::move(records));
   });
-  auto waiter = std::make_shared<BatchCompletionWaiter>();
-  ssc.add_streaming_listener(waiter);
-  ssc.start();
-  ManualClock& clock = *ssc.manual_clock();
-  for (size_t k = 1; k <= num_batches; ++k) {
-    clock.advance(ssc.batch_duration().milliseconds());
-    Time t(clock.now_ms());
-    if (!waiter->wait_for(t, std::chrono::seconds(60)))
-      throw RillError("run_operation: batch " + t.to_string() + " did not complete within 60 s");
-    ssc.await_termination_or_timeout(Milliseconds(0));  // rethrows a batch's error
-  }
+  BatchDriver driver(ssc);
+  driver.start();
+  driver.run_batches(num_batches);
   ssc.stop();
   std::lock_guard<std::mutex> lock(*mutex);
   return *collected;

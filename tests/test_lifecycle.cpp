@@ -96,11 +96,9 @@ TEST_CASE("listeners see batch and output events in order, with delays") {
   s.count().foreach_rdd([](const RDD<int64_t>&) {});
   auto listener = std::make_shared<RecordingListener>();
   ssc.add_streaming_listener(listener);
-  auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
-  ssc.add_streaming_listener(waiter);
-  ssc.start();
-  ssc.manual_clock()->advance(1000);
-  REQUIRE(waiter->wait_for(Time(1000), std::chrono::seconds(30)));
+  rill::testing::BatchDriver driver(ssc);
+  driver.start();
+  driver.run_batches(1);
   ssc.stop();
   std::lock_guard<std::mutex> lock(listener->m);
   CHECK(listener->events == std::vector<std::string>{"started", "submitted 1000", "batch started 1000",
@@ -208,14 +206,12 @@ TEST_CASE("a receiver's batch has one partition per block; a reliable store is a
   stream.foreach_rdd([&partitions](const RDD<int>& r) {
     if (r.num_partitions() > 0) partitions = r.glom().collect();
   });
-  auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
-  ssc.add_streaming_listener(waiter);
-  ssc.start();
+  rill::testing::BatchDriver driver(ssc);
+  driver.start();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!*done && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
   REQUIRE(*done);  // all three stores returned: the blocks are stored and reported
-  ssc.manual_clock()->advance(1000);
-  REQUIRE(waiter->wait_for(Time(1000), std::chrono::seconds(30)));
+  driver.run_batches(1);
   ssc.stop();
   CHECK(partitions == std::vector<std::vector<int>>{{1, 2}, {3}, {4, 5, 6}});
 }
@@ -237,11 +233,9 @@ TEST_CASE("rill.streaming.concurrentJobs runs output operations at the same time
   };
   s.foreach_rdd(job);
   s.foreach_rdd(job);
-  auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
-  ssc.add_streaming_listener(waiter);
-  ssc.start();
-  ssc.manual_clock()->advance(1000);
-  REQUIRE(waiter->wait_for(Time(1000), std::chrono::seconds(60)));
+  rill::testing::BatchDriver driver(ssc);
+  driver.start();
+  driver.run_batches(1);
   ssc.stop();
   CHECK(saw_both == 2);
 }

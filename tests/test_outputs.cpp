@@ -26,13 +26,9 @@ void run_queue(const std::vector<std::vector<T>>& input, size_t batches, Setup s
   auto queue = std::make_shared<RDDQueue<T>>();
   for (const auto& b : input) queue->push(ssc.parallelize(b, 2));
   setup(ssc.queue_stream(queue));
-  auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
-  ssc.add_streaming_listener(waiter);
-  ssc.start();
-  for (size_t k = 1; k <= batches; ++k) {
-    ssc.manual_clock()->advance(1000);
-    REQUIRE(waiter->wait_for(Time(1000 * static_cast<int64_t>(k)), std::chrono::seconds(30)));
-  }
+  rill::testing::BatchDriver driver(ssc);
+  driver.start();
+  driver.run_batches(batches);
   ssc.stop();
 }
 

@@ -25,13 +25,11 @@ std::vector<std::vector<int>> run(bool one_at_a_time, bool with_default, size_t 
     std::lock_guard<std::mutex> lock(m);
     out.push_back(v);
   });
-  auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
-  ssc.add_streaming_listener(waiter);
-  ssc.start();
+  rill::testing::BatchDriver driver(ssc);
+  driver.start();
   for (size_t k = 1; k <= batches; ++k) {
     if (k == 3 && feed_while_running) feed_while_running(ssc, *queue);
-    ssc.manual_clock()->advance(1000);
-    REQUIRE(waiter->wait_for(Time(1000 * static_cast<int64_t>(k)), std::chrono::seconds(30)));
+    driver.run_batches(1);
   }
   ssc.stop();
   return out;

@@ -231,13 +231,11 @@ TEST_CASE("state checkpoint files appear at the interval and are complete; older
   state.checkpoint(Seconds(2));
   std::vector<P> last;
   state.foreach_rdd([&last](const RDD<P>& r) { last = r.collect(); });
-  auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
-  ssc.add_streaming_listener(waiter);
-  ssc.start();
+  rill::testing::BatchDriver driver(ssc);
+  driver.start();
   std::string stream_dir;
   for (int k = 1; k <= 4; ++k) {
-    ssc.manual_clock()->advance(1000);
-    REQUIRE(waiter->wait_for(Time(1000 * k), std::chrono::seconds(30)));
+    driver.run_batches(1);
     if (k == 2 || k == 4) {
       std::vector<std::string> found;
       for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
@@ -273,13 +271,9 @@ TEST_CASE("old RDDs are dropped when no window or remember needs them") {
     r.count();
     windowed_ids[t.milliseconds() / 1000] = r.id();
   });
-  auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
-  ssc.add_streaming_listener(waiter);
-  ssc.start();
-  for (int k = 1; k <= 8; ++k) {
-    ssc.manual_clock()->advance(1000);
-    REQUIRE(waiter->wait_for(Time(1000 * k), std::chrono::seconds(30)));
-  }
+  rill::testing::BatchDriver driver(ssc);
+  driver.start();
+  driver.run_batches(8);
   // After batch 8 completed: nested (slide 2 s) remembers 2 s; windowed must keep
   // what a 4 s window over it needs (2 s + 4 s); mapped adds its own 3 s window.
   auto times = [](const auto& stream) {

@@ -219,11 +219,9 @@ TEST_CASE("slice gives the RDDs between two times, and needs a started context")
   s.foreach_rdd([](const RDD<int>&) {});
   CHECK_THROWS_WITH(s.slice(Time(0), Time(4000)), Catch::Contains("not been started"));
   ssc.remember(Seconds(10));
-  auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
-  ssc.add_streaming_listener(waiter);
-  ssc.start();
-  ssc.manual_clock()->advance(4000);
-  REQUIRE(waiter->wait_for(Time(4000), std::chrono::seconds(30)));
+  rill::testing::BatchDriver driver(ssc);
+  driver.start();
+  driver.run_batches(4);
   auto rdds = s.slice(Time(2000), Time(3500));
   REQUIRE(rdds.size() == 2);
   CHECK(rdds[0].collect() == std::vector<int>{2});
@@ -243,11 +241,9 @@ TEST_CASE("a window with an inverse releases its lineage once computed, so old b
   // print() computes only the partitions it needs; count() computes them all.
   auto windowed = ssc.queue_stream(queue).reduce_by_key_and_window(plus, minus, Seconds(3), Seconds(1));
   windowed.foreach_rdd([&kept](const RDD<P>& r) { kept.push_back(r); });
-  auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
-  ssc.add_streaming_listener(waiter);
-  ssc.start();
-  ssc.manual_clock()->advance(1000);
-  REQUIRE(waiter->wait_for(Time(1000), std::chrono::seconds(30)));
+  rill::testing::BatchDriver driver(ssc);
+  driver.start();
+  driver.run_batches(1);
   REQUIRE(kept.size() == 1);
   CHECK_FALSE(kept[0].node()->narrow_parents().empty());  // not computed yet: lineage held
   CHECK(kept[0].count() == 1);

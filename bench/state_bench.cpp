@@ -55,8 +55,7 @@ Summary summarize(std::vector<int64_t> v) {
 template <class Pipeline, class MakeBatch>
 std::vector<int64_t> run(int batches, int measured, MakeBatch make_batch, Pipeline pipeline) {
   rill::testing::TemporaryDirectory dir;
-  Config conf;
-  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
   ssc.checkpoint(dir.path());
   auto queue = std::make_shared<RDDQueue<KV>>();

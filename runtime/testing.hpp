@@ -121,14 +121,18 @@ class TemporaryDirectory {
   std::string path_;
 };
 
+// local[2] on the manual clock: the configuration tests start from.
+inline Config manual_clock_config() {
+  Config conf;
+  conf.set_master("local[2]").set_app_name("rill-test").set("rill.streaming.clock", "manual");
+  return conf;
+}
+
 namespace detail {
 
 inline Config test_config(int num_partitions) {
-  Config conf;
-  conf.set_master("local[2]")
-      .set_app_name("rill-test")
-      .set("rill.streaming.clock", "manual")
-      .set("rill.default.parallelism", std::to_string(num_partitions));
+  Config conf = manual_clock_config();
+  conf.set("rill.default.parallelism", std::to_string(num_partitions));
   return conf;
 }
 

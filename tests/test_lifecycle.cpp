@@ -12,8 +12,7 @@ using namespace rill;
 
 namespace {
 Config manual_local2() {
-  Config conf;
-  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  Config conf = rill::testing::manual_clock_config();
   return conf;
 }
 
@@ -197,8 +196,7 @@ class BlockStoringReceiver : public Receiver<int> {
 }  // namespace
 
 TEST_CASE("a receiver's batch has one partition per block; a reliable store is a block once it returns") {
-  Config conf;
-  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
   auto done = std::make_shared<std::atomic<bool>>(false);
   auto stream = ssc.receiver_stream<int>([done] { return std::make_unique<BlockStoringReceiver>(done); });

@@ -14,8 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 Config manual_local2() {
-  Config conf;
-  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  Config conf = rill::testing::manual_clock_config();
   return conf;
 }
 

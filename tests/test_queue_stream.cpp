@@ -10,8 +10,7 @@ using namespace rill;
 namespace {
 std::vector<std::vector<int>> run(bool one_at_a_time, bool with_default, size_t batches,
                                   std::function<void(StreamingContext&, RDDQueue<int>&)> feed_while_running = {}) {
-  Config conf;
-  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
   auto queue = std::make_shared<RDDQueue<int>>();
   queue->push(ssc.parallelize(std::vector<int>{1, 2}));

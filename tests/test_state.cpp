@@ -78,8 +78,7 @@ TEST_CASE("update_state_by_key runs the function for every key with state, every
 }
 
 TEST_CASE("stateful operators need a checkpoint directory") {
-  Config conf;
-  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
   auto s = ssc.queue_stream(std::make_shared<RDDQueue<P>>());
   s.update_state_by_key([](const std::vector<int>&, std::optional<int> st) { return st; }).print();
@@ -217,8 +216,7 @@ TEST_CASE("map_with_state - state timing out (found by the scan at checkpoint ti
 
 TEST_CASE("state checkpoint files appear at the interval and are complete; older ones are deleted") {
   rill::testing::TemporaryDirectory dir;
-  Config conf;
-  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
   ssc.checkpoint(dir.path());
   auto queue = std::make_shared<RDDQueue<P>>();
@@ -256,8 +254,7 @@ TEST_CASE("state checkpoint files appear at the interval and are complete; older
 }
 
 TEST_CASE("old RDDs are dropped when no window or remember needs them") {
-  Config conf;
-  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
   auto queue = std::make_shared<RDDQueue<int>>();
   for (int i = 1; i <= 8; ++i) queue->push(ssc.parallelize(std::vector<int>{i}));
@@ -296,8 +293,7 @@ TEST_CASE("old RDDs are dropped when no window or remember needs them") {
 TEST_CASE("default checkpoint intervals follow Spark's rules") {
   auto interval_of = [](Duration batch, bool map_with_state, std::optional<Duration> explicit_interval) {
     rill::testing::TemporaryDirectory dir;
-    Config conf;
-    conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+    Config conf = rill::testing::manual_clock_config();
     StreamingContext ssc(conf, batch);
     ssc.checkpoint(dir.path());
     auto s = ssc.queue_stream(std::make_shared<RDDQueue<P>>());
@@ -333,8 +329,7 @@ TEST_CASE("default checkpoint intervals follow Spark's rules") {
 
 TEST_CASE("a checkpoint interval that is not a multiple of the slide is an error at start") {
   rill::testing::TemporaryDirectory dir;
-  Config conf;
-  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(2));
   ssc.checkpoint(dir.path());
   auto stream = ssc.queue_stream(std::make_shared<RDDQueue<P>>())

@@ -155,8 +155,7 @@ TEST_CASE("reduce_by_key_and_window with inverse honours the partition count") {
 }
 
 TEST_CASE("window operators with an inverse need a checkpoint directory") {
-  Config conf;
-  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
   auto s = ssc.queue_stream(std::make_shared<RDDQueue<P>>());
   s.reduce_by_key_and_window(plus, minus, Seconds(2), Seconds(1)).print();
@@ -210,8 +209,7 @@ TEST_CASE("reduce_by_window with and without an inverse") {
 }
 
 TEST_CASE("slice gives the RDDs between two times, and needs a started context") {
-  Config conf;
-  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
   auto queue = std::make_shared<RDDQueue<int>>();
   for (int i = 1; i <= 4; ++i) queue->push(ssc.parallelize(std::vector<int>{i}));
@@ -231,8 +229,7 @@ TEST_CASE("slice gives the RDDs between two times, and needs a started context")
 
 TEST_CASE("a window with an inverse releases its lineage once computed, so old batches can be freed") {
   rill::testing::TemporaryDirectory dir;
-  Config conf;
-  conf.set_master("local[2]").set("rill.streaming.clock", "manual");
+  Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
   ssc.checkpoint(dir.path());
   auto queue = std::make_shared<RDDQueue<P>>();

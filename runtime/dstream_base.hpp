@@ -128,10 +128,6 @@ class DStreamNode : public DStreamBase {
     for (const auto& kv : generated_) times.push_back(kv.first);
     return times;
   }
-  size_t generated_count() const {
-    std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
-    return generated_.size();
-  }
 
  protected:
   // The RDD for valid time t (null for "no RDD this batch").

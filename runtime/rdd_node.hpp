@@ -117,12 +117,6 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
 
   // Keeps each partition once computed, for reuse by later jobs.
   void persist() const { persisted_.store(true, std::memory_order_release); }
-  bool is_persisted() const { return persisted_.load(); }
-  // Computes and caches every partition not cached yet (on the calling thread).
-  void materialize_all() const {
-    persist();
-    for (int p = 0; p < num_partitions(); ++p) cached(p);
-  }
 
  private:
   // Persisted partitions live in the executor's block store.

@@ -64,18 +64,22 @@ int main(int argc, char** argv) {
   rill::LineGeneratorOptions options;
   options.rate = 1000;
   int port = 9999;
-  auto args = rill::Config::app_arguments(argc, argv);
-  for (size_t i = 0; i + 1 < args.size(); i += 2) {
-    const auto& k = args[i];
-    const auto& v = args[i + 1];
-    if (k == "--port") port = std::stoi(v);
-    else if (k == "--rate") options.rate = std::stoll(v);
-    else if (k == "--vocabulary") options.vocabulary = std::stoi(v);
-    else if (k == "--line-bytes") options.line_bytes = std::stoi(v);
-    else {
-      std::cerr << "linegen: unknown option " << k << "\nusage: linegen --port P [--rate R] [--vocabulary N] [--line-bytes B]\n";
-      return 2;
+  const char* usage = "usage: linegen --port P [--rate R] [--vocabulary N] [--line-bytes B]\n";
+  try {
+    auto args = rill::Config::app_arguments(argc, argv);
+    for (size_t i = 0; i < args.size(); i += 2) {
+      const auto& k = args[i];
+      if (i + 1 >= args.size()) throw rill::ConfigError("option " + k + " needs a value");
+      const auto& v = args[i + 1];
+      if (k == "--port") port = static_cast<int>(rill::parse_int_option(k, v, 1, 65535));
+      else if (k == "--rate") options.rate = rill::parse_int_option(k, v, 0, 1000000000000);
+      else if (k == "--vocabulary") options.vocabulary = static_cast<int>(rill::parse_int_option(k, v, 1, 10000000));
+      else if (k == "--line-bytes") options.line_bytes = static_cast<int>(rill::parse_int_option(k, v, 1, 1 << 20));
+      else throw rill::ConfigError("unknown option " + k);
     }
+  } catch (const std::exception& e) {
+    std::cerr << "linegen: " << e.what() << "\n" << usage;
+    return 2;
   }
   auto corpus = std::make_shared<const CorpusText>(rill::LineCorpus(options, 100000));
   int server = ::socket(AF_INET, SOCK_STREAM, 0);

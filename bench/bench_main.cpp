@@ -283,22 +283,31 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   Options opt;
   auto args = Config::app_arguments(argc, argv);
-  for (size_t i = 0; i + 1 < args.size(); i += 2) {
+  for (size_t i = 0; i < args.size(); i += 2) {
     const auto& k = args[i];
+    if (i + 1 >= args.size()) {
+      std::cerr << "rill_bench: option " << k << " needs a value\n";
+      return 2;
+    }
     const auto& v = args[i + 1];
-    if (k == "--seconds") opt.seconds = std::stod(v);
-    else if (k == "--batch") opt.batch_ms = std::stoll(v);
+    try {
+    if (k == "--seconds") opt.seconds = static_cast<double>(parse_int_option(k, v, 1, 86400));
+    else if (k == "--batch") opt.batch_ms = parse_int_option(k, v, 1, 3600000);
     else if (k == "--workloads") opt.workloads = split_list(v);
     else if (k == "--masters") opt.masters = split_list(v);
     else if (k == "--records") opt.records = split_list(v);
     else if (k == "--out") opt.out = v;
-    else if (k == "--corpus-lines") opt.corpus_lines = std::stoul(v);
+    else if (k == "--corpus-lines") opt.corpus_lines = static_cast<size_t>(parse_int_option(k, v, 1, 100000000));
     else if (k == "--set") opt.conf.push_back(v);
-    else if (k == "--grep-rate") opt.grep_rate = std::stoll(v);
+    else if (k == "--grep-rate") opt.grep_rate = parse_int_option(k, v, 1, 1000000000000);
     else if (k == "--source") opt.source = v;
-    else if (k == "--wordcount-rate") opt.wordcount_rate = std::stoll(v);
+    else if (k == "--wordcount-rate") opt.wordcount_rate = parse_int_option(k, v, 1, 1000000000000);
     else {
       std::cerr << "rill_bench: unknown option " << k << "\n";
+      return 2;
+    }
+    } catch (const std::exception& e) {
+      std::cerr << "rill_bench: " << e.what() << "\n";
       return 2;
     }
   }

@@ -1,7 +1,13 @@
 #include "runtime/config.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <limits>
+#include <sstream>
 #include <functional>
 #include <thread>
 
@@ -10,30 +16,44 @@
 namespace rill {
 namespace {
 
-enum class Kind { duration, non_negative_int, positive_int, boolean, number, clock, text };
+enum class Kind { duration, integer, boolean, number, bytes, clock, text };
 
-const std::map<std::string, Kind>& known_keys() {
-  static const std::map<std::string, Kind> keys = {
-      {"rill.master", Kind::text},
-      {"rill.app.name", Kind::text},
-      {"rill.streaming.blockInterval", Kind::duration},
-      {"rill.streaming.receiver.maxRate", Kind::non_negative_int},
-      {"rill.streaming.backpressure.enabled", Kind::boolean},
-      {"rill.streaming.backpressure.initialRate", Kind::non_negative_int},
-      {"rill.streaming.backpressure.pid.proportional", Kind::number},
-      {"rill.streaming.backpressure.pid.integral", Kind::number},
-      {"rill.streaming.backpressure.pid.derived", Kind::number},
-      {"rill.streaming.backpressure.pid.minRate", Kind::number},
-      {"rill.streaming.receiver.writeAheadLog.enable", Kind::boolean},
-      {"rill.streaming.stopGracefullyOnShutdown", Kind::boolean},
-      {"rill.streaming.concurrentJobs", Kind::positive_int},
-      {"rill.streaming.receiverRestartDelay", Kind::duration},
-      {"rill.streaming.ui.retainedBatches", Kind::positive_int},
-      {"rill.streaming.clock", Kind::clock},
-      {"rill.streaming.kafka.maxRatePerPartition", Kind::non_negative_int},
-      {"rill.default.parallelism", Kind::positive_int},
-      {"rill.flow.credits", Kind::positive_int},
-      {"rill.flow.chunkRecords", Kind::positive_int},
+// A known key: what its value is, and the range a value must fall in (for
+// durations in milliseconds, for sizes in bytes). Every bound exists to keep a
+// typo from turning into thousands of threads, an int overflow or an
+// allocation of gigabytes.
+struct KeySpec {
+  Kind kind;
+  double min = 0;
+  double max = 0;
+};
+
+constexpr double kMaxRate = 1e12;  // records/s: far beyond any source, still exact in a double
+
+const std::map<std::string, KeySpec>& known_keys() {
+  static const std::map<std::string, KeySpec> keys = {
+      {"rill.master", {Kind::text}},
+      {"rill.app.name", {Kind::text}},
+      {"rill.streaming.blockInterval", {Kind::duration, 1, 3600e3}},
+      {"rill.streaming.receiver.maxRate", {Kind::integer, 0, kMaxRate}},
+      {"rill.streaming.backpressure.enabled", {Kind::boolean}},
+      {"rill.streaming.backpressure.initialRate", {Kind::integer, 0, kMaxRate}},
+      {"rill.streaming.backpressure.pid.proportional", {Kind::number, 0, 1e6}},
+      {"rill.streaming.backpressure.pid.integral", {Kind::number, 0, 1e6}},
+      {"rill.streaming.backpressure.pid.derived", {Kind::number, 0, 1e6}},
+      {"rill.streaming.backpressure.pid.minRate", {Kind::number, 1e-9, kMaxRate}},
+      {"rill.streaming.receiver.writeAheadLog.enable", {Kind::boolean}},
+      {"rill.streaming.stopGracefullyOnShutdown", {Kind::boolean}},
+      {"rill.streaming.concurrentJobs", {Kind::integer, 1, 256}},
+      {"rill.streaming.receiverRestartDelay", {Kind::duration, 1, 3600e3}},
+      {"rill.streaming.socket.connectTimeout", {Kind::duration, 1, 3600e3}},
+      {"rill.streaming.socket.maxLineLength", {Kind::bytes, 1, 1024.0 * 1024 * 1024}},
+      {"rill.streaming.ui.retainedBatches", {Kind::integer, 1, 1e7}},
+      {"rill.streaming.clock", {Kind::clock}},
+      {"rill.streaming.kafka.maxRatePerPartition", {Kind::integer, 0, kMaxRate}},
+      {"rill.default.parallelism", {Kind::integer, 1, 65536}},
+      {"rill.flow.credits", {Kind::integer, 1, 1e6}},
+      {"rill.flow.chunkRecords", {Kind::integer, 1, 16777216}},
   };
   return keys;
 }
@@ -44,6 +64,17 @@ const std::map<std::string, Kind>& known_keys() {
                     "': expected " + expected);
 }
 
+std::string format_number(double x) {
+  if (x == static_cast<double>(static_cast<int64_t>(x))) return std::to_string(static_cast<int64_t>(x));
+  std::ostringstream out;
+  out << x;
+  return out.str();
+}
+
+std::string range_text(const KeySpec& spec, const std::string& unit = "") {
+  return "a value from " + format_number(spec.min) + unit + " to " + format_number(spec.max) + unit;
+}
+
 bool parse_bool(const std::string& v, bool& out) {
   std::string s = v;
   std::transform(s.begin(), s.end(), s.begin(), ::tolower);
@@ -52,56 +83,55 @@ bool parse_bool(const std::string& v, bool& out) {
   return false;
 }
 
-bool parse_int(const std::string& v, int64_t& out) {
-  if (v.empty()) return false;
-  size_t pos = 0;
-  try {
-    out = std::stoll(v, &pos);
-  } catch (...) {
-    return false;
-  }
-  return pos == v.size();
-}
-
 bool parse_double(const std::string& v, double& out) {
-  if (v.empty()) return false;
+  if (v.empty() || std::isspace(static_cast<unsigned char>(v.front()))) return false;
   size_t pos = 0;
   try {
     out = std::stod(v, &pos);
   } catch (...) {
     return false;
   }
-  return pos == v.size();
+  return pos == v.size() && std::isfinite(out);
 }
 
 void validate(const std::string& key, const std::string& value) {
   auto it = known_keys().find(key);
   if (it == known_keys().end()) {
     if (key.rfind("rill.", 0) == 0) throw ConfigError("unknown configuration key '" + key + "'");
-    return;  // keys outside rill. belong to the application
+    std::string hint;
+    if (key.rfind("spark.", 0) == 0) hint = " (Spark's '" + key + "' is 'rill." + key.substr(6) + "' here)";
+    throw ConfigError("configuration key '" + key + "' is not a Rill key: Rill's keys start with 'rill.'" + hint);
   }
+  const KeySpec& spec = it->second;
   int64_t i = 0;
   double d = 0;
   bool b = false;
-  switch (it->second) {
-    case Kind::duration:
+  switch (spec.kind) {
+    case Kind::duration: {
+      int64_t ms = 0;
       try {
-        if (parse_duration(value).milliseconds() <= 0) bad_value(key, value, "a positive duration");
+        ms = parse_duration(value).milliseconds();
       } catch (const std::invalid_argument&) {
         bad_value(key, value, "a duration such as 200ms, 2s or 5min");
       }
+      if (ms < spec.min || ms > spec.max) bad_value(key, value, "a duration from " + format_number(spec.min) +
+                                                                    "ms to " + format_number(spec.max) + "ms");
       break;
-    case Kind::non_negative_int:
-      if (!parse_int(value, i) || i < 0) bad_value(key, value, "a whole number >= 0");
+    }
+    case Kind::integer:
+      if (!parse_whole_number(value, i)) bad_value(key, value, "a whole number");
+      if (i < spec.min || i > spec.max) bad_value(key, value, range_text(spec));
       break;
-    case Kind::positive_int:
-      if (!parse_int(value, i) || i < 1) bad_value(key, value, "a whole number >= 1");
+    case Kind::bytes:
+      if (!parse_byte_size(value, i)) bad_value(key, value, "a size in bytes such as 65536, 512k, 64m or 1g");
+      if (i < spec.min || i > spec.max) bad_value(key, value, range_text(spec, " bytes"));
       break;
     case Kind::boolean:
       if (!parse_bool(value, b)) bad_value(key, value, "true or false");
       break;
     case Kind::number:
       if (!parse_double(value, d)) bad_value(key, value, "a number");
+      if (d < spec.min || d > spec.max) bad_value(key, value, range_text(spec));
       break;
     case Kind::clock:
       if (value != "system" && value != "manual") bad_value(key, value, "system or manual");
@@ -112,17 +142,93 @@ void validate(const std::string& key, const std::string& value) {
 }
 
 void validate_master(const std::string& m) {
+  const std::string expected =
+      "expected local, local[n], local[*], local-cluster[w,c] or rill://host:port";
   if (m == "local" || m == "local[*]") return;
+  auto inside = [&](const std::string& prefix) { return m.substr(prefix.size(), m.size() - prefix.size() - 1); };
   if (m.rfind("local[", 0) == 0 && m.back() == ']') {
     int64_t n = 0;
-    if (parse_int(m.substr(6, m.size() - 7), n) && n >= 1) return;
+    if (!parse_whole_number(inside("local["), n))
+      throw ConfigError("bad master '" + m + "': the core count must be a whole number (" + expected + ")");
+    if (n < 1 || n > Config::max_local_cores())
+      throw ConfigError("bad master '" + m + "': local[n] takes 1 to " + std::to_string(Config::max_local_cores()) +
+                        " cores on this machine (16 per hardware thread, at least 256)");
+    return;
   }
-  if (m.rfind("rill://", 0) == 0 && m.find(':', 7) != std::string::npos) return;
-  throw ConfigError("bad master '" + m +
-                    "': expected local, local[n], local[*] or rill://host:port");
+  if (m.rfind("local-cluster[", 0) == 0 && m.back() == ']') {
+    std::string body = inside("local-cluster[");
+    auto comma = body.find(',');
+    int64_t w = 0, c = 0;
+    if (comma == std::string::npos || !parse_whole_number(body.substr(0, comma), w) ||
+        !parse_whole_number(body.substr(comma + 1), c))
+      throw ConfigError("bad master '" + m + "': local-cluster takes [workers,cores], both whole numbers");
+    if (w < 1 || w > 64 || c < 1 || c > Config::max_local_cores())
+      throw ConfigError("bad master '" + m + "': local-cluster takes 1 to 64 workers of 1 to " +
+                        std::to_string(Config::max_local_cores()) + " cores");
+    return;
+  }
+  if (m.rfind("rill://", 0) == 0) {
+    auto colon = m.rfind(':');
+    int64_t port = 0;
+    if (colon > 7 && parse_whole_number(m.substr(colon + 1), port) && port >= 1 && port <= 65535) return;
+    throw ConfigError("bad master '" + m + "': rill:// takes host:port with a port from 1 to 65535");
+  }
+  throw ConfigError("bad master '" + m + "': " + expected);
 }
 
 }  // namespace
+
+bool parse_whole_number(const std::string& text, int64_t& out) {
+  if (text.empty()) return false;
+  size_t start = text[0] == '-' ? 1 : 0;
+  if (start == text.size()) return false;
+  for (size_t k = start; k < text.size(); ++k)
+    if (!std::isdigit(static_cast<unsigned char>(text[k]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (errno == ERANGE) return false;
+  out = v;
+  return true;
+}
+
+bool parse_byte_size(const std::string& text, int64_t& out) {
+  if (text.empty()) return false;
+  std::string digits = text;
+  int64_t unit = 1;
+  char last = static_cast<char>(std::tolower(static_cast<unsigned char>(text.back())));
+  if (last == 'b' && text.size() > 1 && std::isalpha(static_cast<unsigned char>(text[text.size() - 2]))) {
+    digits.pop_back();  // "64mb" reads as "64m"
+    last = static_cast<char>(std::tolower(static_cast<unsigned char>(digits.back())));
+  }
+  switch (last) {
+    case 'k': unit = int64_t{1} << 10; break;
+    case 'm': unit = int64_t{1} << 20; break;
+    case 'g': unit = int64_t{1} << 30; break;
+    default: break;
+  }
+  if (unit != 1) digits.pop_back();
+  int64_t n = 0;
+  if (!parse_whole_number(digits, n) || n < 0) return false;
+  if (n > std::numeric_limits<int64_t>::max() / unit) return false;
+  out = n * unit;
+  return true;
+}
+
+int64_t parse_int_option(const std::string& option, const std::string& value, int64_t min, int64_t max) {
+  int64_t n = 0;
+  if (!parse_whole_number(value, n))
+    throw ConfigError("option " + option + ": '" + value + "' is not a whole number");
+  if (n < min || n > max)
+    throw ConfigError("option " + option + ": " + value + " is out of range (" + std::to_string(min) + " to " +
+                      std::to_string(max) + ")");
+  return n;
+}
+
+int Config::max_local_cores() {
+  int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(256, 16 * hw);
+}
 
 Config::Config() = default;
 
@@ -157,7 +263,11 @@ bool Config::contains(const std::string& key) const { return entries_.count(key)
 int64_t Config::get_int(const std::string& key, int64_t fallback) const {
   auto it = entries_.find(key);
   int64_t v = fallback;
-  if (it != entries_.end() && !parse_int(it->second, v)) bad_value(key, it->second, "a whole number");
+  if (it == entries_.end()) return v;
+  auto spec = known_keys().find(key);
+  bool ok = spec != known_keys().end() && spec->second.kind == Kind::bytes ? parse_byte_size(it->second, v)
+                                                                           : parse_whole_number(it->second, v);
+  if (!ok) bad_value(key, it->second, "a whole number");
   return v;
 }
 
@@ -185,18 +295,23 @@ Duration Config::get_duration(const std::string& key, Duration fallback) const {
   }
 }
 
-bool Config::is_local() const { return master_.rfind("local", 0) == 0; }
+bool Config::is_local() const { return master_ == "local" || master_.rfind("local[", 0) == 0; }
 
 int Config::local_cores() const {
   int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (master_ == "local") return 1;
-  if (master_ == "local[*]" || !is_local()) return hw;
-  return static_cast<int>(std::stoll(master_.substr(6, master_.size() - 7)));
+  if (master_ == "local[*]" || master_.rfind("local[", 0) != 0) return hw;
+  int64_t n = 1;
+  parse_whole_number(master_.substr(6, master_.size() - 7), n);  // validated by set_master
+  return static_cast<int>(n);
 }
 
 Config& Config::load_properties_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ConfigError("properties file '" + path + "' is a directory, not a file");
   std::ifstream in(path);
-  if (!in) throw ConfigError("cannot read properties file '" + path + "'");
+  if (!in) throw ConfigError("cannot read properties file '" + path + "': " + std::strerror(errno));
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {

@@ -12,6 +12,9 @@
 //   rill.streaming.stopGracefullyOnShutdown  false
 //   rill.streaming.concurrentJobs            1
 //   rill.streaming.receiverRestartDelay      2s
+//   rill.streaming.socket.connectTimeout     10s     a socket receiver's connect() gives up after this
+//   rill.streaming.socket.maxLineLength      64m     longest line a socket receiver accepts (bytes;
+//                                                    k, m, g suffixes); a longer one is a receiver error
 //   rill.streaming.ui.retainedBatches        1000
 //   rill.streaming.clock                     system  (system | manual)
 //   rill.streaming.kafka.maxRatePerPartition 0
@@ -21,6 +24,11 @@
 //                                                    completed, by default at least 3 batches' worth)
 //   rill.flow.chunkRecords                   4096    records a receiver hands over at once
 //   rill.master, rill.app.name               (same as set_master / set_app_name)
+//
+// Numbers are range-checked (a ConfigError names key, value and the range):
+// concurrentJobs 1..256, default.parallelism 1..65536, flow.credits 1..10^6,
+// flow.chunkRecords 1..2^24, durations 1ms..1h, local[n] 1..max_local_cores().
+// Keys outside `rill.` are refused too (Spark's `spark.x` is `rill.x` here).
 #pragma once
 #include <map>
 #include <string>
@@ -29,6 +37,16 @@
 #include "runtime/time.hpp"
 
 namespace rill {
+
+// Parses a whole decimal number (an optional '-', then digits only: no
+// spaces, no '+'); false when it is not one or does not fit in int64_t.
+bool parse_whole_number(const std::string& text, int64_t& out);
+// Parses a size in bytes: digits with an optional k, m or g suffix (powers of
+// 1024; "64m" and "64mb" alike).
+bool parse_byte_size(const std::string& text, int64_t& out);
+// For programs' own flags: `value` as a whole number in [min, max], or a
+// ConfigError naming the option, the value and the range.
+int64_t parse_int_option(const std::string& option, const std::string& value, int64_t min, int64_t max);
 
 class Config {
  public:
@@ -46,12 +64,15 @@ class Config {
   bool get_bool(const std::string& key, bool fallback) const;
   Duration get_duration(const std::string& key, Duration fallback) const;
 
-  // "local", "local[n]", "local[*]" or "rill://host:port"; defaults to "local[*]".
+  // "local", "local[n]", "local[*]", "local-cluster[w,c]" or "rill://host:port";
+  // defaults to "local[*]".
   const std::string& master() const { return master_; }
   const std::string& app_name() const { return app_name_; }
   // Number of partition workers a local master asks for (local = 1, local[*] = cores).
   int local_cores() const;
   bool is_local() const;
+  // The most cores local[n] may ask for: 16 per hardware thread, at least 256.
+  static int max_local_cores();
 
   // This process was started with --worker (multi-node mode).
   bool is_worker() const { return worker_; }

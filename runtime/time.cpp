@@ -12,6 +12,10 @@ Duration parse_duration(const std::string& text) {
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
   if (i == digits_begin)
     throw std::invalid_argument("'" + text + "' is not a duration (expected e.g. 200ms, 2s, 5min)");
+  // 13 digits hold any duration up to ~300 years in ms; more cannot be meant
+  // and could overflow once multiplied by the unit.
+  if (i - digits_begin > 13)
+    throw std::invalid_argument("'" + text + "' is too long a duration");
   int64_t n = std::stoll(text.substr(digits_begin, i - digits_begin));
   std::string unit;
   while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])))

@@ -18,11 +18,10 @@ TEST_CASE("durations parse in Spark's forms") {
 
 TEST_CASE("known keys are typed; get gives values or fallbacks") {
   Config conf;
-  conf.set("rill.streaming.blockInterval", "100ms").set("rill.flow.credits", "8").set("myapp.key", "v");
+  conf.set("rill.streaming.blockInterval", "100ms").set("rill.flow.credits", "8");
   CHECK(conf.get_duration("rill.streaming.blockInterval", Seconds(1)) == Milliseconds(100));
   CHECK(conf.get_int("rill.flow.credits", 1) == 8);
   CHECK(conf.get_int("rill.streaming.receiver.maxRate", 77) == 77);
-  CHECK(conf.get("myapp.key") == "v");
   CHECK(conf.master() == "local[*]");
 }
 
@@ -86,4 +85,64 @@ TEST_CASE("a properties file sets keys; a bad line names the file and line") {
   std::ofstream(path) << "rill.flow.credits\n";
   CHECK_THROWS_WITH(Config().load_properties_file(path), Catch::Contains("line 1"));
   CHECK_THROWS_WITH(Config().load_properties_file(dir.path() + "/missing"), Catch::Contains("missing"));
+}
+
+TEST_CASE("numbers out of range are refused with key, value and range") {
+  Config conf;
+  CHECK_THROWS_WITH(conf.set("rill.default.parallelism", "3000000000"),
+                    Catch::Contains("rill.default.parallelism") && Catch::Contains("3000000000") &&
+                        Catch::Contains("1 to 65536"));
+  CHECK_THROWS_WITH(conf.set("rill.default.parallelism", "2147483647"), Catch::Contains("1 to 65536"));
+  CHECK_THROWS_WITH(conf.set("rill.default.parallelism", "99999999999999999999999"),
+                    Catch::Contains("whole number"));
+  CHECK_THROWS_WITH(conf.set("rill.streaming.concurrentJobs", "100000"), Catch::Contains("1 to 256"));
+  CHECK_THROWS_WITH(conf.set("rill.flow.credits", " 4"), Catch::Contains("whole number"));
+  CHECK_THROWS_WITH(conf.set("rill.flow.credits", "+4"), Catch::Contains("whole number"));
+  CHECK_THROWS_WITH(conf.set("rill.flow.chunkRecords", "100000000"), Catch::Contains("rill.flow.chunkRecords"));
+  CHECK_THROWS_WITH(conf.set("rill.streaming.receiver.maxRate", "-1"), Catch::Contains("0 to"));
+  CHECK_THROWS_WITH(conf.set("rill.streaming.backpressure.pid.integral", "nan"), Catch::Contains("a number"));
+  CHECK_THROWS_WITH(conf.set("rill.streaming.backpressure.pid.minRate", "0"), Catch::Contains("minRate"));
+  CHECK_THROWS_WITH(conf.set("rill.streaming.blockInterval", "99999999999999999999ms"),
+                    Catch::Contains("rill.streaming.blockInterval"));
+  CHECK_THROWS_WITH(conf.set("rill.streaming.blockInterval", "2h"), Catch::Contains("3600000ms"));
+  CHECK_NOTHROW(conf.set("rill.default.parallelism", "65536"));
+  CHECK_NOTHROW(conf.set("rill.streaming.socket.maxLineLength", "64m"));
+  CHECK(conf.get_int("rill.streaming.socket.maxLineLength", 0) == 64 * 1024 * 1024);
+  CHECK_THROWS_WITH(conf.set("rill.streaming.socket.maxLineLength", "lots"), Catch::Contains("512k"));
+  CHECK_THROWS_WITH(conf.set("rill.streaming.socket.maxLineLength", "2g"), Catch::Contains("bytes"));
+}
+
+TEST_CASE("masters out of range or malformed are refused by name, never a hang") {
+  Config conf;
+  CHECK_THROWS_WITH(conf.set_master("local[100000]"),
+                    Catch::Contains("local[100000]") && Catch::Contains("1 to " + std::to_string(Config::max_local_cores())));
+  CHECK_THROWS_WITH(conf.set_master("local[2147483648]"), Catch::Contains("local[2147483648]"));
+  CHECK_THROWS_WITH(conf.set_master("local[ 2]"), Catch::Contains("whole number"));
+  CHECK_THROWS_WITH(conf.set_master("local[2 ]"), Catch::Contains("whole number"));
+  CHECK_THROWS_WITH(conf.set_master("local[-1]"), Catch::Contains("local[-1]"));
+  CHECK_THROWS_WITH(conf.set_master("local-cluster[2]"), Catch::Contains("workers,cores"));
+  CHECK_THROWS_WITH(conf.set_master("rill://host"), Catch::Contains("port"));
+  CHECK_THROWS_WITH(conf.set_master("rill://host:99999"), Catch::Contains("port"));
+  CHECK_NOTHROW(conf.set_master("local[" + std::to_string(Config::max_local_cores()) + "]"));
+  CHECK_NOTHROW(conf.set_master("local-cluster[2,1]"));
+  const char* argv[] = {"app", "--master", "local[100000]"};
+  CHECK_THROWS_WITH(Config::from_args(3, const_cast<char**>(argv)), Catch::Contains("local[100000]"));
+}
+
+TEST_CASE("keys outside rill. are refused, with Spark's name translated") {
+  Config conf;
+  CHECK_THROWS_WITH(conf.set("spark.streaming.blockInterval", "1s"),
+                    Catch::Contains("not a Rill key") && Catch::Contains("rill.streaming.blockInterval"));
+  CHECK_THROWS_WITH(conf.set("myapp.key", "v"), Catch::Contains("myapp.key"));
+}
+
+TEST_CASE("a properties file that is a directory is refused by name") {
+  rill::testing::TemporaryDirectory dir;
+  CHECK_THROWS_WITH(Config().load_properties_file(dir.path()), Catch::Contains("is a directory"));
+}
+
+TEST_CASE("program flags parse as whole numbers in range, or say which flag is wrong") {
+  CHECK(parse_int_option("--rate", "1000", 0, 1000000) == 1000);
+  CHECK_THROWS_WITH(parse_int_option("--rate", "abc", 0, 10), Catch::Contains("--rate") && Catch::Contains("'abc'"));
+  CHECK_THROWS_WITH(parse_int_option("--port", "70000", 1, 65535), Catch::Contains("1 to 65535"));
 }

@@ -13,6 +13,7 @@ struct block_manager_state {
 };
 
 caf::behavior block_manager(caf::stateful_actor<block_manager_state>* self, std::shared_ptr<BlockStore> store) {
+  name_failures(self, "block_manager");
   self->state.store = std::move(store);
   return {
       // Stores a block; the reply acknowledges it is stored.
@@ -28,7 +29,7 @@ caf::behavior block_manager(caf::stateful_actor<block_manager_state>* self, std:
         return {static_cast<int64_t>(self->state.blocks.size()), static_cast<int64_t>(self->state.store->size())};
       },
       // Drops the persisted partitions of an RDD.
-      [=](drop_atom, int rdd) { self->state.store->drop_rdd(rdd); },
+      [=](drop_atom, int64_t rdd) { self->state.store->drop_rdd(rdd); },
   };
 }
 }  // namespace

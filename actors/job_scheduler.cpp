@@ -19,7 +19,9 @@ struct stage_state {
   caf::response_promise promise;
   std::vector<TaskPtr> tasks;
   std::vector<TaskOutput> outputs;
-  size_t remaining = 0;
+  size_t remaining = 0;   // tasks not yet finished
+  size_t in_flight = 0;   // tasks running on a worker
+  std::string error;      // the first failure; no task starts after it
 };
 
 struct batch_state {
@@ -61,21 +63,22 @@ void finish_task(scheduler_actor* self, size_t worker, uint64_t stage_id, size_t
   st.idle_workers.push_back(worker);
   auto it = st.stages.find(stage_id);
   if (it != st.stages.end()) {
-    // A finished stage is erased before its result is delivered, so the
-    // caller never sees the stage's tasks (and the RDDs they hold) still alive.
-    if (!r.error.empty()) {
-      // Fail the stage at once; its other tasks are skipped or ignored.
-      auto promise = std::move(it->second.promise);
+    auto& stage = it->second;
+    --stage.in_flight;
+    --stage.remaining;
+    if (!r.error.empty() && stage.error.empty()) stage.error = r.error;
+    if (r.error.empty() && stage.error.empty()) stage.outputs[index] = std::move(r.output);
+    // A failed stage starts no more tasks, but its result waits for the
+    // tasks still running: they use the stage's RDDs and shuffles, which the
+    // caller may free as soon as it has the result. A finished stage is
+    // erased before its result is delivered, for the same reason.
+    bool done = stage.error.empty() ? stage.remaining == 0 : stage.in_flight == 0;
+    if (done) {
+      auto promise = std::move(stage.promise);
+      stage_result result{{}, stage.error};
+      if (stage.error.empty()) result.outputs = std::move(stage.outputs);
       st.stages.erase(it);
-      promise.deliver(stage_result{{}, r.error});
-    } else {
-      it->second.outputs[index] = std::move(r.output);
-      if (--it->second.remaining == 0) {
-        auto promise = std::move(it->second.promise);
-        auto outputs = std::move(it->second.outputs);
-        st.stages.erase(it);
-        promise.deliver(stage_result{std::move(outputs), ""});
-      }
+      promise.deliver(std::move(result));
     }
   }
   dispatch_tasks(self);
@@ -87,9 +90,12 @@ void dispatch_tasks(scheduler_actor* self) {
     auto [stage_id, index] = st.pending_tasks.front();
     st.pending_tasks.pop_front();
     auto it = st.stages.find(stage_id);
-    if (it == st.stages.end()) continue;  // the stage failed meanwhile
+    if (it == st.stages.end() || !it->second.error.empty()) continue;  // the stage failed meanwhile
     size_t worker = st.idle_workers.front();
     st.idle_workers.pop_front();
+    ++it->second.in_flight;
+    spdlog::debug("stage {}: task for partition {} on partition worker {}", stage_id,
+                  it->second.tasks[index]->partition, worker);
     self->request(st.setup.workers[worker], caf::infinite, run_task_atom::value,
                   task_msg{it->second.tasks[index]})
         .then(
@@ -183,6 +189,7 @@ void start_jobs(scheduler_actor* self) {
 }
 
 caf::behavior job_scheduler(scheduler_actor* self, JobSchedulerSetup setup) {
+  name_failures(self, "job_scheduler");
   auto& st = self->state;
   st.setup = std::move(setup);
   for (size_t i = 0; i < st.setup.workers.size(); ++i) st.idle_workers.push_back(i);

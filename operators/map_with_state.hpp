@@ -104,6 +104,14 @@ class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
     State<S> state;
     std::vector<U> mapped;
     const int64_t now = time_.milliseconds();
+    // Every change to the store is logged with the entry it replaced, so a
+    // user function that throws half-way leaves the state exactly as the
+    // previous batch left it (the batch fails; a retry starts clean).
+    std::vector<std::pair<K, std::optional<Entry>>> undo;
+    auto log_change = [&](const K& key, const Entry* before) {
+      undo.emplace_back(key, before ? std::optional<Entry>(*before) : std::nullopt);
+    };
+    try {
     if (in->data) {
       auto data = in->data->partition(r);
       // Hash all keys first and fetch their table slots ahead of use: with
@@ -120,8 +128,12 @@ class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
         state.wrap(entry ? std::optional<S>(entry->state) : std::nullopt);
         auto returned = fn(time_, key, value, state);
         if (state.is_removed()) {
-          store->map.erase(key);
+          if (entry) {
+            log_change(key, entry);
+            store->map.erase(key);
+          }
         } else if (state.is_updated() || (state.exists() && threshold_)) {
+          log_change(key, entry);
           if (entry)  // still valid: nothing was inserted or erased since find()
             *entry = Entry{state.get(), now};
           else
@@ -135,11 +147,26 @@ class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
       for (auto& [key, e] : store->map)
         if (e.updated_ms < *threshold_) idle.push_back(key);
       for (const auto& key : idle) {
-        state.wrap_timing_out(store->map.find(key)->state);
+        auto* entry = store->map.find(key);
+        state.wrap_timing_out(entry->state);
         auto returned = fn(time_, key, std::nullopt, state);
         if (returned) mapped.push_back(std::move(*returned));
+        log_change(key, entry);
         store->map.erase(key);
       }
+    }
+    } catch (...) {
+      // Undo newest first: each logged entry is what the key held before
+      // that change, so the oldest change of a key restores it last.
+      for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+        if (it->second) {
+          auto [e, inserted] = store->map.find_or_insert(it->first, [&] { return *it->second; });
+          if (!inserted) *e = *it->second;
+        } else {
+          store->map.erase(it->first);
+        }
+      }
+      throw;
     }
     ++store->generation;
     auto result = std::make_shared<std::vector<Record>>();

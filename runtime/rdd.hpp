@@ -46,7 +46,7 @@ class RDD {
   bool is_null() const { return !node_; }
   explicit operator bool() const { return static_cast<bool>(node_); }
   const RDDNodePtr<T>& node() const { return node_; }
-  int id() const { return checked().id(); }
+  int64_t id() const { return checked().id(); }
   int num_partitions() const { return checked().num_partitions(); }
 
   // -- transformations ------------------------------------------------------

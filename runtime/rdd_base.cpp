@@ -2,10 +2,12 @@
 
 #include <set>
 
+#include "runtime/errors.hpp"
+
 namespace rill {
 namespace {
-std::atomic<int> next_rdd_id{0};
-std::atomic<int> next_shuffle_id{0};
+std::atomic<int64_t> next_rdd_id{0};
+std::atomic<int64_t> next_shuffle_id{0};
 
 void collect_shuffles(const RDDBase& rdd, std::set<const RDDBase*>& seen,
                       std::vector<ShuffleDependencyBase*>& out) {
@@ -24,6 +26,9 @@ ShuffleDependencyBase::ShuffleDependencyBase(int num_map_partitions, int num_red
       num_reduce_partitions_(num_reduce_partitions) {}
 
 std::vector<ErasedPartition> ShuffleDependencyBase::buckets_for(int r) const {
+  if (!ready_.load(std::memory_order_acquire))
+    throw RillError("shuffle " + std::to_string(shuffle_id_) +
+                    " was read before its map stage ran (the job did not prepare its shuffles)");
   std::vector<ErasedPartition> buckets;
   buckets.reserve(outputs_.size());
   for (const auto& out : outputs_) buckets.push_back(out[r]);

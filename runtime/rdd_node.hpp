@@ -35,7 +35,8 @@ class RDDBase {
   RDDBase(const RDDBase&) = delete;
   RDDBase& operator=(const RDDBase&) = delete;
 
-  int id() const { return id_; }
+  // Unique in the process; 64 bits, so a long run never wraps.
+  int64_t id() const { return id_; }
   int num_partitions() const { return num_partitions_; }
   const std::shared_ptr<Executor>& executor() const { return executor_; }
 
@@ -45,7 +46,7 @@ class RDDBase {
   virtual std::vector<ShuffleDependencyBase*> shuffle_dependencies() const { return {}; }
 
  private:
-  int id_;
+  int64_t id_;
   int num_partitions_;
   std::shared_ptr<Executor> executor_;
 };
@@ -58,7 +59,7 @@ class ShuffleDependencyBase {
   ShuffleDependencyBase(int num_map_partitions, int num_reduce_partitions);
   virtual ~ShuffleDependencyBase() = default;
 
-  int shuffle_id() const { return shuffle_id_; }
+  int64_t shuffle_id() const { return shuffle_id_; }
   int num_map_partitions() const { return num_map_partitions_; }
   int num_reduce_partitions() const { return num_reduce_partitions_; }
   virtual const RDDBase& map_side() const = 0;
@@ -66,15 +67,16 @@ class ShuffleDependencyBase {
   virtual TaskOutput run_map_task(int m) const = 0;
 
   // The buckets a reduce task for partition r reads, one per map partition.
+  // Throws if the map stage has not run (prepare_shuffles first).
   std::vector<ErasedPartition> buckets_for(int r) const;
 
  private:
   friend void prepare_shuffles(const RDDBase&);
-  int shuffle_id_;
+  int64_t shuffle_id_;
   int num_map_partitions_;
   int num_reduce_partitions_;
   std::mutex mutex_;
-  bool ready_ = false;
+  std::atomic<bool> ready_{false};
   std::vector<TaskOutput> outputs_;  // [map partition][reduce partition]
 };
 

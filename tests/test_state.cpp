@@ -349,3 +349,46 @@ TEST_CASE("update_state_by_key honours its partition count") {
   REQUIRE(out.size() == 1);
   CHECK(out[0].size() == 3);
 }
+
+TEST_CASE("map_with_state: a batch whose function throws half-way leaves the state as it was") {
+  // One partition: "a" is updated before "boom" throws in batch 2. The
+  // batch fails; when batch 3 recomputes batch 2 (the function no longer
+  // throws), "a" must be counted once for batch 2, not twice.
+  Config conf = rill::testing::manual_clock_config();
+  rill::testing::TemporaryDirectory dir;
+  StreamingContext ssc(conf, Seconds(1));
+  ssc.checkpoint(dir.path());
+  using KV = std::pair<std::string, int>;
+  auto input = rill::testing::detail::test_input<KV>(
+      ssc, {{{"a", 1}}, {{"a", 1}, {"boom", 1}}, {{"a", 1}}}, 1);
+  auto armed = std::make_shared<std::atomic<bool>>(true);
+  auto spec = StateSpec<std::string, int, int, int>::function(
+                  [armed](const std::string& key, std::optional<int> v, State<int>& state) {
+                    int total = (state.exists() ? state.get() : 0) + v.value_or(0);
+                    state.update(total);
+                    if (key == "boom" && armed->load()) throw std::runtime_error("boom");
+                    return total;
+                  })
+                  .num_partitions(1);
+  std::mutex m;
+  std::vector<std::vector<std::pair<std::string, int>>> snapshots;
+  input.map_with_state(spec).state_snapshots().foreach_rdd([&](const RDD<std::pair<std::string, int>>& r) {
+    auto v = r.collect();
+    std::sort(v.begin(), v.end());
+    std::lock_guard<std::mutex> lock(m);
+    snapshots.push_back(v);
+  });
+  auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
+  ssc.add_streaming_listener(waiter);
+  ssc.start();
+  for (int b = 1; b <= 3; ++b) {
+    if (b == 3) *armed = false;
+    ssc.manual_clock()->advance(1000);
+    REQUIRE(waiter->wait_for(Time(b * 1000), std::chrono::seconds(30)));
+  }
+  ssc.stop();
+  std::lock_guard<std::mutex> lock(m);
+  REQUIRE(snapshots.size() == 2);  // batch 2's output failed
+  CHECK(snapshots[0] == std::vector<std::pair<std::string, int>>{{"a", 1}});
+  CHECK(snapshots[1] == std::vector<std::pair<std::string, int>>{{"a", 3}, {"boom", 1}});
+}

@@ -90,10 +90,6 @@ class ReceiverInputDStream : public DStreamNode<T>,
     auto blocks = graph_of(this->context()).blocks().get(this->id(), t);
     return RDD<T>(std::make_shared<BlockRDD<T>>(executor_of(this->context()), std::move(blocks)));
   }
-  void on_forget(Time t) override {
-    auto& graph = graph_of(this->context());
-    graph.release_blocks(graph.blocks().erase(this->id(), t));
-  }
 
  private:
   Factory factory_;

@@ -8,9 +8,12 @@
 
 namespace rill {
 
+class DStreamBase;
+
 class ReceiverStreamBase {
  public:
   virtual ~ReceiverStreamBase() = default;
+  virtual DStreamBase& stream() = 0;
   virtual int stream_id() const = 0;
   virtual const std::string& stream_name() const = 0;
   // A new receiver instance (called at each start of the receiver).

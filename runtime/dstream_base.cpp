@@ -79,10 +79,7 @@ Duration DStreamBase::default_checkpoint_interval() const {
   return Duration(s * k);
 }
 
-void DStreamBase::clear_metadata(Time t) {
-  forget_through(t - remember_duration());
-  for (auto& p : parents_) p->clear_metadata(t);
-}
+void DStreamBase::clear_metadata(Time t) { forget_through(t - remember_duration()); }
 
 bool DStreamBase::is_time_valid(Time t) const {
   std::lock_guard<std::mutex> lock(meta_mutex_);

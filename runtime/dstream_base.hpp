@@ -41,8 +41,9 @@ class DStreamBase {
   Duration remember_duration() const;
   // Checks the stream's requirements when the context starts.
   virtual void validate_at_start() const;
-  // Forgets RDDs generated at or before `t - remember_duration()`, then asks
-  // the parents to do the same.
+  // Forgets this stream's RDDs generated at or before
+  // `t - remember_duration()`. The graph calls it once per stream (parents
+  // shared by several streams are not walked again).
   void clear_metadata(Time t);
   // True when t is after the zero time by a whole number of slides.
   bool is_time_valid(Time t) const;
@@ -135,13 +136,8 @@ class DStreamNode : public DStreamBase {
 
   void forget_through(Time cutoff) override {
     std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
-    while (!generated_.empty() && generated_.begin()->first <= cutoff) {
-      on_forget(generated_.begin()->first);
-      generated_.erase(generated_.begin());
-    }
+    while (!generated_.empty() && generated_.begin()->first <= cutoff) generated_.erase(generated_.begin());
   }
-  // Hook for streams that own resources per batch (received blocks).
-  virtual void on_forget(Time) {}
 
  private:
   mutable std::recursive_mutex compute_mutex_;

@@ -1,5 +1,7 @@
 #include "runtime/dstream_graph.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <set>
 
 #include "receivers/receiver_stream.hpp"
@@ -60,6 +62,15 @@ void DStreamGraph::start(Time zero_time) {
     reachable_.push_back(s);
   };
   for (auto& o : outputs_) visit(&o->stream());
+  // A receiver no output needs is not started: it would only fill memory.
+  std::vector<std::shared_ptr<ReceiverStreamBase>> needed;
+  for (auto& r : receivers_) {
+    if (seen.count(&r->stream()))
+      needed.push_back(r);
+    else
+      spdlog::warn("{} has no output operation downstream; its receiver is not started", r->stream_name());
+  }
+  receivers_ = std::move(needed);
   state_ = State::started;
 }
 
@@ -91,27 +102,39 @@ std::vector<Job> DStreamGraph::generate_jobs(Time t) {
       jobs.push_back(std::move(job));
     }
   }
-  // Then the state checkpoints of this batch, in graph order.
+  // Then the state checkpoints of this batch, in graph order. Their ids
+  // follow every output operation's, so they never collide with one.
   std::vector<DStreamBase*> streams;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     streams = reachable_;
   }
+  int next_id = static_cast<int>(outputs.size());
   for (auto* s : streams)
     for (auto& job : s->checkpoint_jobs(t)) {
-      job.output_id = static_cast<int>(jobs.size());
+      job.output_id = next_id++;
       jobs.push_back(std::move(job));
     }
   return jobs;
 }
 
 void DStreamGraph::clear_metadata(Time t) {
-  std::vector<std::shared_ptr<OutputDStreamBase>> outputs;
+  std::vector<DStreamBase*> streams;
+  std::vector<std::shared_ptr<ReceiverStreamBase>> receivers;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    outputs = outputs_;
+    streams = reachable_;
+    receivers = receivers_;
   }
-  for (auto& o : outputs) o->stream().clear_metadata(t);
+  for (auto* s : streams) s->clear_metadata(t);
+  // Received blocks go by time, as Spark's ReceivedBlockTracker cleans up old
+  // batches: whether or not the batch's RDD was ever made (its job
+  // generation may have thrown), its blocks are released once no window or
+  // remember duration can reach them.
+  for (auto& r : receivers) {
+    Time cutoff = t - r->stream().remember_duration();
+    release_blocks(blocks_.erase_through(r->stream_id(), cutoff));
+  }
 }
 
 void DStreamGraph::set_block_release_handler(std::function<void(std::vector<int64_t>)> fn) {

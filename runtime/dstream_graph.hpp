@@ -43,6 +43,8 @@ class DStreamGraph {
   // Forgets what no stream needs after batch t has completed.
   void clear_metadata(Time t);
 
+  // The receiver streams some output needs (after start(): only those; a
+  // receiver stream without an output downstream is never started).
   const std::vector<std::shared_ptr<ReceiverStreamBase>>& receiver_streams() const {
     return receivers_;
   }

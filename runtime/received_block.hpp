@@ -50,13 +50,17 @@ class ReceivedBlockStore {
     auto it = blocks_.find({stream_id, t});
     return it == blocks_.end() ? std::vector<ReceivedBlockPtr>{} : it->second;
   }
-  std::vector<ReceivedBlockPtr> erase(int stream_id, Time t) {
+  // Removes the stream's allocations of every batch at or before `cutoff`
+  // and returns their blocks.
+  std::vector<ReceivedBlockPtr> erase_through(int stream_id, Time cutoff) {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = blocks_.find({stream_id, t});
-    if (it == blocks_.end()) return {};
-    auto v = std::move(it->second);
-    blocks_.erase(it);
-    return v;
+    std::vector<ReceivedBlockPtr> out;
+    auto it = blocks_.lower_bound({stream_id, Time(INT64_MIN)});
+    while (it != blocks_.end() && it->first.first == stream_id && it->first.second <= cutoff) {
+      out.insert(out.end(), it->second.begin(), it->second.end());
+      it = blocks_.erase(it);
+    }
+    return out;
   }
   size_t size() const {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -1,7 +1,14 @@
 // socket_text_stream's receiver: a TCP client that reads newline-separated
-// UTF-8 lines (a trailing '\r' is dropped) and stores them. A refused
-// connection or a connection the server closes is reported and retried after
-// rill.streaming.receiverRestartDelay, as Spark's socket receiver restarts.
+// lines (a trailing '\r' is dropped) and stores them. Lines are passed
+// through as raw bytes: no UTF-8 validation, a NUL byte is just a byte.
+//
+// Errors are reported and the receiver restarts after
+// rill.streaming.receiverRestartDelay, as Spark's socket receiver does: a
+// refused connection, a connect that takes longer than
+// rill.streaming.socket.connectTimeout (default 10 s), a connection the
+// server closes, and a line longer than rill.streaming.socket.maxLineLength
+// (default 64 MiB; the connection is dropped, so memory stays bounded).
+// on_stop() interrupts a connect or a read at once.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -9,23 +16,37 @@
 #include <thread>
 
 #include "receivers/receiver.hpp"
+#include "runtime/time.hpp"
 
 namespace rill {
 
+struct SocketReceiverOptions {
+  Duration connect_timeout = Seconds(10);
+  int64_t max_line_length = int64_t{64} << 20;
+};
+
 class SocketTextReceiver : public Receiver<std::string> {
  public:
-  SocketTextReceiver(std::string host, uint16_t port);
+  SocketTextReceiver(std::string host, uint16_t port, SocketReceiverOptions options = {});
   ~SocketTextReceiver() override;
   void on_start() override;
   void on_stop() override;
 
  private:
   void receive();
+  // Connects within the timeout; -1 (with `error` set, empty when stopping) otherwise.
+  int connect_with_timeout(std::string& error);
+  // Waits until `fd` has `events` or the receiver is stopped; false when stopped.
+  bool wait_for(int fd, short events, int timeout_ms, bool& timed_out);
+  std::string address() const { return host_ + ":" + std::to_string(port_); }
+
   std::string host_;
   uint16_t port_;
+  SocketReceiverOptions options_;
   std::thread thread_;
   std::atomic<int> socket_{-1};
   std::atomic<bool> stopping_{false};
+  int wake_fd_ = -1;  // an eventfd on_stop() signals, so no wait outlives a stop
 };
 
 }  // namespace rill

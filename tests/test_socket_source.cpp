@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
 
 #include "runtime/rill.hpp"
@@ -190,4 +191,54 @@ TEST_CASE("empty lines are records too, and a CRLF ending loses its CR") {
   REQUIRE(collector.wait_for_count(5, 30s));
   ssc.stop();
   CHECK(collector.records == std::vector<std::string>{"x", "", "y", "", "zz"});
+}
+
+namespace {
+long rss_kib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+}  // namespace
+
+TEST_CASE("a 100 MB line without a newline is refused at bounded memory; the receiver reconnects") {
+  TcpTestServer server;
+  Config conf = fast_config();
+  conf.set("rill.streaming.socket.maxLineLength", "1m");
+  StreamingContext ssc(conf, Milliseconds(100));
+  Collector collector;
+  collector.attach(ssc.socket_text_stream("127.0.0.1", server.port()));
+  auto events = std::make_shared<ReceiverEvents>();
+  ssc.add_streaming_listener(events);
+  ssc.start();
+  REQUIRE(server.accept_client(10s));
+  server.send_all("before\n");
+  REQUIRE(collector.wait_for_count(1, 30s));
+  long rss_before = rss_kib();
+  // 100 MB of one line, from one 64 KiB buffer; the receiver drops the
+  // connection long before, so sending stops with an error.
+  const std::string piece(64 * 1024, 'x');
+  size_t sent = 0;
+  try {
+    while (sent < 100u * 1024 * 1024) {
+      server.send_all(piece);
+      sent += piece.size();
+    }
+  } catch (const std::runtime_error&) {
+    // the receiver closed the connection
+  }
+  REQUIRE(events->wait_for_error_containing(
+      "a line from 127.0.0.1:" + std::to_string(server.port()) + " is longer than 1048576 bytes", 30s));
+  long rss_after = rss_kib();
+  INFO("sent " << sent << " bytes; RSS " << rss_before << " -> " << rss_after << " KiB");
+  CHECK(sent < 100u * 1024 * 1024);
+  CHECK(rss_after - rss_before < 32 * 1024);
+  server.close_client();
+  REQUIRE(server.accept_client(10s));  // it restarted
+  server.send_all("after\n");
+  REQUIRE(collector.wait_for_count(2, 30s));
+  ssc.stop();
+  CHECK(collector.records == std::vector<std::string>{"before", "after"});
 }

@@ -313,7 +313,8 @@ class DStream {
   }
 
   const DStream<T>& persist() const {
-    checked().set_persist();
+    checked();
+    node_->set_persist();
     return *this;
   }
   const DStream<T>& cache() const { return persist(); }
@@ -340,6 +341,17 @@ class DStream {
       output("foreach_rdd", [f](const RDD<T>& r, Time t) mutable { f(r, t); });
     else
       output("foreach_rdd", [f](const RDD<T>& r, Time) mutable { f(r); });
+  }
+
+  // f: (int partition, const std::vector<T>& records, Time) for every
+  // partition of every batch, run on the partition workers (where the data
+  // is): the way to write each partition to an external system. Batch time
+  // and partition index identify a write, so a rerun can be made idempotent.
+  template <class F>
+  void foreach_partition(F f) const {
+    output("foreach_partition", [f](const RDD<T>& r, Time t) {
+      r.foreach_partition([f, t](int p, const std::vector<T>& records) mutable { f(p, records, t); });
+    });
   }
 
   const DStreamNode<T>& checked() const {

@@ -49,6 +49,7 @@ struct ReceiverTrackerSetup {
   const Config* config = nullptr;
   caf::actor block_manager;
   caf::actor listener_bus;
+  caf::actor gateway;  // for the blocking requests of receivers' threads
 };
 caf::actor spawn_receiver_tracker(caf::actor_system& sys, ReceiverTrackerSetup setup);
 
@@ -79,6 +80,16 @@ class BlockStore;
 // Owns the node's received blocks and its store of persisted partitions.
 caf::actor spawn_block_manager(caf::actor_system& sys, std::shared_ptr<BlockStore> store);
 caf::actor spawn_listener_bus(caf::actor_system& sys);
+
+// Watches engine actors (send it (watch_atom, actor, name)); calls
+// on_failure with a message naming the actor and the cause when one dies for
+// any reason but a shutdown.
+caf::actor spawn_engine_monitor(caf::actor_system& sys, std::function<void(const std::string&)> on_failure);
+
+// Makes an exception escaping one of `self`'s handlers end it with an error
+// that carries `name` and the exception's message (CAF's default keeps only
+// "runtime_error"), and logs it.
+void name_failures(caf::scheduled_actor* self, std::string name);
 
 // Wall-clock milliseconds, for batch and job timings.
 int64_t wall_clock_ms();

@@ -5,6 +5,8 @@
 // Credits: it may have at most rill.flow.credits blocks whose batch has not
 // completed (the tracker returns them). Without block credits it stops
 // granting chunk credits to the receiver, so the receiver's store() blocks.
+#include <spdlog/spdlog.h>
+
 #include "actors/actors.hpp"
 #include "actors/supervisor_bridge.hpp"
 
@@ -41,6 +43,7 @@ void store_block(generator_actor* self, ReceivedBlockPtr block, std::function<vo
   self->request(st.setup.block_manager, caf::infinite, block_atom::value, block_msg{block})
       .then([=](int64_t) {
         auto& st = self->state;
+        spdlog::debug("stream {}: block {} stored, {} records", block->stream_id, block->id, block->num_records);
         self->send(st.setup.tracker, block_atom::value, block_msg{block});
         --st.stores_in_flight;
         if (done) done();
@@ -82,6 +85,7 @@ void grant_held_acks(generator_actor* self) {
 }
 
 caf::behavior block_generator(generator_actor* self, BlockGeneratorSetup setup) {
+  name_failures(self, "block_generator of stream " + std::to_string(setup.stream_id));
   auto& st = self->state;
   st.setup = std::move(setup);
   st.block_credits = st.setup.credits;

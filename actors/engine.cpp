@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "actors/actors.hpp"
+#include "actors/blocking_request.hpp"
 #include "runtime/block_store.hpp"
 #include "runtime/errors.hpp"
 
@@ -16,23 +17,16 @@ namespace {
 // Runs stages on the job scheduler from any thread, blocking the caller.
 class LocalExecutor : public Executor {
  public:
-  LocalExecutor(caf::actor_system& sys, caf::actor scheduler, int parallelism)
-      : sys_(sys), scheduler_(std::move(scheduler)), parallelism_(parallelism) {}
+  LocalExecutor(caf::actor_system& sys, caf::actor gateway, caf::actor scheduler, int parallelism)
+      : sys_(sys), gateway_(std::move(gateway)), scheduler_(std::move(scheduler)), parallelism_(parallelism) {}
 
   std::vector<TaskOutput> run_stage(std::vector<TaskPtr> tasks) override {
     if (closed_.load()) throw IllegalStateError("the StreamingContext of this RDD has been destroyed");
     if (tasks.empty()) return {};
-    stage_result result;
-    std::string failure;
-    {
-      caf::scoped_actor self{sys_};
-      self->request(scheduler_, caf::infinite, run_stage_atom::value, stage_msg{std::move(tasks)})
-          .receive([&](stage_result& r) { result = std::move(r); },
-                   [&](caf::error& e) { failure = "job scheduler failed: " + sys_.render(e); });
-    }
-    if (!failure.empty()) throw JobFailedError(failure);
-    if (!result.error.empty()) throw JobFailedError(result.error);
-    return std::move(result.outputs);
+    auto reply = blocking_request<stage_result>(gateway_, scheduler_, run_stage_atom::value, stage_msg{std::move(tasks)});
+    if (!reply) throw JobFailedError("job scheduler failed: " + sys_.render(reply.error()));
+    if (!reply->error.empty()) throw JobFailedError(reply->error);
+    return std::move(reply->outputs);
   }
 
   int default_parallelism() const override { return parallelism_; }
@@ -42,6 +36,7 @@ class LocalExecutor : public Executor {
 
  private:
   caf::actor_system& sys_;
+  caf::actor gateway_;
   caf::actor scheduler_;
   int parallelism_;
   std::shared_ptr<BlockStore> store_ = std::make_shared<BlockStore>();
@@ -66,10 +61,12 @@ struct Engine::Impl {
         cores(conf.local_cores()),
         parallelism(static_cast<int>(conf.get_int("rill.default.parallelism", cores))),
         cfg(make_config(cores)), sys(cfg) {
-    for (int i = 0; i < cores; ++i) workers.push_back(spawn_partition_worker(sys, i));
+    monitor = spawn_engine_monitor(sys, [this](const std::string& message) { fail(message); });
+    gateway = watch(spawn_request_gateway(sys), "request_gateway");
+    for (int i = 0; i < cores; ++i) workers.push_back(watch(spawn_partition_worker(sys, i), "partition_worker " + std::to_string(i)));
     int concurrent = static_cast<int>(conf.get_int("rill.streaming.concurrentJobs", 1));
-    for (int i = 0; i < concurrent; ++i) runners.push_back(spawn_job_runner(sys));
-    listener_bus = spawn_listener_bus(sys);
+    for (int i = 0; i < concurrent; ++i) runners.push_back(watch(spawn_job_runner(sys), "job_runner " + std::to_string(i)));
+    listener_bus = watch(spawn_listener_bus(sys), "listener_bus");
     JobSchedulerSetup js;
     js.workers = workers;
     js.job_runners = runners;
@@ -77,24 +74,32 @@ struct Engine::Impl {
     js.on_job_error = [this](const std::string& batch, const std::string& error) {
       report("job for batch " + batch + " failed: " + error);
     };
-    scheduler = spawn_job_scheduler(sys, std::move(js));
-    executor = std::make_shared<LocalExecutor>(sys, scheduler, parallelism);
-    block_manager = spawn_block_manager(sys, executor->store());
+    scheduler = watch(spawn_job_scheduler(sys, std::move(js)), "job_scheduler");
+    executor = std::make_shared<LocalExecutor>(sys, gateway, scheduler, parallelism);
+    block_manager = watch(spawn_block_manager(sys, executor->store()), "block_manager");
+  }
+
+  caf::actor watch(caf::actor a, const std::string& name) {
+    caf::anon_send(monitor, watch_atom::value, a, name);
+    return a;
   }
 
   void report(const std::string& message) {
     if (on_error) on_error(std::make_exception_ptr(JobFailedError(message)));
   }
+  // An engine actor died: the context fails with `message`.
+  void fail(const std::string& message) {
+    if (on_error) on_error(std::make_exception_ptr(RillError(message)));
+  }
 
+  // Asks an engine actor and waits for the reply; when the actor is gone or
+  // fails, logs why and returns `fallback` (stop() must go on regardless).
   template <class T, class... Ts>
-  T ask(const caf::actor& dest, Ts&&... xs) {
-    T out{};
-    caf::scoped_actor self{sys};
-    self->request(dest, caf::infinite, std::forward<Ts>(xs)...)
-        .receive([&](T& v) { out = std::move(v); }, [&](caf::error& e) {
-          spdlog::warn("engine request failed: {}", sys.render(e));
-        });
-    return out;
+  T ask(const caf::actor& dest, const char* what, T fallback, Ts... xs) {
+    auto reply = blocking_request<T>(gateway, dest, xs...);
+    if (reply) return std::move(*reply);
+    spdlog::warn("{}: {}", what, sys.render(reply.error()));
+    return fallback;
   }
 
   void start(Time first) {
@@ -103,7 +108,8 @@ struct Engine::Impl {
     rt.config = &conf;
     rt.block_manager = block_manager;
     rt.listener_bus = listener_bus;
-    tracker = spawn_receiver_tracker(sys, std::move(rt));
+    rt.gateway = gateway;
+    tracker = watch(spawn_receiver_tracker(sys, std::move(rt)), "receiver_tracker");
     JobGeneratorSetup jg;
     jg.graph = &graph;
     jg.clock = &clock;
@@ -113,7 +119,7 @@ struct Engine::Impl {
     jg.on_error = [this](const std::string& batch, const std::string& error) {
       report("generating batch " + batch + " failed: " + error);
     };
-    generator = spawn_job_generator(sys, std::move(jg));
+    generator = watch(spawn_job_generator(sys, std::move(jg)), "job_generator");
     caf::anon_send(scheduler, batch_done_atom::value, generator);
     caf::anon_send(scheduler, batch_done_atom::value, tracker);
     graph.set_block_release_handler([bm = block_manager](std::vector<int64_t> ids) {
@@ -133,34 +139,42 @@ struct Engine::Impl {
   }
 
   void stop(bool graceful) {
-    if (!running) return;
-    running = false;
-    ask<bool>(tracker, stop_atom::value);  // receivers stopped, last blocks reported
+    if (!running.exchange(false)) return;
+    spdlog::debug("stopping: receivers first");
+    ask<bool>(tracker, "stopping the receivers", true, stop_atom::value);  // their last blocks reported
     auto* manual = dynamic_cast<ManualClock*>(&clock);
     if (graceful && !manual) {
       // Keep generating batches until every received block is in one.
       auto deadline = std::chrono::steady_clock::now() +
                       std::chrono::milliseconds(10 * graph.batch_duration().milliseconds() + 10000);
-      while (ask<bool>(tracker, pending_atom::value) && std::chrono::steady_clock::now() < deadline)
+      spdlog::info("graceful stop: waiting until every received block is in a batch and processed");
+      while (ask<bool>(tracker, "asking for unallocated blocks", false, pending_atom::value) &&
+             std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       // One more batch time, so that the last allocation has been generated.
-      while (!ask<bool>(generator, idle_atom::value) && std::chrono::steady_clock::now() < deadline)
+      while (!ask<bool>(generator, "asking whether batch generation is idle", true, idle_atom::value) &&
+             std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (std::chrono::steady_clock::now() >= deadline)
+        spdlog::warn("graceful stop: gave up waiting for received blocks after {} ms",
+                     10 * graph.batch_duration().milliseconds() + 10000);
     }
     if (manual && observer >= 0) manual->remove_observer(observer);
-    ask<int64_t>(generator, stop_atom::value);
+    ask<int64_t>(generator, "stopping batch generation", 0, stop_atom::value);
     if (!graceful) caf::anon_send(scheduler, stop_atom::value);
-    ask<bool>(scheduler, idle_atom::value);
-    ask<bool>(listener_bus, caf::get_atom::value);  // deliver pending events
+    spdlog::debug("stopping: waiting for running jobs");
+    ask<bool>(scheduler, "waiting for running jobs", true, idle_atom::value);
+    ask<bool>(listener_bus, "delivering listener events", true, caf::get_atom::value);
   }
 
   void shutdown() {
     executor->close();
-    for (auto* a : {&generator, &tracker, &scheduler, &block_manager, &listener_bus})
+    if (monitor) caf::anon_send_exit(monitor, caf::exit_reason::user_shutdown);
+    for (auto* a : {&generator, &tracker, &scheduler, &block_manager, &listener_bus, &gateway})
       if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
     for (auto& w : workers) caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
     for (auto& r : runners) caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
-    generator = tracker = scheduler = block_manager = listener_bus = nullptr;
+    monitor = generator = tracker = scheduler = block_manager = listener_bus = gateway = nullptr;
     workers.clear();
     runners.clear();
   }
@@ -175,10 +189,10 @@ struct Engine::Impl {
   caf::actor_system sys;
   std::vector<caf::actor> workers;
   std::vector<caf::actor> runners;
-  caf::actor listener_bus, block_manager, scheduler, tracker, generator;
+  caf::actor monitor, gateway, listener_bus, block_manager, scheduler, tracker, generator;
   std::shared_ptr<LocalExecutor> executor;
   int observer = -1;
-  bool running = false;
+  std::atomic<bool> running{false};
 };
 
 Engine::Engine(const Config& conf, DStreamGraph& graph, Clock& clock, ErrorHandler on_error)

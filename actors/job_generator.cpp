@@ -37,6 +37,11 @@ void generate_batch(generator_actor* self, int64_t t, BlockAllocation blocks) {
     msg.records_per_stream[stream->stream_id()] = 0;
   for (const auto& kv : blocks)
     for (const auto& b : kv.second) msg.records_per_stream[kv.first] += b->num_records;
+  if (spdlog::should_log(spdlog::level::debug)) {
+    size_t n = 0;
+    for (const auto& kv : blocks) n += kv.second.size();
+    spdlog::debug("generating batch {} ms: {} blocks allocated", t, n);
+  }
   st.setup.graph->blocks().put(time, blocks);
   try {
     msg.jobs = st.setup.graph->generate_jobs(time);
@@ -61,18 +66,29 @@ void generate_due(generator_actor* self) {
   if (st.generating || st.stopped || st.next_ms > st.target_ms) return;
   st.generating = true;
   int64_t t = st.next_ms;
+  // The tracker is local and monitored by the engine: if it dies, the
+  // request fails at once and the engine monitor fails the context.
   self->request(st.setup.tracker, caf::infinite, allocate_atom::value, t)
-      .then([=](allocation_msg& a) {
-        auto& st = self->state;
-        st.generating = false;
-        if (st.stopped) return;
-        generate_batch(self, t, std::move(a.blocks));
-        st.next_ms = t + st.setup.batch.milliseconds();
-        generate_due(self);
-      });
+      .then(
+          [=](allocation_msg& a) {
+            auto& st = self->state;
+            st.generating = false;
+            if (st.stopped) return;
+            generate_batch(self, t, std::move(a.blocks));
+            st.next_ms = t + st.setup.batch.milliseconds();
+            generate_due(self);
+          },
+          [=](caf::error& e) {
+            auto& st = self->state;
+            st.generating = false;
+            std::string why = "allocating blocks to the batch failed: " + self->system().render(e);
+            spdlog::error("batch {} ms: {}", t, why);
+            if (st.setup.on_error) st.setup.on_error(std::to_string(t) + " ms", why);
+          });
 }
 
 caf::behavior job_generator(generator_actor* self, JobGeneratorSetup setup) {
+  name_failures(self, "job_generator");
   self->state.setup = std::move(setup);
   return {
       [=](start_atom, int64_t first_ms) {

@@ -1,8 +1,10 @@
 // listener_bus: delivers StreamingListener events one at a time, off the hot
-// path. A listener that throws is logged and keeps receiving events.
+// path. A listener that throws is logged and keeps receiving events. Its
+// callbacks run marked ThreadRole::listener: stop() refuses to run there.
 #include <spdlog/spdlog.h>
 
 #include "actors/actors.hpp"
+#include "runtime/thread_role.hpp"
 
 namespace rill {
 
@@ -12,14 +14,18 @@ struct listener_bus_state {
 };
 
 caf::behavior listener_bus(caf::stateful_actor<listener_bus_state>* self) {
+  name_failures(self, "listener_bus");
   return {
       [=](listen_atom, const listener_msg& m) { self->state.listeners.push_back(m.listener); },
       [=](event_atom, const listener_event& e) {
+        ThreadRoleScope role(ThreadRole::listener);
         for (auto& l : self->state.listeners) {
           try {
             e.deliver(*l);
           } catch (const std::exception& ex) {
             spdlog::warn("a StreamingListener threw: {}", ex.what());
+          } catch (...) {
+            spdlog::warn("a StreamingListener threw something that is not a std::exception");
           }
         }
       },

@@ -42,6 +42,7 @@ using listen_atom = caf::atom_constant<caf::atom("listen")>;          // add a l
 using idle_atom = caf::atom_constant<caf::atom("idle")>;              // asks: all work done?
 using pending_atom = caf::atom_constant<caf::atom("pending")>;        // asks: unallocated blocks?
 using flush_atom = caf::atom_constant<caf::atom("flush")>;            // cut the last block now
+using watch_atom = caf::atom_constant<caf::atom("watch")>;            // engine monitor: watch an actor
 
 // -- messages (local) ------------------------------------------------------------------
 

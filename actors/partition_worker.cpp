@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "actors/actors.hpp"
+#include "runtime/thread_role.hpp"
 
 namespace rill {
 
@@ -10,6 +11,7 @@ namespace {
 caf::behavior partition_worker(caf::event_based_actor* self, int index) {
   return {
       [index](run_task_atom, const task_msg& m) -> task_result {
+        ThreadRoleScope role(ThreadRole::task);
         try {
           return {m.task->run(), ""};
         } catch (const std::exception& e) {
@@ -26,6 +28,7 @@ caf::behavior partition_worker(caf::event_based_actor* self, int index) {
 caf::behavior job_runner(caf::event_based_actor*) {
   return {
       [](run_job_atom, const job_msg& m) -> job_result {
+        ThreadRoleScope role(ThreadRole::job);
         job_result r;
         r.start_ms = wall_clock_ms();
         try {

@@ -60,6 +60,7 @@ void stop_receiver(supervisor_actor* self) {
 }
 
 caf::behavior receiver_supervisor(supervisor_actor* self, ReceiverSupervisorSetup setup) {
+  name_failures(self, "receiver_supervisor of " + setup.name);
   self->state.setup = std::move(setup);
   auto& st = self->state;
   st.setup.bridge->connect(caf::actor_cast<caf::actor>(self), st.setup.block_generator);

@@ -46,7 +46,7 @@ void start_receivers(tracker_actor* self) {
   for (const auto& stream : st.setup.graph->receiver_streams()) {
     std::shared_ptr<ReceiverBase> receiver = stream->make_receiver();
     if (!receiver) throw RillError(stream->stream_name() + ": the receiver factory returned null");
-    auto bridge = std::make_shared<SupervisorBridge>(self->system(), credits, chunk, max_rate);
+    auto bridge = std::make_shared<SupervisorBridge>(st.setup.gateway, credits, chunk, max_rate);
     BlockGeneratorSetup bg;
     bg.stream_id = stream->stream_id();
     bg.receiver = receiver;
@@ -74,6 +74,7 @@ void start_receivers(tracker_actor* self) {
 }
 
 caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) {
+  name_failures(self, "receiver_tracker");
   self->state.setup = std::move(setup);
   return {
       [=](start_atom) { start_receivers(self); },

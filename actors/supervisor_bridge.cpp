@@ -1,10 +1,14 @@
 #include "actors/supervisor_bridge.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include "actors/blocking_request.hpp"
+#include "runtime/errors.hpp"
+
 namespace rill {
 
-SupervisorBridge::SupervisorBridge(caf::actor_system& sys, int credits, int64_t chunk_records,
-                                   int64_t max_rate)
-    : sys_(sys), chunk_records_(chunk_records), limiter_(max_rate), credits_(credits) {}
+SupervisorBridge::SupervisorBridge(caf::actor gateway, int credits, int64_t chunk_records, int64_t max_rate)
+    : gateway_(std::move(gateway)), chunk_records_(chunk_records), limiter_(max_rate), credits_(credits) {}
 
 void SupervisorBridge::connect(caf::actor supervisor, caf::actor block_generator) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -18,7 +22,10 @@ bool SupervisorBridge::push_chunk(Chunk chunk, int64_t n) {
   bool stopped;
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    credit_available_.wait(lock, [&] { return credits_ > 0 || stopped_; });
+    if (credits_ <= 0 && !stopped_) {
+      spdlog::debug("receiver waits for a chunk credit (the pipeline is behind)");
+      credit_available_.wait(lock, [&] { return credits_ > 0 || stopped_; });
+    }
     if (!stopped_) --credits_;
     stopped = stopped_;
     target = block_generator_;
@@ -35,9 +42,8 @@ void SupervisorBridge::push_block(ErasedPartition chunk, int64_t n) {
     target = block_generator_;
   }
   if (!target) return;
-  caf::scoped_actor self{sys_};
-  self->request(target, caf::infinite, chunk_atom::value, chunk_msg{Chunk{std::move(chunk)}, n, true})
-      .receive([](int64_t) {}, [](caf::error&) {});
+  auto stored = blocking_request<int64_t>(gateway_, target, chunk_atom::value, chunk_msg{Chunk{std::move(chunk)}, n, true});
+  if (!stored) throw RillError("store(): the block could not be stored: " + caf::to_string(stored.error()));
 }
 
 void SupervisorBridge::restart(const std::string& message) {
@@ -77,6 +83,7 @@ void SupervisorBridge::stop() {
     stopped_ = true;
   }
   credit_available_.notify_all();
+  limiter_.cancel();
 }
 
 void SupervisorBridge::disconnect() {

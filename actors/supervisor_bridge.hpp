@@ -14,7 +14,7 @@ namespace rill {
 
 class SupervisorBridge : public ReceiverBridge {
  public:
-  SupervisorBridge(caf::actor_system& sys, int credits, int64_t chunk_records, int64_t max_rate);
+  SupervisorBridge(caf::actor gateway, int credits, int64_t chunk_records, int64_t max_rate);
 
   // Wiring, before the receiver starts.
   void connect(caf::actor supervisor, caf::actor block_generator);
@@ -35,7 +35,7 @@ class SupervisorBridge : public ReceiverBridge {
   RateLimiter& rate_limiter() { return limiter_; }
 
  private:
-  caf::actor_system& sys_;
+  caf::actor gateway_;
   const int64_t chunk_records_;
   RateLimiter limiter_;
   mutable std::mutex mutex_;

@@ -5,17 +5,15 @@
 //   network_wordcount --builtin-source [--rate LINES_PER_S]   (no server needed)
 //
 // Try it with a server: `nc -lk 9999` in one terminal, `network_wordcount
-// localhost 9999` in another, and type lines into the first.
-#include <csignal>
+// localhost 9999` in another, and type lines into the first. Ctrl-C (or
+// SIGTERM) stops it; with --conf rill.streaming.stopGracefullyOnShutdown=true
+// every line received before the signal is counted first.
 #include <iostream>
 #include <sstream>
 
 #include "runtime/rill.hpp"
 
 namespace {
-volatile std::sig_atomic_t interrupted = 0;
-void on_signal(int) { interrupted = 1; }
-
 int usage() {
   std::cerr << "usage: network_wordcount HOST PORT [--master M] [--conf k=v ...]\n"
                "       network_wordcount --builtin-source [--rate LINES_PER_S] [--master M]\n";
@@ -35,7 +33,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> positional;
     for (size_t i = 0; i < args.size(); ++i) {
       if (args[i] == "--builtin-source") builtin = true;
-      else if (args[i] == "--rate" && i + 1 < args.size()) rate = std::stoll(args[++i]);
+      else if (args[i] == "--rate" && i + 1 < args.size()) rate = rill::parse_int_option("--rate", args[++i], 1, 1000000000);
       else if (args[i] == "--help" || args[i] == "-h") return usage();
       else positional.push_back(args[i]);
     }
@@ -50,7 +48,8 @@ int main(int argc, char** argv) {
       options.line_bytes = 40;
       lines = ssc.line_generator_stream(options);
     } else {
-      lines = ssc.socket_text_stream(positional[0], static_cast<uint16_t>(std::stoi(positional[1])));
+      auto port = rill::parse_int_option("PORT", positional[1], 1, 65535);
+      lines = ssc.socket_text_stream(positional[0], static_cast<uint16_t>(port));
     }
     auto words = lines.flat_map([](const std::string& line) {
       std::vector<std::string> out;
@@ -62,12 +61,8 @@ int main(int argc, char** argv) {
     auto counts = pairs.reduce_by_key([](int64_t a, int64_t b) { return a + b; });
     counts.print();
 
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
     ssc.start();
-    while (!interrupted && !ssc.await_termination_or_timeout(rill::Milliseconds(200))) {
-    }
-    ssc.stop(conf.get_bool("rill.streaming.stopGracefullyOnShutdown", false));
+    ssc.await_termination();  // until Ctrl-C / SIGTERM (the context handles both)
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "network_wordcount: " << e.what() << "\n";

@@ -1,7 +1,6 @@
 #include "runtime/rate_limiter.hpp"
 
 #include <algorithm>
-#include <thread>
 
 namespace rill {
 
@@ -17,21 +16,27 @@ int64_t RateLimiter::rate() const {
   return rate_;
 }
 
-void RateLimiter::acquire(int64_t n) {
-  std::chrono::steady_clock::time_point wake;
+bool RateLimiter::acquire(int64_t n) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (cancelled_) return false;
+  if (rate_ <= 0) return true;
+  auto now = std::chrono::steady_clock::now();
+  double elapsed = std::chrono::duration<double>(now - last_).count();
+  last_ = now;
+  // At most one second's worth of tokens accumulates (Guava's burst).
+  tokens_ = std::min<double>(static_cast<double>(rate_), tokens_ + elapsed * rate_);
+  tokens_ -= static_cast<double>(n);
+  if (tokens_ >= 0) return true;
+  auto wake = now + std::chrono::microseconds(static_cast<int64_t>(-tokens_ * 1e6 / rate_));
+  return !cancelled_cv_.wait_until(lock, wake, [&] { return cancelled_; });
+}
+
+void RateLimiter::cancel() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (rate_ <= 0) return;
-    auto now = std::chrono::steady_clock::now();
-    double elapsed = std::chrono::duration<double>(now - last_).count();
-    last_ = now;
-    // At most one second's worth of tokens accumulates (Guava's burst).
-    tokens_ = std::min<double>(static_cast<double>(rate_), tokens_ + elapsed * rate_);
-    tokens_ -= static_cast<double>(n);
-    if (tokens_ >= 0) return;
-    wake = now + std::chrono::microseconds(static_cast<int64_t>(-tokens_ * 1e6 / rate_));
+    cancelled_ = true;
   }
-  std::this_thread::sleep_until(wake);
+  cancelled_cv_.notify_all();
 }
 
 }  // namespace rill

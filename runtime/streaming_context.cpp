@@ -3,10 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 
 #include "actors/engine.hpp"
 #include "runtime/logging.hpp"
+#include "runtime/shutdown_hook.hpp"
+#include "runtime/thread_role.hpp"
 
 namespace rill {
 
@@ -42,6 +45,13 @@ StreamingContext::~StreamingContext() {
   } catch (const std::exception& e) {
     spdlog::warn("stopping the StreamingContext failed: {}", e.what());
   }
+  if (stopper_.joinable()) {
+    if (stopper_.get_id() == std::this_thread::get_id())
+      stopper_.detach();
+    else
+      stopper_.join();
+  }
+  remove_shutdown_hook(this);
   engine_.reset();
 }
 
@@ -55,8 +65,11 @@ void StreamingContext::checkpoint(const std::string& directory) {
 void StreamingContext::remember(Duration d) { graph_->set_remember(d); }
 
 DStream<std::string> StreamingContext::socket_text_stream(const std::string& host, uint16_t port) {
+  SocketReceiverOptions options;
+  options.connect_timeout = conf_.get_duration("rill.streaming.socket.connectTimeout", options.connect_timeout);
+  options.max_line_length = conf_.get_int("rill.streaming.socket.maxLineLength", options.max_line_length);
   return receiver_stream<std::string>(
-      [host, port] { return std::make_unique<SocketTextReceiver>(host, port); },
+      [host, port, options] { return std::make_unique<SocketTextReceiver>(host, port, options); },
       "socket_text_stream(" + host + ":" + std::to_string(port) + ")");
 }
 
@@ -96,12 +109,20 @@ void StreamingContext::start() {
     active_context = nullptr;
     throw;
   }
-  std::lock_guard<std::mutex> lock(state_mutex_);
-  state_ = State::active;
+  {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    state_ = State::active;
+  }
+  install_shutdown_hook(this, [this](int sig) { on_shutdown_signal(sig); });
   spdlog::info("StreamingContext started ({}, batch interval {})", conf_.master(), batch_.to_string());
 }
 
 void StreamingContext::stop(bool stop_gracefully) {
+  ThreadRole role = current_thread_role();
+  if (role == ThreadRole::listener)
+    throw IllegalStateError(
+        "Cannot stop StreamingContext within listener bus thread: a listener callback runs on the "
+        "listener bus, which stop() waits for; call stop() from another thread");
   {
     std::lock_guard<std::mutex> lock(state_mutex_);
     if (state_ == State::stopped) return;
@@ -111,6 +132,29 @@ void StreamingContext::stop(bool stop_gracefully) {
       state_changed_.notify_all();
       return;
     }
+    if (role == ThreadRole::job || role == ThreadRole::task) {
+      // stop() waits for running jobs, and this thread is one of them:
+      // stopping here would wait for itself. Stop from a thread of its own
+      // instead; it finishes once the calling operation has returned.
+      if (!stopper_.joinable()) {
+        spdlog::info("stop() called inside {}: the context stops once it returns",
+                     role == ThreadRole::job ? "an output operation" : "a task");
+        stopper_ = std::thread([this, stop_gracefully] { stop_now(stop_gracefully); });
+      }
+      return;
+    }
+  }
+  stop_now(stop_gracefully);
+}
+
+void StreamingContext::stop_now(bool stop_gracefully) {
+  // First, so that a signal's stop that is running finishes before this one
+  // takes stop_mutex_ (it holds the hook while it stops).
+  remove_shutdown_hook(this);
+  std::lock_guard<std::mutex> stopping(stop_mutex_);  // one stop at a time; others wait for it
+  {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    if (state_ == State::stopped) return;
   }
   engine_->stop(stop_gracefully);
   graph_->mark_stopped();
@@ -122,6 +166,17 @@ void StreamingContext::stop(bool stop_gracefully) {
   state_ = State::stopped;
   state_changed_.notify_all();
   spdlog::info("StreamingContext stopped{}", stop_gracefully ? " gracefully" : "");
+}
+
+void StreamingContext::on_shutdown_signal(int sig) {
+  bool graceful = conf_.get_bool("rill.streaming.stopGracefullyOnShutdown", false);
+  spdlog::info("received {}: stopping the StreamingContext{}", sig == SIGINT ? "SIGINT" : "SIGTERM",
+               graceful ? " gracefully (rill.streaming.stopGracefullyOnShutdown)" : "");
+  try {
+    stop_now(graceful);
+  } catch (const std::exception& e) {
+    spdlog::error("stopping on {} failed: {}", sig == SIGINT ? "SIGINT" : "SIGTERM", e.what());
+  }
 }
 
 StreamingContext::State StreamingContext::state() const {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "receivers/line_generator.hpp"
@@ -123,7 +124,16 @@ class StreamingContext {
   // Like await_termination, but gives up after `timeout`; true when stopped.
   bool await_termination_or_timeout(Duration timeout);
   // Stops receivers and batch generation. When graceful, waits until all data
-  // received so far has been processed.
+  // received so far has been processed. Safe from any thread, twice, and from
+  // several threads at once (later callers wait for the first to finish).
+  // Inside an output operation (foreach_rdd) or an operator's function it
+  // returns at once and the context stops as soon as that call returns;
+  // await_termination() tells when. On the listener bus (inside a
+  // StreamingListener callback) it throws IllegalStateError, as Spark does.
+  //
+  // While the context runs, SIGINT and SIGTERM stop it too (gracefully when
+  // rill.streaming.stopGracefullyOnShutdown is true), after which
+  // await_termination() returns; a second signal ends the process at once.
   void stop(bool stop_gracefully = false);
   State state() const;
 
@@ -141,6 +151,8 @@ class StreamingContext {
 
  private:
   void report_error(std::exception_ptr error);
+  void stop_now(bool stop_gracefully);
+  void on_shutdown_signal(int sig);
 
   Config conf_;
   Duration batch_;
@@ -149,6 +161,8 @@ class StreamingContext {
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<Engine> engine_;
 
+  std::mutex stop_mutex_;   // held for the whole of a stop
+  std::thread stopper_;     // runs a stop() called from an engine thread
   mutable std::mutex state_mutex_;
   std::condition_variable state_changed_;
   State state_ = State::initialized;

@@ -1,0 +1,61 @@
+// A request from a thread that is not an actor (the StreamingContext's API,
+// a receiver's own thread) to an engine actor, waiting for the reply.
+//
+// Unlike a scoped_actor's request(...).receive(...), the wait also ends when
+// the receiving actor dies while holding the request (CAF 0.17 has no broken
+// promises: a response promise dropped with its actor is never answered).
+// A helper actor monitors `dest`, so the caller gets an error instead of
+// waiting forever.
+//
+// The helper is spawned by the engine's request gateway, never by the calling
+// thread: in CAF 0.17 a spawn from a plain thread that is still alive when the
+// actor system is destroyed (a signal watcher, a user's thread that called
+// stop()) makes ~actor_system wait forever. The caller only sends a message.
+#pragma once
+#include <caf/all.hpp>
+
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+
+namespace rill {
+
+// What the gateway runs inside a fresh helper actor.
+struct gateway_job {
+  std::function<void(caf::event_based_actor*)> run;
+};
+
+// The gateway: spawns one helper actor per gateway_job it receives.
+caf::actor spawn_request_gateway(caf::actor_system& sys);
+
+template <class T, class... Ts>
+caf::expected<T> blocking_request(const caf::actor& gateway, const caf::actor& dest, Ts... xs) {
+  if (!dest || !gateway) return caf::make_error(caf::sec::invalid_argument, std::string("no such actor"));
+  auto reply = std::make_shared<std::promise<caf::expected<T>>>();
+  auto future = reply->get_future();
+  auto job = [reply, dest, xs...](caf::event_based_actor* self) {
+    self->monitor(dest);
+    self->set_down_handler([=](caf::down_msg& dm) {
+      reply->set_value(caf::make_error(caf::sec::request_receiver_down,
+                                       "the actor died before replying: " + self->system().render(dm.reason)));
+      self->quit();
+    });
+    self->request(dest, caf::infinite, xs...)
+        .then(
+            [=](T& value) {
+              reply->set_value(std::move(value));
+              self->quit();
+            },
+            [=](caf::error& e) {
+              reply->set_value(std::move(e));
+              self->quit();
+            });
+  };
+  caf::anon_send(gateway, gateway_job{std::move(job)});
+  return future.get();
+}
+
+}  // namespace rill
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::gateway_job)

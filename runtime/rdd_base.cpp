@@ -18,7 +18,11 @@ void collect_shuffles(const RDDBase& rdd, std::set<const RDDBase*>& seen,
 }  // namespace
 
 RDDBase::RDDBase(std::shared_ptr<Executor> executor, int num_partitions)
-    : id_(next_rdd_id++), num_partitions_(num_partitions), executor_(std::move(executor)) {}
+    : id_(next_rdd_id++), num_partitions_(num_partitions), executor_(std::move(executor)) {
+  if (num_partitions < 0 || num_partitions > kMaxPartitions)
+    throw RillError("an RDD cannot have " + std::to_string(num_partitions) + " partitions: the range is 0 to " +
+                    std::to_string(kMaxPartitions) + " (as for rill.default.parallelism)");
+}
 
 ShuffleDependencyBase::ShuffleDependencyBase(int num_map_partitions, int num_reduce_partitions)
     : shuffle_id_(next_shuffle_id++),

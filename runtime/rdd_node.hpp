@@ -28,8 +28,13 @@ PartitionPtr<T> typed_partition(const ErasedPartition& p) {
 
 class ShuffleDependencyBase;
 
+// The most partitions an RDD may have: shuffles allocate per partition, so a
+// typo (or an overflowed count) must fail here, not as bad_alloc in a task.
+constexpr int kMaxPartitions = 65536;
+
 class RDDBase {
  public:
+  // Throws RillError when num_partitions is outside 0..kMaxPartitions.
   RDDBase(std::shared_ptr<Executor> executor, int num_partitions);
   virtual ~RDDBase() = default;
   RDDBase(const RDDBase&) = delete;

@@ -129,3 +129,11 @@ TEST_CASE("persisted partitions live in the block store until the RDD is release
   while (store.partitions_of(id) != 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
   CHECK(store.partitions_of(id) == 0);
 }
+
+TEST_CASE("a partition count out of range is an error naming it, not an allocation failure") {
+  rill::StreamingContext ssc(rill::testing::manual_clock_config(), rill::Seconds(1));
+  auto rdd = ssc.parallelize(std::vector<std::pair<int, int>>{{1, 1}});
+  CHECK_THROWS_WITH(rdd.reduce_by_key([](int a, int b) { return a + b; }, 2147483647),
+                    Catch::Contains("2147483647 partitions") && Catch::Contains("65536"));
+  CHECK_THROWS_WITH(rdd.repartition(100000), Catch::Contains("100000 partitions"));
+}

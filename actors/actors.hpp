@@ -72,7 +72,9 @@ struct BlockGeneratorSetup {
   caf::actor block_manager;
   caf::actor tracker;
   Duration block_interval;
-  int credits = 32;
+  int credits = 32;                             // blocks whose batch has not completed
+  int64_t block_max_bytes = int64_t{4} << 20;   // a block is cut early at this size
+  int64_t max_bytes_in_flight = int64_t{64} << 20;
 };
 caf::actor spawn_block_generator(caf::actor_system& sys, BlockGeneratorSetup setup);
 

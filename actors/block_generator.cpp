@@ -1,37 +1,62 @@
-// block_generator: gathers a receiver's chunks into blocks, one every
-// rill.streaming.blockInterval; stores each block in the block manager and
-// only then reports it to the receiver tracker.
+// block_generator: gathers a receiver's chunks into blocks and stores each
+// block in the block manager, reporting it to the receiver tracker only once
+// stored. A block is cut every rill.streaming.blockInterval, or earlier when
+// it reaches rill.streaming.blockMaxBytes, so a fast source makes many
+// blocks (partitions) per batch instead of one huge one.
 //
-// Credits: it may have at most rill.flow.credits blocks whose batch has not
-// completed (the tracker returns them). Without block credits it stops
-// granting chunk credits to the receiver, so the receiver's store() blocks.
+// Flow control, per receiver:
+//  - block credits (rill.flow.credits, by default at least three batches'
+//    worth): blocks stored whose batch has not completed; the tracker returns
+//    them when the batch completes;
+//  - bytes in flight: the bytes of those blocks plus the current block, at
+//    most rill.streaming.receiver.maxBytesInFlight.
+// While either is exhausted it grants no chunk credit back to the receiver,
+// whose store() then blocks: the receiver stops reading and, for a socket,
+// TCP pushes back on the sender. Memory held for one receiver is thus at most
+//   maxBytesInFlight + rill.flow.credits chunks (each at most 1 MiB of records,
+//   or one socket read of 256 KiB plus a partial line).
 #include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <deque>
 
 #include "actors/actors.hpp"
 #include "actors/supervisor_bridge.hpp"
-
-#include <atomic>
 
 namespace rill {
 
 namespace {
 std::atomic<int64_t> next_block_id{0};
 
+// A reliable store(vector) waiting for credits.
+struct pending_block {
+  Chunk chunk;
+  int64_t records = 0;
+  caf::response_promise promise;
+};
+
 struct block_generator_state {
   BlockGeneratorSetup setup;
-  std::vector<Chunk> chunks;
+  std::vector<Chunk> chunks;  // the current block
   int64_t records = 0;
+  int64_t bytes = 0;
   int block_credits = 0;
+  int64_t bytes_in_flight = 0;  // stored blocks whose batch has not completed
   int held_chunk_acks = 0;
+  std::deque<pending_block> pending;
   int stores_in_flight = 0;
   std::vector<caf::response_promise> flush_waiters;
   caf::actor_clock::time_point next_cut;
 };
 using generator_actor = caf::stateful_actor<block_generator_state>;
 
+bool can_take_more(const block_generator_state& st) {
+  return st.block_credits > 0 && st.bytes_in_flight + st.bytes < st.setup.max_bytes_in_flight;
+}
+
 void notify_flushed(generator_actor* self) {
   auto& st = self->state;
-  if (st.stores_in_flight > 0) return;
+  if (st.stores_in_flight > 0 || !st.pending.empty()) return;
   for (auto& p : st.flush_waiters) p.deliver(true);
   st.flush_waiters.clear();
 }
@@ -40,10 +65,13 @@ void notify_flushed(generator_actor* self) {
 void store_block(generator_actor* self, ReceivedBlockPtr block, std::function<void()> done) {
   auto& st = self->state;
   ++st.stores_in_flight;
+  --st.block_credits;
+  st.bytes_in_flight += block->bytes;
   self->request(st.setup.block_manager, caf::infinite, block_atom::value, block_msg{block})
       .then([=](int64_t) {
         auto& st = self->state;
-        spdlog::debug("stream {}: block {} stored, {} records", block->stream_id, block->id, block->num_records);
+        spdlog::debug("stream {}: block {} stored, {} records, {} bytes", block->stream_id, block->id,
+                      block->num_records, block->bytes);
         self->send(st.setup.tracker, block_atom::value, block_msg{block});
         --st.stores_in_flight;
         if (done) done();
@@ -51,34 +79,60 @@ void store_block(generator_actor* self, ReceivedBlockPtr block, std::function<vo
       });
 }
 
-ReceivedBlockPtr make_block(int stream_id, std::vector<Chunk> chunks, int64_t records) {
+ReceivedBlockPtr make_block(int stream_id, std::vector<Chunk> chunks, int64_t records, int64_t bytes) {
   auto b = std::make_shared<ReceivedBlock>();
   b->id = next_block_id++;
   b->stream_id = stream_id;
   b->num_records = records;
+  b->bytes = bytes;
   b->chunks = std::move(chunks);
   return b;
 }
 
-// Cuts the current block. Unless forced, needs a block credit.
+// Cuts the current block. Unless forced, needs a block credit. Records the
+// receiver stored one at a time but has not handed over yet are taken too,
+// except under a rate limit: they have not paid their tokens yet, and chunks
+// are then small (about 50 ms of records) anyway.
 void cut(generator_actor* self, bool forced) {
   auto& st = self->state;
-  auto [single, n] = st.setup.receiver->drain();
-  if (single) {
-    st.chunks.push_back(Chunk{std::move(single)});
+  Chunk single;
+  int64_t n = 0;
+  if ((forced || st.setup.bridge->rate() == 0) && st.setup.receiver->drain(single, n)) {
+    st.bytes += single.bytes;
+    st.chunks.push_back(std::move(single));
     st.records += n;
   }
   if (st.chunks.empty() || (!forced && st.block_credits <= 0)) return;
-  --st.block_credits;
-  auto block = make_block(st.setup.stream_id, std::move(st.chunks), st.records);
+  auto block = make_block(st.setup.stream_id, std::move(st.chunks), st.records, st.bytes);
   st.chunks.clear();
   st.records = 0;
+  st.bytes = 0;
   store_block(self, std::move(block), nullptr);
+}
+
+// Reliable stores go in order, each once a block credit and room in the
+// byte bound are there (a block larger than the bound goes alone).
+void store_pending(generator_actor* self, bool forced) {
+  auto& st = self->state;
+  while (!st.pending.empty()) {
+    auto& next = st.pending.front();
+    bool room = st.bytes_in_flight == 0 || st.bytes_in_flight + next.chunk.bytes <= st.setup.max_bytes_in_flight;
+    if (!forced && (st.block_credits <= 0 || !room)) return;
+    auto block = make_block(st.setup.stream_id, {std::move(next.chunk)}, next.records, next.chunk.bytes);
+    auto promise = std::move(next.promise);
+    int64_t id = block->id;
+    st.pending.pop_front();
+    auto bridge = st.setup.bridge;
+    store_block(self, std::move(block), [promise, id, bridge]() mutable {
+      bridge->release(1);  // the chunk credit push_block took
+      promise.deliver(id);
+    });
+  }
 }
 
 void grant_held_acks(generator_actor* self) {
   auto& st = self->state;
-  if (st.block_credits > 0 && st.held_chunk_acks > 0) {
+  if (st.held_chunk_acks > 0 && can_take_more(st)) {
     st.setup.bridge->release(st.held_chunk_acks);
     st.held_chunk_acks = 0;
   }
@@ -96,15 +150,17 @@ caf::behavior block_generator(generator_actor* self, BlockGeneratorSetup setup) 
         auto& st = self->state;
         if (m.own_block) {
           auto promise = self->make_response_promise<int64_t>();
-          auto block = make_block(st.setup.stream_id, {std::move(m.chunk)}, m.records);
-          int64_t id = block->id;
-          --st.block_credits;
-          store_block(self, std::move(block), [promise, id]() mutable { promise.deliver(id); });
+          st.pending.push_back({std::move(m.chunk), m.records, promise});
+          // Once the receiver is stopping, nothing waits for credits: its
+          // thread must be able to return so the receiver can be joined.
+          store_pending(self, st.setup.bridge->stopped());
           return promise;
         }
+        st.bytes += m.chunk.bytes;
         st.chunks.push_back(std::move(m.chunk));
         st.records += m.records;
-        if (st.block_credits > 0)
+        if (st.bytes >= st.setup.block_max_bytes) cut(self, false);
+        if (can_take_more(st))
           st.setup.bridge->release(1);
         else
           ++st.held_chunk_acks;
@@ -118,14 +174,20 @@ caf::behavior block_generator(generator_actor* self, BlockGeneratorSetup setup) 
         if (st.next_cut < now) st.next_cut = now;  // fell behind: don't burst
         self->scheduled_send(self, st.next_cut, cut_atom::value);
       },
-      [=](credit_atom, int n) {
-        self->state.block_credits += n;
+      // Blocks whose batch completed: their credits and bytes come back.
+      [=](credit_atom, int blocks, int64_t bytes) {
+        auto& st = self->state;
+        st.block_credits += blocks;
+        st.bytes_in_flight -= bytes;
+        store_pending(self, false);
+        if (st.bytes >= st.setup.block_max_bytes) cut(self, false);
         grant_held_acks(self);
       },
       // Cuts whatever is buffered (credits or not) and replies once stored and reported.
       [=](flush_atom) -> caf::result<bool> {
         auto& st = self->state;
         cut(self, true);
+        store_pending(self, true);
         st.flush_waiters.push_back(self->make_response_promise());
         notify_flushed(self);
         return caf::delegated<bool>();

@@ -27,12 +27,13 @@ using generator_actor = caf::stateful_actor<job_generator_state>;
 
 void generate_due(generator_actor* self);
 
-void generate_batch(generator_actor* self, int64_t t, BlockAllocation blocks) {
+void generate_batch(generator_actor* self, int64_t t, BlockAllocation blocks, std::map<int, InputFlowInfo> flow) {
   auto& st = self->state;
   Time time(t);
   job_set_msg msg;
   msg.time = time;
   msg.submission_time_ms = wall_clock_ms();
+  msg.flow_per_stream = std::move(flow);
   for (const auto& stream : st.setup.graph->receiver_streams())
     msg.records_per_stream[stream->stream_id()] = 0;
   for (const auto& kv : blocks)
@@ -74,7 +75,7 @@ void generate_due(generator_actor* self) {
             auto& st = self->state;
             st.generating = false;
             if (st.stopped) return;
-            generate_batch(self, t, std::move(a.blocks));
+            generate_batch(self, t, std::move(a.blocks), std::move(a.flow));
             st.next_ms = t + st.setup.batch.milliseconds();
             generate_due(self);
           },
@@ -114,11 +115,11 @@ caf::behavior job_generator(generator_actor* self, JobGeneratorSetup setup) {
         st.target_ms = std::max(st.target_ms, now);
         generate_due(self);
       },
-      [=](batch_done_atom, int64_t t) {
+      [=](batch_done_atom, const batch_done_msg& m) {
         try {
-          self->state.setup.graph->clear_metadata(Time(t));
+          self->state.setup.graph->clear_metadata(m.info.batch_time);
         } catch (const std::exception& e) {
-          spdlog::warn("clearing metadata after batch {} ms failed: {}", t, e.what());
+          spdlog::warn("clearing metadata after batch {} failed: {}", m.info.batch_time.to_string(), e.what());
         }
       },
       // Stops generating; replies with the next batch time that was not generated.

@@ -131,7 +131,7 @@ void complete_batch(scheduler_actor* self, int64_t time_ms) {
                time_ms, info.num_records(), info.scheduling_delay().value_or(0),
                info.processing_delay().value_or(0), info.total_delay().value_or(0));
   publish(self, [info](StreamingListener& l) { l.on_batch_completed(info); });
-  for (auto& sub : st.batch_done_subscribers) self->send(sub, batch_done_atom::value, time_ms);
+  for (auto& sub : st.batch_done_subscribers) self->send(sub, batch_done_atom::value, batch_done_msg{info});
 }
 
 void start_jobs(scheduler_actor* self);
@@ -214,6 +214,7 @@ caf::behavior job_scheduler(scheduler_actor* self, JobSchedulerSetup setup) {
         auto& batch = st.batches[t];
         batch.info.batch_time = m.time;
         batch.info.records_per_stream = m.records_per_stream;
+        batch.info.flow_per_stream = m.flow_per_stream;
         batch.info.submission_time_ms = m.submission_time_ms;
         batch.info.num_output_operations = static_cast<int>(m.jobs.size());
         batch.remaining_jobs = m.jobs.size();

@@ -69,6 +69,7 @@ struct job_set_msg {
   Time time;
   std::vector<Job> jobs;
   std::map<int, int64_t> records_per_stream;
+  std::map<int, InputFlowInfo> flow_per_stream;
   int64_t submission_time_ms = 0;
 };
 struct job_msg {
@@ -92,6 +93,11 @@ struct block_msg {
 };
 struct allocation_msg {
   BlockAllocation blocks;
+  std::map<int, InputFlowInfo> flow;  // per receiver stream, after this allocation
+};
+// A batch has completed (scheduler -> job generator, receiver tracker).
+struct batch_done_msg {
+  BatchInfo info;
 };
 
 // A listener callback, run on the listener bus.
@@ -118,6 +124,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::chunk_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::block_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::allocation_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::batch_done_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::listener_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::listener_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::block_ids_msg)

@@ -1,13 +1,26 @@
 // receiver_tracker: starts a supervisor and a block generator for every
 // receiver stream, collects the blocks they report, allocates them to batches
-// when the job generator asks, and returns block credits to each block
-// generator once the batch its blocks went into has completed.
+// when the job generator asks, and returns block credits (and their bytes) to
+// each block generator once the batch its blocks went into has completed.
+//
+// Rates: a receiver starts at rill.streaming.receiver.maxRate (0: unlimited),
+// or, with rill.streaming.backpressure.enabled, at
+// rill.streaming.backpressure.initialRate capped by maxRate. With
+// backpressure, after every completed batch a PIDRateEstimator per input
+// stream turns the batch's records, processing delay and scheduling delay
+// into a new rate, which is pushed to the receiver (capped by maxRate), as
+// Spark's RateController does.
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
 
 #include "actors/actors.hpp"
 #include "actors/supervisor_bridge.hpp"
 #include "receivers/receiver_stream.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/pid_rate_estimator.hpp"
 
 namespace rill {
 
@@ -16,13 +29,20 @@ struct tracked_receiver {
   caf::actor supervisor;
   caf::actor block_generator;
   std::shared_ptr<SupervisorBridge> bridge;
+  std::optional<PIDRateEstimator> estimator;  // with backpressure
+};
+
+struct queued {
+  int64_t blocks = 0;
+  int64_t bytes = 0;
 };
 
 struct receiver_tracker_state {
   ReceiverTrackerSetup setup;
   std::map<int, tracked_receiver> receivers;
   BlockAllocation unallocated;
-  std::map<int64_t, std::map<int, int>> blocks_per_batch;  // batch -> stream -> blocks
+  std::map<int64_t, std::map<int, queued>> allocated;  // batch -> stream -> blocks not yet completed
+  int64_t max_rate = 0;
   bool stopped = false;
 };
 using tracker_actor = caf::stateful_actor<receiver_tracker_state>;
@@ -32,21 +52,27 @@ void start_receivers(tracker_actor* self) {
   const Config& conf = *st.setup.config;
   int credits = static_cast<int>(conf.get_int("rill.flow.credits", 32));
   int64_t chunk = conf.get_int("rill.flow.chunkRecords", 4096);
-  int64_t max_rate = conf.get_int("rill.streaming.receiver.maxRate", 0);
+  st.max_rate = conf.get_int("rill.streaming.receiver.maxRate", 0);
+  bool backpressure = conf.get_bool("rill.streaming.backpressure.enabled", false);
+  int64_t initial_rate = st.max_rate;
+  if (backpressure) {
+    int64_t initial = conf.get_int("rill.streaming.backpressure.initialRate", 0);
+    if (initial > 0) initial_rate = st.max_rate > 0 ? std::min(initial, st.max_rate) : initial;
+  }
   Duration block_interval = conf.get_duration("rill.streaming.blockInterval", Milliseconds(200));
   Duration restart_delay = conf.get_duration("rill.streaming.receiverRestartDelay", Seconds(2));
+  const int64_t batch_ms = st.setup.graph->batch_duration().milliseconds();
   // Blocks wait for their batch to complete before their credit returns; by
   // default allow three batches' worth, so a short block interval does not
   // throttle a pipeline that keeps up. An explicit rill.flow.credits rules.
-  int64_t blocks_per_batch = (st.setup.graph->batch_duration().milliseconds() + block_interval.milliseconds() - 1) /
-                             block_interval.milliseconds();
+  int64_t blocks_per_batch = (batch_ms + block_interval.milliseconds() - 1) / block_interval.milliseconds();
   int block_credits = conf.contains("rill.flow.credits")
                           ? credits
                           : static_cast<int>(std::max<int64_t>(credits, 3 * blocks_per_batch));
   for (const auto& stream : st.setup.graph->receiver_streams()) {
     std::shared_ptr<ReceiverBase> receiver = stream->make_receiver();
     if (!receiver) throw RillError(stream->stream_name() + ": the receiver factory returned null");
-    auto bridge = std::make_shared<SupervisorBridge>(st.setup.gateway, credits, chunk, max_rate);
+    auto bridge = std::make_shared<SupervisorBridge>(st.setup.gateway, credits, chunk, initial_rate);
     BlockGeneratorSetup bg;
     bg.stream_id = stream->stream_id();
     bg.receiver = receiver;
@@ -55,6 +81,8 @@ void start_receivers(tracker_actor* self) {
     bg.tracker = caf::actor_cast<caf::actor>(self);
     bg.block_interval = block_interval;
     bg.credits = block_credits;
+    bg.block_max_bytes = conf.get_int("rill.streaming.blockMaxBytes", bg.block_max_bytes);
+    bg.max_bytes_in_flight = conf.get_int("rill.streaming.receiver.maxBytesInFlight", bg.max_bytes_in_flight);
     auto generator = spawn_block_generator(self->system(), std::move(bg));
     ReceiverSupervisorSetup rs;
     rs.stream_id = stream->stream_id();
@@ -68,8 +96,49 @@ void start_receivers(tracker_actor* self) {
     // Linked: when the tracker exits, its receivers' actors exit with it.
     self->link_to(generator);
     self->link_to(supervisor);
-    st.receivers[stream->stream_id()] = {supervisor, generator, bridge};
+    tracked_receiver tracked{supervisor, generator, bridge, std::nullopt};
+    if (backpressure)
+      tracked.estimator.emplace(batch_ms, conf.get_double("rill.streaming.backpressure.pid.proportional", 1.0),
+                                conf.get_double("rill.streaming.backpressure.pid.integral", 0.2),
+                                conf.get_double("rill.streaming.backpressure.pid.derived", 0.0),
+                                conf.get_double("rill.streaming.backpressure.pid.minRate", 100));
+    st.receivers.emplace(stream->stream_id(), std::move(tracked));
     st.unallocated[stream->stream_id()];
+  }
+}
+
+// Blocks and bytes received per stream whose batch has not completed.
+std::map<int, InputFlowInfo> flow_of(const receiver_tracker_state& st) {
+  std::map<int, InputFlowInfo> flow;
+  for (const auto& [id, r] : st.receivers) flow[id].rate_limit = r.bridge->rate();
+  for (const auto& [id, blocks] : st.unallocated)
+    for (const auto& b : blocks) {
+      ++flow[id].queued_blocks;
+      flow[id].queued_bytes += b->bytes;
+    }
+  for (const auto& [t, streams] : st.allocated)
+    for (const auto& [id, q] : streams) {
+      flow[id].queued_blocks += q.blocks;
+      flow[id].queued_bytes += q.bytes;
+    }
+  return flow;
+}
+
+// Spark's RateController: a new rate from the completed batch.
+void update_rates(tracker_actor* self, const BatchInfo& info) {
+  auto& st = self->state;
+  if (!info.processing_end_time_ms) return;
+  for (auto& [id, r] : st.receivers) {
+    if (!r.estimator) continue;
+    auto it = info.records_per_stream.find(id);
+    int64_t records = it == info.records_per_stream.end() ? 0 : it->second;
+    auto rate = r.estimator->compute(*info.processing_end_time_ms, records, info.processing_delay().value_or(0),
+                                     info.scheduling_delay().value_or(0));
+    if (!rate) continue;
+    double capped = st.max_rate > 0 ? std::min(*rate, static_cast<double>(st.max_rate)) : *rate;
+    int64_t new_rate = std::max<int64_t>(1, std::llround(capped));
+    spdlog::debug("stream {}: backpressure sets the rate to {} records/s", id, new_rate);
+    r.bridge->set_rate(new_rate);
   }
 }
 
@@ -85,21 +154,29 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
         auto& st = self->state;
         allocation_msg out;
         out.blocks.swap(st.unallocated);
-        for (auto& kv : out.blocks) {
-          st.unallocated[kv.first];  // keep every stream listed
-          if (!kv.second.empty()) st.blocks_per_batch[t][kv.first] += static_cast<int>(kv.second.size());
+        for (auto& [id, blocks] : out.blocks) {
+          st.unallocated[id];  // keep every stream listed
+          if (blocks.empty()) continue;
+          auto& q = st.allocated[t][id];
+          for (const auto& b : blocks) {
+            ++q.blocks;
+            q.bytes += b->bytes;
+          }
         }
+        out.flow = flow_of(st);
         return out;
       },
-      [=](batch_done_atom, int64_t t) {
+      [=](batch_done_atom, const batch_done_msg& m) {
         auto& st = self->state;
-        auto it = st.blocks_per_batch.find(t);
-        if (it == st.blocks_per_batch.end()) return;
-        for (auto& [stream, n] : it->second) {
+        update_rates(self, m.info);
+        auto it = st.allocated.find(m.info.batch_time.milliseconds());
+        if (it == st.allocated.end()) return;
+        for (auto& [stream, q] : it->second) {
           auto r = st.receivers.find(stream);
-          if (r != st.receivers.end()) self->send(r->second.block_generator, credit_atom::value, n);
+          if (r != st.receivers.end())
+            self->send(r->second.block_generator, credit_atom::value, static_cast<int>(q.blocks), q.bytes);
         }
-        st.blocks_per_batch.erase(it);
+        st.allocated.erase(it);
       },
       // True while received blocks wait for a batch.
       [=](pending_atom) -> bool {

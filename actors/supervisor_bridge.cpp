@@ -2,13 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "actors/blocking_request.hpp"
 #include "runtime/errors.hpp"
 
 namespace rill {
 
 SupervisorBridge::SupervisorBridge(caf::actor gateway, int credits, int64_t chunk_records, int64_t max_rate)
-    : gateway_(std::move(gateway)), chunk_records_(chunk_records), limiter_(max_rate), credits_(credits) {}
+    : gateway_(std::move(gateway)), chunk_records_(chunk_records), chunk_records_now_(chunk_records),
+      limiter_(0), credits_(credits) {
+  set_rate(max_rate);
+}
 
 void SupervisorBridge::connect(caf::actor supervisor, caf::actor block_generator) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -16,33 +21,45 @@ void SupervisorBridge::connect(caf::actor supervisor, caf::actor block_generator
   block_generator_ = std::move(block_generator);
 }
 
+void SupervisorBridge::set_rate(int64_t rate) {
+  limiter_.set_rate(rate);
+  int64_t per_chunk = rate > 0 ? std::clamp<int64_t>(rate / 20, 1, chunk_records_) : chunk_records_;
+  chunk_records_now_.store(per_chunk, std::memory_order_relaxed);
+}
+
+bool SupervisorBridge::take_credit() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (credits_ <= 0 && !stopped_) {
+    spdlog::debug("receiver waits for a chunk credit (the pipeline is behind)");
+    credit_available_.wait(lock, [&] { return credits_ > 0 || stopped_; });
+  }
+  if (stopped_) return false;
+  --credits_;
+  return true;
+}
+
 bool SupervisorBridge::push_chunk(Chunk chunk, int64_t n) {
   limiter_.acquire(n);
+  bool running = take_credit();
   caf::actor target;
-  bool stopped;
   {
-    std::unique_lock<std::mutex> lock(mutex_);
-    if (credits_ <= 0 && !stopped_) {
-      spdlog::debug("receiver waits for a chunk credit (the pipeline is behind)");
-      credit_available_.wait(lock, [&] { return credits_ > 0 || stopped_; });
-    }
-    if (!stopped_) --credits_;
-    stopped = stopped_;
+    std::lock_guard<std::mutex> lock(mutex_);
     target = block_generator_;
   }
   if (target) caf::anon_send(target, chunk_atom::value, chunk_msg{std::move(chunk), n, false});
-  return !stopped;
+  return running;
 }
 
-void SupervisorBridge::push_block(ErasedPartition chunk, int64_t n) {
+void SupervisorBridge::push_block(Chunk chunk, int64_t n) {
   limiter_.acquire(n);
+  take_credit();  // returned by the block generator once the block is stored
   caf::actor target;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     target = block_generator_;
   }
   if (!target) return;
-  auto stored = blocking_request<int64_t>(gateway_, target, chunk_atom::value, chunk_msg{Chunk{std::move(chunk)}, n, true});
+  auto stored = blocking_request<int64_t>(gateway_, target, chunk_atom::value, chunk_msg{std::move(chunk), n, true});
   if (!stored) throw RillError("store(): the block could not be stored: " + caf::to_string(stored.error()));
 }
 

@@ -2,7 +2,9 @@
 // arrive here and become chunk messages to the block generator, on a credit
 // window. A thread that finds no credit waits on a condition variable, which
 // is what stops a socket receiver from reading when the pipeline is behind.
+// The rate limiter (maxRate, backpressure) makes it wait as well.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 
@@ -20,11 +22,11 @@ class SupervisorBridge : public ReceiverBridge {
   void connect(caf::actor supervisor, caf::actor block_generator);
 
   bool push_chunk(Chunk chunk, int64_t n) override;
-  void push_block(ErasedPartition chunk, int64_t n) override;
+  void push_block(Chunk chunk, int64_t n) override;
   void restart(const std::string& message) override;
   void report_error(const std::string& message) override;
   bool stopped() const override;
-  int64_t chunk_records() const override { return chunk_records_; }
+  int64_t chunk_records() const override { return chunk_records_now_.load(std::memory_order_relaxed); }
 
   // The block generator returns chunk credits.
   void release(int n);
@@ -32,11 +34,18 @@ class SupervisorBridge : public ReceiverBridge {
   void stop();
   // Drops the actor handles (at shutdown).
   void disconnect();
-  RateLimiter& rate_limiter() { return limiter_; }
+  // The current rate limit in records/s (0: none); setting it also sizes
+  // chunks to about 50 ms of records, so a limit is applied smoothly.
+  void set_rate(int64_t records_per_second);
+  int64_t rate() const { return limiter_.rate(); }
 
  private:
+  // Takes a chunk credit, waiting while there is none; false when stopped.
+  bool take_credit();
+
   caf::actor gateway_;
   const int64_t chunk_records_;
+  std::atomic<int64_t> chunk_records_now_;
   RateLimiter limiter_;
   mutable std::mutex mutex_;
   std::condition_variable credit_available_;

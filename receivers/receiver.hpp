@@ -3,11 +3,16 @@
 // returns at once; those threads call store() until is_stopped().
 //
 // Flow control: store() hands records to the block generator in chunks on a
-// credit window (rill.flow.credits). When the pipeline falls behind, store()
-// blocks, so a socket receiver stops reading and TCP pushes back on the
-// sender instead of memory growing. rill.streaming.receiver.maxRate limits
-// records/s by making store() wait as well.
+// credit window (rill.flow.credits chunks), and the block generator accepts
+// chunks only while the receiver's bytes in flight (received, batch not yet
+// completed) are under rill.streaming.receiver.maxBytesInFlight. When the
+// pipeline falls behind, store() blocks, so a socket receiver stops reading
+// and TCP pushes back on the sender instead of memory growing.
+// rill.streaming.receiver.maxRate and backpressure limit records/s by making
+// store() wait as well; under a rate limit chunks shrink to about 50 ms of
+// records, so the limit is smooth.
 #pragma once
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +21,7 @@
 #include <vector>
 
 #include "runtime/received_block.hpp"
+#include "runtime/record_size.hpp"
 
 namespace rill {
 
@@ -31,13 +37,19 @@ class ReceiverBridge {
   // the receiver is stopping (the chunk is then still delivered).
   virtual bool push_chunk(Chunk chunk, int64_t n) = 0;
   // Stores a chunk as a block of its own and returns once it is stored and
-  // reported (Spark's reliable store of many records).
-  virtual void push_block(ErasedPartition chunk, int64_t n) = 0;
+  // reported (Spark's reliable store of many records). The same credits,
+  // byte bound and rate limit apply.
+  virtual void push_block(Chunk chunk, int64_t n) = 0;
   virtual void restart(const std::string& message) = 0;
   virtual void report_error(const std::string& message) = 0;
   virtual bool stopped() const = 0;
+  // Records per chunk: rill.flow.chunkRecords, or about 50 ms' worth under a
+  // rate limit.
   virtual int64_t chunk_records() const = 0;
 };
+
+// A chunk stops growing at this many bytes, whatever its record count.
+constexpr int64_t kChunkMaxBytes = int64_t{1} << 20;
 
 // What the supervisor calls, without knowing the record type.
 class ReceiverBase {
@@ -53,9 +65,10 @@ class ReceiverBase {
     std::lock_guard<std::mutex> lock(bridge_mutex_);
     bridge_ = std::move(bridge);
   }
-  // Takes the records stored one at a time since the last drain, as one chunk
-  // (null when there are none). The block generator calls it when it cuts.
-  virtual std::pair<ErasedPartition, int64_t> drain() = 0;  // a records chunk
+  // Takes the records stored one at a time since the last drain, as one
+  // chunk of `records` records; false when there are none. The block
+  // generator calls it when it cuts.
+  virtual bool drain(Chunk& chunk, int64_t& records) = 0;
 
   bool is_stopped() const {
     auto b = bridge();
@@ -88,44 +101,71 @@ class Receiver : public ReceiverBase {
   explicit Receiver(StorageLevel level = StorageLevel::memory_and_disk_ser_2)
       : ReceiverBase(level) {}
 
-  std::pair<ErasedPartition, int64_t> drain() override {
+  bool drain(Chunk& chunk, int64_t& records) override {
     std::lock_guard<std::mutex> lock(buffer_mutex_);
-    if (buffer_.empty()) return {nullptr, 0};
-    auto n = static_cast<int64_t>(buffer_.size());
-    auto chunk = std::make_shared<const std::vector<T>>(std::move(buffer_));
+    if (buffer_.empty()) return false;
+    records = static_cast<int64_t>(buffer_.size());
+    chunk = Chunk{std::make_shared<const std::vector<T>>(std::move(buffer_)), ChunkEncoding::records, buffer_bytes_};
     buffer_ = std::vector<T>();
-    return {chunk, n};
+    buffer_bytes_ = 0;
+    return true;
   }
 
  protected:
   // Buffers one record into the current block.
   void store(T record) {
     std::vector<T> full;
+    int64_t bytes = 0;
     {
       std::lock_guard<std::mutex> lock(buffer_mutex_);
+      buffer_bytes_ += approximate_bytes(record);
       buffer_.push_back(std::move(record));
       auto b = bridge();
-      if (!b || static_cast<int64_t>(buffer_.size()) < b->chunk_records()) return;
+      if (!b || (static_cast<int64_t>(buffer_.size()) < b->chunk_records() && buffer_bytes_ < kChunkMaxBytes)) return;
       full.swap(buffer_);
+      bytes = buffer_bytes_;
+      buffer_bytes_ = 0;
     }
-    store_buffered(std::move(full));
+    push(std::move(full), bytes);
   }
 
   // Hands many records to the block generator at once; they join the current
   // block. Blocks while the pipeline is behind (see the file comment).
   void store_buffered(std::vector<T> records) {
     if (records.empty()) return;
-    auto n = static_cast<int64_t>(records.size());
-    if (auto b = bridge()) b->push_chunk(Chunk{std::make_shared<const std::vector<T>>(std::move(records))}, n);
+    int64_t bytes = approximate_bytes(records);
+    push(std::move(records), bytes);
   }
 
   // For text receivers (T = std::string): hands over `lines`, complete lines
   // each ending in '\n' (a "\r\n" ending loses its '\r' when read), `n` of
-  // them. They join the current block without being split here.
+  // them. They join the current block without being split into records here;
+  // under a rate limit they go in pieces of chunk_records() lines.
   void store_text_lines(std::string lines, int64_t n) {
     static_assert(std::is_same_v<T, std::string>, "store_text_lines is for Receiver<std::string>");
     if (n == 0) return;
-    if (auto b = bridge()) b->push_chunk(Chunk{std::make_shared<const std::string>(std::move(lines)), ChunkEncoding::text_lines}, n);
+    auto b = bridge();
+    if (!b) return;
+    const int64_t per_chunk = b->chunk_records();
+    if (n <= per_chunk) {
+      auto bytes = static_cast<int64_t>(lines.size());
+      b->push_chunk(Chunk{std::make_shared<const std::string>(std::move(lines)), ChunkEncoding::text_lines, bytes}, n);
+      return;
+    }
+    const char* p = lines.data();
+    const char* end = p + lines.size();
+    while (p < end) {
+      const char* piece_end = p;
+      int64_t k = 0;
+      while (k < per_chunk && piece_end < end) {
+        piece_end = static_cast<const char*>(std::memchr(piece_end, '\n', static_cast<size_t>(end - piece_end))) + 1;
+        ++k;
+      }
+      auto piece = std::make_shared<const std::string>(p, piece_end);
+      auto bytes = static_cast<int64_t>(piece->size());
+      b->push_chunk(Chunk{std::move(piece), ChunkEncoding::text_lines, bytes}, k);
+      p = piece_end;
+    }
   }
 
   // Reliable store: the records become a block of their own; returns once the
@@ -133,12 +173,21 @@ class Receiver : public ReceiverBase {
   void store(std::vector<T> records) {
     if (records.empty()) return;
     auto n = static_cast<int64_t>(records.size());
-    if (auto b = bridge()) b->push_block(std::make_shared<const std::vector<T>>(std::move(records)), n);
+    int64_t bytes = approximate_bytes(records);
+    if (auto b = bridge())
+      b->push_block(Chunk{std::make_shared<const std::vector<T>>(std::move(records)), ChunkEncoding::records, bytes}, n);
   }
 
  private:
+  void push(std::vector<T> records, int64_t bytes) {
+    auto n = static_cast<int64_t>(records.size());
+    if (auto b = bridge())
+      b->push_chunk(Chunk{std::make_shared<const std::vector<T>>(std::move(records)), ChunkEncoding::records, bytes}, n);
+  }
+
   std::mutex buffer_mutex_;
   std::vector<T> buffer_;
+  int64_t buffer_bytes_ = 0;
 };
 
 }  // namespace rill

@@ -49,6 +49,8 @@ const std::map<std::string, KeySpec>& known_keys() {
       {"rill.streaming.socket.connectTimeout", {Kind::duration, 1, 3600e3}},
       {"rill.streaming.socket.maxLineLength", {Kind::bytes, 1, 1024.0 * 1024 * 1024}},
       {"rill.streaming.ui.retainedBatches", {Kind::integer, 1, 1e7}},
+      {"rill.streaming.blockMaxBytes", {Kind::bytes, 1024, 1024.0 * 1024 * 1024}},
+      {"rill.streaming.receiver.maxBytesInFlight", {Kind::bytes, 1024, 64.0 * 1024 * 1024 * 1024}},
       {"rill.streaming.clock", {Kind::clock}},
       {"rill.streaming.kafka.maxRatePerPartition", {Kind::integer, 0, kMaxRate}},
       {"rill.default.parallelism", {Kind::integer, 1, 65536}},

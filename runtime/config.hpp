@@ -22,7 +22,12 @@
 //   rill.flow.credits                        32      unacknowledged messages per data hop (chunks
 //                                                    from a receiver; blocks whose batch has not
 //                                                    completed, by default at least 3 batches' worth)
-//   rill.flow.chunkRecords                   4096    records a receiver hands over at once
+//   rill.flow.chunkRecords                   4096    records a receiver hands over at once (fewer
+//                                                    under a rate limit: about 50 ms' worth)
+//   rill.streaming.blockMaxBytes             4m      a block is cut early when it holds this much
+//   rill.streaming.receiver.maxBytesInFlight 64m     bytes a receiver may have received whose batch
+//                                                    has not completed; at the bound it stops
+//                                                    reading (store() blocks) until batches finish
 //   rill.master, rill.app.name               (same as set_master / set_app_name)
 //
 // Numbers are range-checked (a ConfigError names key, value and the range):

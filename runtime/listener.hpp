@@ -10,9 +10,17 @@
 
 namespace rill {
 
+// Flow control of one receiver input stream, as the batch was generated.
+struct InputFlowInfo {
+  int64_t rate_limit = 0;     // records/s the receiver may take (maxRate or backpressure); 0: none
+  int64_t queued_blocks = 0;  // blocks received whose batch had not completed (this batch's included)
+  int64_t queued_bytes = 0;   // their bytes
+};
+
 struct BatchInfo {
   Time batch_time;
   std::map<int, int64_t> records_per_stream;  // input stream id -> records
+  std::map<int, InputFlowInfo> flow_per_stream;  // receiver input stream id -> flow control
   int64_t submission_time_ms = 0;
   std::optional<int64_t> processing_start_time_ms;
   std::optional<int64_t> processing_end_time_ms;

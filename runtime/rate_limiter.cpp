@@ -4,30 +4,44 @@
 
 namespace rill {
 
-RateLimiter::RateLimiter(int64_t rate) : rate_(rate), last_(std::chrono::steady_clock::now()) {}
+int64_t TokenBucket::take(int64_t n, int64_t now_us) {
+  if (rate_ <= 0) {
+    last_us_ = now_us;
+    tokens_ = 0;
+    return 0;
+  }
+  double elapsed_s = static_cast<double>(std::max<int64_t>(0, now_us - last_us_)) / 1e6;
+  last_us_ = now_us;
+  // At most one second's worth of tokens accumulates (Guava's burst).
+  tokens_ = std::min<double>(static_cast<double>(rate_), tokens_ + elapsed_s * static_cast<double>(rate_));
+  tokens_ -= static_cast<double>(n);
+  if (tokens_ >= 0) return 0;
+  return static_cast<int64_t>(-tokens_ * 1e6 / static_cast<double>(rate_));
+}
+
+RateLimiter::RateLimiter(int64_t rate) : bucket_(rate, now_us()) {}
+
+int64_t RateLimiter::now_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
 
 void RateLimiter::set_rate(int64_t rate) {
   std::lock_guard<std::mutex> lock(mutex_);
-  rate_ = rate;
+  bucket_.set_rate(rate);
 }
 
 int64_t RateLimiter::rate() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return rate_;
+  return bucket_.rate();
 }
 
 bool RateLimiter::acquire(int64_t n) {
   std::unique_lock<std::mutex> lock(mutex_);
   if (cancelled_) return false;
-  if (rate_ <= 0) return true;
-  auto now = std::chrono::steady_clock::now();
-  double elapsed = std::chrono::duration<double>(now - last_).count();
-  last_ = now;
-  // At most one second's worth of tokens accumulates (Guava's burst).
-  tokens_ = std::min<double>(static_cast<double>(rate_), tokens_ + elapsed * rate_);
-  tokens_ -= static_cast<double>(n);
-  if (tokens_ >= 0) return true;
-  auto wake = now + std::chrono::microseconds(static_cast<int64_t>(-tokens_ * 1e6 / rate_));
+  int64_t wait_us = bucket_.take(n, now_us());
+  if (wait_us == 0) return true;
+  auto wake = std::chrono::steady_clock::now() + std::chrono::microseconds(wait_us);
   return !cancelled_cv_.wait_until(lock, wake, [&] { return cancelled_; });
 }
 

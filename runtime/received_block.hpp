@@ -24,12 +24,14 @@ enum class ChunkEncoding : uint8_t { records, text_lines };
 struct Chunk {
   ErasedPartition data;
   ChunkEncoding encoding = ChunkEncoding::records;
+  int64_t bytes = 0;  // approximate memory it holds (runtime/record_size.hpp)
 };
 
 struct ReceivedBlock {
   int64_t id = 0;
   int stream_id = 0;
   int64_t num_records = 0;
+  int64_t bytes = 0;  // sum of its chunks' bytes
   // The records, as the chunks the receiver handed over.
   std::vector<Chunk> chunks;
 };

@@ -83,15 +83,18 @@ class ChildProcess {
   }
 
   // The child's resident set size in KiB, from /proc; -1 if gone.
-  long rss_kib() const {
+  long rss_kib() const { return status_kib("VmRSS:"); }
+  // Its peak resident set size so far.
+  long peak_rss_kib() const { return status_kib("VmHWM:"); }
+
+ private:
+  long status_kib(const std::string& field) const {
     std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
     std::string line;
     while (std::getline(in, line))
-      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+      if (line.rfind(field, 0) == 0) return std::stol(line.substr(field.size()));
     return -1;
   }
-
- private:
   static std::string read(const std::string& path) {
     std::ifstream in(path);
     std::stringstream s;

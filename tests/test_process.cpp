@@ -125,3 +125,41 @@ TEST_CASE("bad values on the command line are refused by name, never a hang") {
     CHECK_THAT(child.err(), Catch::Contains(error));
   }
 }
+
+namespace {
+int64_t counted(const std::string& out) {
+  static const std::regex count("count (\\d+)");
+  int64_t n = 0;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), count); it != std::sregex_iterator(); ++it)
+    n += std::stoll((*it)[1]);
+  return n;
+}
+}  // namespace
+
+TEST_CASE("a socket source far faster than processing keeps memory at its byte bound and loses nothing") {
+  rill::testing::TemporaryDirectory dir;
+  TcpTestServer server;
+  // 256 MB sent as fast as loopback takes it, into a pipeline that costs 1 us
+  // a line (~0.1 GB/s on 2 cores, at least ten times slower than loopback);
+  // the bound is 16 MB in flight, so the input is 16 times the bound.
+  ChildProcess child(RILL_TEST_LINE_COUNT,
+                     {"--socket", std::to_string(server.port()), "--cost-ns", "1000", "--master", "local[2]",
+                      "--conf", "rill.streaming.receiver.maxBytesInFlight=16m", "--conf",
+                      "rill.streaming.blockMaxBytes=1m"},
+                     dir.path());
+  REQUIRE(server.accept_client(20s));
+  std::string line(99, 'y');
+  line += '\n';
+  std::string piece;
+  for (int i = 0; i < 10000; ++i) piece += line;  // 1 MB
+  const int64_t pieces = 256;
+  for (int64_t i = 0; i < pieces; ++i) server.send_all(piece);
+  const int64_t lines = pieces * 10000;
+  REQUIRE(child.wait_for_stdout([&](const std::string& out) { return counted(out) >= lines; }, 120s));
+  long peak = child.peak_rss_kib();
+  child.signal(SIGTERM);
+  CHECK(child.wait_exit(30s) == 0);
+  INFO("peak RSS " << peak << " KiB");
+  CHECK(counted(child.out()) == lines);
+  CHECK(peak < 128 * 1024);
+}

@@ -2,12 +2,15 @@
 // await_termination()), for the tests that run Rill as a child process and
 // signal it. It counts the lines it receives.
 //
-//   rill_test_line_count --socket PORT [--master M] [--conf k=v ...]
+//   rill_test_line_count --socket PORT [--cost-ns N] [--master M] [--conf k=v ...]
 //   rill_test_line_count --generator RATE [--unused-generator RATE]
+//
+// --cost-ns N makes processing cost N ns of CPU per line (a slow pipeline).
 //
 // Prints "count N" for every batch and "total N" once await_termination()
 // has returned, then exits 0. --unused-generator adds a second built-in
 // source that no output uses.
+#include <chrono>
 #include <iostream>
 
 #include "runtime/rill.hpp"
@@ -18,8 +21,13 @@ int main(int argc, char** argv) {
     auto args = rill::Config::app_arguments(argc, argv);
     rill::StreamingContext ssc(conf, rill::Milliseconds(500));
     rill::DStream<std::string> lines;
+    int64_t cost_ns = 0;
     for (size_t i = 0; i + 1 < args.size(); i += 2) {
       int64_t n = rill::parse_int_option(args[i], args[i + 1], 1, 1000000000);
+      if (args[i] == "--cost-ns") {
+        cost_ns = n;
+        continue;
+      }
       rill::LineGeneratorOptions options;
       options.rate = n;
       if (args[i] == "--socket")
@@ -32,6 +40,13 @@ int main(int argc, char** argv) {
         throw rill::ConfigError("unknown option " + args[i]);
     }
     auto total = std::make_shared<int64_t>(0);
+    if (cost_ns > 0)
+      lines = lines.filter([cost_ns](const std::string&) {
+        auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(cost_ns);
+        while (std::chrono::steady_clock::now() < until) {
+        }
+        return true;
+      });
     lines.count().foreach_rdd([total](const rill::RDD<int64_t>& counts) {
       for (int64_t n : counts.collect()) {
         *total += n;

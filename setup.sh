@@ -3,7 +3,7 @@
 # Safe to run again; uses sudo when not root.
 set -euo pipefail
 packages=(g++ cmake make ccache pkg-config libcaf-dev libspdlog-dev catch2
-          libboost-serialization-dev netcat-openbsd)
+          libboost-serialization-dev netcat-openbsd gnuplot-nox)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

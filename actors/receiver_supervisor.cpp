@@ -24,6 +24,7 @@ ReceiverInfo info_of(supervisor_actor* self, bool active, std::string error = ""
   info.name = self->state.setup.name;
   info.active = active;
   info.last_error = std::move(error);
+  info.rate_limit = self->state.setup.bridge->rate();
   return info;
 }
 

@@ -64,6 +64,7 @@ struct ReceiverInfo {
   std::string name;
   bool active = false;
   std::string last_error;
+  int64_t rate_limit = 0;  // records/s in force when the event was made; 0: none
 };
 
 class StreamingListener {

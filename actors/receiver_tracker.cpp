@@ -63,12 +63,18 @@ void start_receivers(tracker_actor* self) {
   Duration restart_delay = conf.get_duration("rill.streaming.receiverRestartDelay", Seconds(2));
   const int64_t batch_ms = st.setup.graph->batch_duration().milliseconds();
   // Blocks wait for their batch to complete before their credit returns; by
-  // default allow three batches' worth, so a short block interval does not
-  // throttle a pipeline that keeps up. An explicit rill.flow.credits rules.
+  // default allow three batches' worth of interval-cut blocks, and as many
+  // size-cut blocks as the byte bound holds (twice over), so the count bound
+  // never throttles before the byte bound does. An explicit
+  // rill.flow.credits rules.
   int64_t blocks_per_batch = (batch_ms + block_interval.milliseconds() - 1) / block_interval.milliseconds();
-  int block_credits = conf.contains("rill.flow.credits")
-                          ? credits
-                          : static_cast<int>(std::max<int64_t>(credits, 3 * blocks_per_batch));
+  int64_t block_max_bytes = conf.get_int("rill.streaming.blockMaxBytes", int64_t{4} << 20);
+  int64_t max_in_flight = conf.get_int("rill.streaming.receiver.maxBytesInFlight", int64_t{64} << 20);
+  int64_t by_bytes = 2 * ((max_in_flight + block_max_bytes - 1) / block_max_bytes);
+  int block_credits =
+      conf.contains("rill.flow.credits")
+          ? credits
+          : static_cast<int>(std::min<int64_t>(1 << 20, std::max({int64_t{credits}, 3 * blocks_per_batch, by_bytes})));
   for (const auto& stream : st.setup.graph->receiver_streams()) {
     std::shared_ptr<ReceiverBase> receiver = stream->make_receiver();
     if (!receiver) throw RillError(stream->stream_name() + ": the receiver factory returned null");
@@ -81,8 +87,8 @@ void start_receivers(tracker_actor* self) {
     bg.tracker = caf::actor_cast<caf::actor>(self);
     bg.block_interval = block_interval;
     bg.credits = block_credits;
-    bg.block_max_bytes = conf.get_int("rill.streaming.blockMaxBytes", bg.block_max_bytes);
-    bg.max_bytes_in_flight = conf.get_int("rill.streaming.receiver.maxBytesInFlight", bg.max_bytes_in_flight);
+    bg.block_max_bytes = block_max_bytes;
+    bg.max_bytes_in_flight = max_in_flight;
     auto generator = spawn_block_generator(self->system(), std::move(bg));
     ReceiverSupervisorSetup rs;
     rs.stream_id = stream->stream_id();

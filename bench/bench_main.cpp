@@ -217,6 +217,10 @@ Result run_one(const Options& opt, const std::string& workload, const std::strin
   conf.set_master(master).set_app_name("rill-bench");
   conf.set("rill.streaming.receiver.maxRate",
            std::to_string(workload == "grep" ? opt.grep_rate : opt.wordcount_rate));
+  // Throughput runs: the default 64 MiB in flight would cap a receiver at
+  // about 64 MiB per batch interval (see README, "Flow control"); these
+  // measure the pipeline, so the bound is raised (--set overrides it).
+  conf.set("rill.streaming.receiver.maxBytesInFlight", "8g");
   for (const auto& kv : opt.conf) {
     auto eq = kv.find('=');
     conf.set(kv.substr(0, eq), kv.substr(eq + 1));

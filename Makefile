@@ -3,15 +3,17 @@
 BUILD ?= build
 JOBS ?= 2
 
-.PHONY: setup build run test bench clean
+.PHONY: setup setup-test build run test bench clean
 setup:
 	@bash ./setup.sh
+setup-test:
+	@bash ./setup.sh --test
 build: setup
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 run: build
 	$(BUILD)/bin/network_wordcount --builtin-source --master local[2]
-test: build
+test: setup-test build
 	cd $(BUILD) && ctest --output-on-failure -j1
 bench: build
 	bash bench/run.sh

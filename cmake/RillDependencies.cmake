@@ -20,3 +20,14 @@ if(NOT TARGET caf::core)
 endif()
 
 find_package(spdlog REQUIRED)
+
+# The web UI: cpp-httplib through pkg-config (Debian's header needs the
+# feature flags its library was built with), prometheus-cpp's core library,
+# nlohmann_json for the REST API. GLOBAL, so a project that adds Rill with
+# add_subdirectory sees the targets too.
+find_package(PkgConfig REQUIRED)
+if(NOT TARGET PkgConfig::HTTPLIB)
+  pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET GLOBAL cpp-httplib)
+endif()
+find_package(prometheus-cpp CONFIG REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)

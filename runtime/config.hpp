@@ -15,13 +15,17 @@
 //   rill.streaming.socket.connectTimeout     10s     a socket receiver's connect() gives up after this
 //   rill.streaming.socket.maxLineLength      64m     longest line a socket receiver accepts (bytes;
 //                                                    k, m, g suffixes); a longer one is a receiver error
-//   rill.streaming.ui.retainedBatches        1000
+//   rill.streaming.ui.retainedBatches        1000    completed batches the UI and REST API keep
+//   rill.ui.enabled                          true    the web UI (Streaming page, REST API, /metrics)
+//   rill.ui.port                             4040    the next free port is used when taken; 0: any
+//   rill.ui.bindAddress                      127.0.0.1
 //   rill.streaming.clock                     system  (system | manual)
 //   rill.streaming.kafka.maxRatePerPartition 0
 //   rill.default.parallelism                 cores of local[n]
 //   rill.flow.credits                        32      unacknowledged messages per data hop (chunks
 //                                                    from a receiver; blocks whose batch has not
-//                                                    completed, by default at least 3 batches' worth)
+//                                                    completed, by default at least 3 batches'
+//                                                    worth and twice maxBytesInFlight/blockMaxBytes)
 //   rill.flow.chunkRecords                   4096    records a receiver hands over at once (fewer
 //                                                    under a rate limit: about 50 ms' worth)
 //   rill.streaming.blockMaxBytes             4m      a block is cut early when it holds this much

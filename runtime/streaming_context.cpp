@@ -10,6 +10,9 @@
 #include "runtime/logging.hpp"
 #include "runtime/shutdown_hook.hpp"
 #include "runtime/thread_role.hpp"
+#include "runtime/ui/streaming_metrics.hpp"
+#include "runtime/ui/streaming_status.hpp"
+#include "runtime/ui/ui_server.hpp"
 
 namespace rill {
 
@@ -52,6 +55,7 @@ StreamingContext::~StreamingContext() {
       stopper_.join();
   }
   remove_shutdown_hook(this);
+  ui_.reset();
   engine_.reset();
 }
 
@@ -103,6 +107,7 @@ void StreamingContext::start() {
     int64_t now = clock_->now_ms();
     Time first((now / batch_.milliseconds() + 1) * batch_.milliseconds());
     graph_->start(first - batch_);
+    start_ui();
     engine_->start(first);
   } catch (...) {
     std::lock_guard<std::mutex> lock(active_mutex);
@@ -187,6 +192,21 @@ StreamingContext::State StreamingContext::state() const {
 void StreamingContext::add_streaming_listener(std::shared_ptr<StreamingListener> listener) {
   if (!listener) throw RillError("add_streaming_listener: the listener is null");
   engine_->add_listener(std::move(listener));
+}
+
+void StreamingContext::start_ui() {
+  if (!conf_.get_bool("rill.ui.enabled", true)) return;
+  auto metrics = std::make_shared<StreamingMetrics>();
+  status_ = std::make_shared<StreamingStatus>(conf_.app_name(), batch_.milliseconds(),
+                                              conf_.get_int("rill.streaming.ui.retainedBatches", 1000), metrics);
+  engine_->add_listener(status_);
+  ui_ = std::make_unique<UiServer>(status_, metrics, conf_.get("rill.ui.bindAddress", "127.0.0.1"),
+                                   static_cast<int>(conf_.get_int("rill.ui.port", 4040)));
+}
+
+std::optional<std::string> StreamingContext::ui_web_url() const {
+  if (!ui_) return std::nullopt;
+  return ui_->url();
 }
 
 void StreamingContext::report_error(std::exception_ptr error) {

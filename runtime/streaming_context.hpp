@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +32,8 @@
 namespace rill {
 
 class Engine;
+class StreamingStatus;
+class UiServer;
 
 class StreamingContext {
  public:
@@ -139,6 +142,12 @@ class StreamingContext {
 
   void add_streaming_listener(std::shared_ptr<StreamingListener> listener);
 
+  // The web UI's address ("http://127.0.0.1:4040") once start() has started
+  // it; none when rill.ui.enabled=false or before start(). The UI (Streaming
+  // page, Spark's REST API under /api/v1, Prometheus metrics on /metrics)
+  // stays up until the context is destroyed.
+  std::optional<std::string> ui_web_url() const;
+
   // -- for operators, receivers and tests ------------------------------------------
   const Config& config() const { return conf_; }
   Duration batch_duration() const { return batch_; }
@@ -152,6 +161,7 @@ class StreamingContext {
  private:
   void report_error(std::exception_ptr error);
   void stop_now(bool stop_gracefully);
+  void start_ui();
   void on_shutdown_signal(int sig);
 
   Config conf_;
@@ -160,6 +170,8 @@ class StreamingContext {
   std::unique_ptr<DStreamGraph> graph_;
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<Engine> engine_;
+  std::shared_ptr<StreamingStatus> status_;  // the UI's view of the run
+  std::unique_ptr<UiServer> ui_;
 
   std::mutex stop_mutex_;   // held for the whole of a stop
   std::thread stopper_;     // runs a stop() called from an engine thread

@@ -121,10 +121,12 @@ class TemporaryDirectory {
   std::string path_;
 };
 
-// local[2] on the manual clock: the configuration tests start from.
+// local[2] on the manual clock, without the web UI: the configuration tests
+// start from.
 inline Config manual_clock_config() {
   Config conf;
   conf.set_master("local[2]").set_app_name("rill-test").set("rill.streaming.clock", "manual");
+  conf.set("rill.ui.enabled", "false");  // tests of pipelines need no web server
   return conf;
 }
 

@@ -255,6 +255,7 @@ TEST_CASE("every call of the public API compiles and runs") {
   // -- run it -----------------------------------------------------------------------------
   rill::testing::BatchDriver driver(ssc);
   driver.start();
+  CHECK(ssc.ui_web_url().value_or("").rfind("http://127.0.0.1:", 0) == 0);  // the UI is on by default
   driver.run_batches(3);
   CHECK_FALSE(ssc.await_termination_or_timeout(Milliseconds(1)));
   ssc.stop(false);

@@ -17,6 +17,16 @@ th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; }
 th { background: #f3f3f3; } tr:nth-child(even) td { background: #fafafa; }
 .error { color: #b00; } a { color: #0550ae; }
 )CSS";
+// Helpers both pages use.
+const char* kCommonJs = R"JS(
+'use strict';
+async function getJson(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
+  return r.json();
+}
+function cell(row, text, cls) { const td = row.insertCell(); td.textContent = text; if (cls) td.className = cls; return td; }
+)JS";
 }  // namespace
 
 const char* streaming_page_html() {
@@ -35,9 +45,7 @@ const char* streaming_page_html() {
 <table id="active-batches"><thead><tr><th>Batch time</th><th>Records</th><th>Scheduling delay</th><th>Processing time</th><th>Output ops: succeeded/total</th><th>Status</th></tr></thead><tbody></tbody></table>
 <h2 id="completed-title">Completed Batches</h2>
 <table id="completed-batches"><thead><tr><th>Batch time</th><th>Records</th><th>Scheduling delay</th><th>Processing time</th><th>Total delay</th><th>Output ops: succeeded/total</th></tr></thead><tbody></tbody></table>
-<script>
-'use strict';
-const METRICS = [
+<script>)HTML" + std::string(kCommonJs) + R"HTML(const METRICS = [
   {key: 'input', title: 'Input Rate', unit: 'records/s', value: b => b.inputSize * 1000 / b.batchDuration, avg: s => s.avgInputRate},
   {key: 'sched', title: 'Scheduling Delay', unit: 'ms', value: b => b.schedulingDelay, avg: s => s.avgSchedulingDelay},
   {key: 'proc', title: 'Processing Time', unit: 'ms', value: b => b.processingTime, avg: s => s.avgProcessingTime},
@@ -45,16 +53,10 @@ const METRICS = [
 ];
 const charts = {};
 let base = null;
-async function getJson(url) {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
-  return r.json();
-}
 // Batch times in GMT, as the REST API's dates; milliseconds shown for sub-second batches.
 let batchMs = 1000;
 function fmtTime(ms) { return new Date(ms).toISOString().substring(11, batchMs % 1000 ? 23 : 19) + ' GMT'; }
 function fmtMs(v) { return v === undefined ? '-' : v + ' ms'; }
-function cell(row, text, cls) { const td = row.insertCell(); td.textContent = text; if (cls) td.className = cls; return td; }
 function buildCharts() {
   const grid = document.getElementById('charts');
   for (const m of METRICS) {
@@ -182,15 +184,7 @@ const char* batch_page_html() {
 <div id="summary">Loading...</div>
 <h2>Output Operations</h2>
 <table id="operations"><thead><tr><th>Output op id</th><th>Description</th><th>Start</th><th>Duration</th><th>Status</th></tr></thead><tbody></tbody></table>
-<script>
-'use strict';
-async function getJson(url) {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
-  return r.json();
-}
-function cell(row, text, cls) { const td = row.insertCell(); td.textContent = text; if (cls) td.className = cls; return td; }
-async function refresh() {
+<script>)HTML" + std::string(kCommonJs) + R"HTML(async function refresh() {
   const id = new URLSearchParams(location.search).get('id');
   const apps = await getJson('/api/v1/applications');
   const base = '/api/v1/applications/' + encodeURIComponent(apps[0].id) + '/streaming/batches/' + encodeURIComponent(id);

@@ -310,7 +310,9 @@ TEST_CASE("the Streaming page in headless Chromium: charts have data, tables hav
       },
       20s));
   std::string out_dir = RILL_TEST_OUTPUT_DIR;
-  ChildProcess browser("/usr/bin/node", {RILL_BROWSER_CHECK, url, out_dir}, dir.path(),
+  INFO("node is " RILL_NODE " (./setup.sh --test installs what this test needs)");
+  REQUIRE(::access(RILL_NODE, X_OK) == 0);
+  ChildProcess browser(RILL_NODE, {RILL_BROWSER_CHECK, url, out_dir}, dir.path(),
                        {"NODE_PATH=" RILL_TEST_NODE_MODULES});
   int rc = browser.wait_exit(120s);
   INFO("browser check output:\n" << browser.out() << browser.err());

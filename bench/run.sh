@@ -44,3 +44,4 @@ echo "#### Windows and state (\`build/bin/rill_bench_state\`, manual clock, µs 
 for run in $(seq "$RUNS"); do
   build/bin/rill_bench_state --out bench/RESULTS.md 2>/dev/null | tail -1
 done
+build/bin/rill_bench_user_wordcount --runs "$RUNS" --out bench/RESULTS.md 2>/dev/null

@@ -26,17 +26,29 @@ async function getJson(url) {
   return r.json();
 }
 function cell(row, text, cls) { const td = row.insertCell(); td.textContent = text; if (cls) td.className = cls; return td; }
+// Runs refresh() now and every second; a failure is shown in #summary.
+function refreshEverySecond(refresh, failure) {
+  async function loop() {
+    try { await refresh(); } catch (e) { document.getElementById('summary').textContent = failure + e.message; }
+    setTimeout(loop, 1000);
+  }
+  loop();
+}
 )JS";
+
+// A page: head with the style sheet (and `head_extra`), the body, then the
+// common helpers followed by the page's own script.
+std::string make_page(const char* title, const char* head_extra, const char* body, const char* script) {
+  return std::string("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>") + title +
+         "</title>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>" + kStyle +
+         "</style>" + head_extra + "</head>\n<body>\n" + body + "<script>" + kCommonJs + script +
+         "</script>\n</body></html>\n";
+}
 }  // namespace
 
 const char* streaming_page_html() {
-  static const std::string page = std::string(R"HTML(<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Streaming Statistics - Rill</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>)HTML") + kStyle +
-                                  R"HTML(</style>
-<script src="/static/chart.min.js"></script></head>
-<body>
-<h1>Streaming Statistics</h1>
+  static const std::string page = make_page(
+      "Streaming Statistics - Rill", "<script src=\"/static/chart.min.js\"></script>", R"HTML(<h1>Streaming Statistics</h1>
 <div id="summary">Loading...</div>
 <div class="grid" id="charts"></div>
 <h2>Receivers</h2>
@@ -45,7 +57,8 @@ const char* streaming_page_html() {
 <table id="active-batches"><thead><tr><th>Batch time</th><th>Records</th><th>Scheduling delay</th><th>Processing time</th><th>Output ops: succeeded/total</th><th>Status</th></tr></thead><tbody></tbody></table>
 <h2 id="completed-title">Completed Batches</h2>
 <table id="completed-batches"><thead><tr><th>Batch time</th><th>Records</th><th>Scheduling delay</th><th>Processing time</th><th>Total delay</th><th>Output ops: succeeded/total</th></tr></thead><tbody></tbody></table>
-<script>)HTML" + std::string(kCommonJs) + R"HTML(const METRICS = [
+)HTML",
+      R"JS(const METRICS = [
   {key: 'input', title: 'Input Rate', unit: 'records/s', value: b => b.inputSize * 1000 / b.batchDuration, avg: s => s.avgInputRate},
   {key: 'sched', title: 'Scheduling Delay', unit: 'ms', value: b => b.schedulingDelay, avg: s => s.avgSchedulingDelay},
   {key: 'proc', title: 'Processing Time', unit: 'ms', value: b => b.processingTime, avg: s => s.avgProcessingTime},
@@ -162,29 +175,19 @@ async function refresh() {
   }
 }
 buildCharts();
-async function loop() {
-  try { await refresh(); } catch (e) { document.getElementById('summary').textContent = 'Cannot reach the engine: ' + e.message; }
-  setTimeout(loop, 1000);
-}
-loop();
-</script>
-</body></html>
-)HTML";
+refreshEverySecond(refresh, 'Cannot reach the engine: ');
+)JS");
   return page.c_str();
 }
 
 const char* batch_page_html() {
-  static const std::string page = std::string(R"HTML(<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Batch - Rill</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>)HTML") + kStyle +
-                                  R"HTML(</style></head>
-<body>
-<p><a href="/streaming/">&larr; Streaming Statistics</a></p>
+  static const std::string page = make_page("Batch - Rill", "", R"HTML(<p><a href="/streaming/">&larr; Streaming Statistics</a></p>
 <h1 id="title">Batch</h1>
 <div id="summary">Loading...</div>
 <h2>Output Operations</h2>
 <table id="operations"><thead><tr><th>Output op id</th><th>Description</th><th>Start</th><th>Duration</th><th>Status</th></tr></thead><tbody></tbody></table>
-<script>)HTML" + std::string(kCommonJs) + R"HTML(async function refresh() {
+)HTML",
+                                            R"JS(async function refresh() {
   const id = new URLSearchParams(location.search).get('id');
   const apps = await getJson('/api/v1/applications');
   const base = '/api/v1/applications/' + encodeURIComponent(apps[0].id) + '/streaming/batches/' + encodeURIComponent(id);
@@ -204,14 +207,8 @@ const char* batch_page_html() {
          op.failureReason ? 'error' : '');
   }
 }
-async function loop() {
-  try { await refresh(); } catch (e) { document.getElementById('summary').textContent = 'Cannot load the batch: ' + e.message; }
-  setTimeout(loop, 1000);
-}
-loop();
-</script>
-</body></html>
-)HTML";
+refreshEverySecond(refresh, 'Cannot load the batch: ');
+)JS");
   return page.c_str();
 }
 

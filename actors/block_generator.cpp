@@ -90,14 +90,16 @@ ReceivedBlockPtr make_block(int stream_id, std::vector<Chunk> chunks, int64_t re
 }
 
 // Cuts the current block. Unless forced, needs a block credit. Records the
-// receiver stored one at a time but has not handed over yet are taken too,
-// except under a rate limit: they have not paid their tokens yet, and chunks
-// are then small (about 50 ms of records) anyway.
+// receiver stored one at a time but has not handed over yet are taken too;
+// under a rate limit they are charged to its token bucket (the receiver's
+// next store() pays the debt), so a trickle is not held back and the rate
+// stays exact.
 void cut(generator_actor* self, bool forced) {
   auto& st = self->state;
   Chunk single;
   int64_t n = 0;
-  if ((forced || st.setup.bridge->rate() == 0) && st.setup.receiver->drain(single, n)) {
+  if (st.setup.receiver->drain(single, n)) {
+    st.setup.bridge->charge(n);
     st.bytes += single.bytes;
     st.chunks.push_back(std::move(single));
     st.records += n;

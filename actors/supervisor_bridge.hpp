@@ -37,6 +37,9 @@ class SupervisorBridge : public ReceiverBridge {
   // The current rate limit in records/s (0: none); setting it also sizes
   // chunks to about 50 ms of records, so a limit is applied smoothly.
   void set_rate(int64_t records_per_second);
+  // Takes tokens for n records that reached a block without store() waiting
+  // for them; the next store() waits for the debt.
+  void charge(int64_t n) { limiter_.charge(n); }
   int64_t rate() const { return limiter_.rate(); }
 
  private:

@@ -45,6 +45,11 @@ bool RateLimiter::acquire(int64_t n) {
   return !cancelled_cv_.wait_until(lock, wake, [&] { return cancelled_; });
 }
 
+void RateLimiter::charge(int64_t n) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  bucket_.take(n, now_us());
+}
+
 void RateLimiter::cancel() {
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -38,6 +38,8 @@ class RateLimiter {
   int64_t rate() const;
   // Waits until n records may pass; false when cancelled meanwhile.
   bool acquire(int64_t n);
+  // Takes tokens for n records without waiting (a debt later acquires pay).
+  void charge(int64_t n);
   void cancel();
 
  private:

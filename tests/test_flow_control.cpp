@@ -251,3 +251,38 @@ TEST_CASE("backpressure pushes a PID rate to the receiver after batches complete
   REQUIRE_FALSE(flow->batches.empty());
   CHECK(flow->batches.front().flow_per_stream.begin()->second.rate_limit == 20000);  // initialRate
 }
+
+namespace {
+// Stores a few records one at a time, fewer than a chunk, then waits.
+class TrickleReceiver : public Receiver<int> {
+ public:
+  ~TrickleReceiver() override { on_stop(); }
+  void on_start() override {
+    thread_ = std::thread([this] {
+      for (int i = 1; i <= 10; ++i) store(i);
+    });
+  }
+  void on_stop() override {
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  }
+
+ private:
+  std::thread thread_;
+};
+}  // namespace
+
+TEST_CASE("under a rate limit, a trickle smaller than a chunk still reaches the next batches") {
+  Config conf;
+  conf.set_master("local[2]").set("rill.streaming.receiver.maxRate", "1000").set("rill.streaming.blockInterval",
+                                                                                 "50ms");
+  StreamingContext ssc(conf, Milliseconds(200));
+  std::atomic<int64_t> seen{0};
+  ssc.receiver_stream<int>([] { return std::make_unique<TrickleReceiver>(); })
+      .foreach_rdd([&](const RDD<int>& r) { seen += r.count(); });
+  ssc.start();
+  // 10 records, chunks of 50 at 1000/s: nothing would ever fill a chunk.
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (seen < 10 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ssc.stop();
+  CHECK(seen == 10);
+}

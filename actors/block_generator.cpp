@@ -76,6 +76,13 @@ void store_block(generator_actor* self, ReceivedBlockPtr block, std::function<vo
         --st.stores_in_flight;
         if (done) done();
         notify_flushed(self);
+      },
+      [=](caf::error& e) {
+        // The block manager is gone: the block cannot be kept, so this
+        // generator ends with the cause; the engine monitor fails the
+        // context with it (nothing waits for the lost block).
+        self->quit(caf::make_error(caf::sec::runtime_error, "storing block " + std::to_string(block->id) +
+                                                                " failed: " + self->system().render(e)));
       });
 }
 

@@ -15,13 +15,18 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Sum of the records of the blocks the child reports stored (debug log).
-int64_t records_stored(const std::string& log) {
-  static const std::regex stored("block \\d+ stored, (\\d+) records");
+// The sum of the numbers `pattern`'s first group captures in `text`.
+int64_t sum_of(const std::regex& pattern, const std::string& text) {
   int64_t n = 0;
-  for (auto it = std::sregex_iterator(log.begin(), log.end(), stored); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), pattern); it != std::sregex_iterator(); ++it)
     n += std::stoll((*it)[1]);
   return n;
+}
+
+// Records of the blocks the child reports stored (debug log).
+int64_t records_stored(const std::string& log) {
+  static const std::regex stored("block \\d+ stored, (\\d+) records");
+  return sum_of(stored, log);
 }
 
 int64_t total_printed(const std::string& out) {
@@ -127,12 +132,10 @@ TEST_CASE("bad values on the command line are refused by name, never a hang") {
 }
 
 namespace {
+// Lines the child counted, from its "count N" lines.
 int64_t counted(const std::string& out) {
   static const std::regex count("count (\\d+)");
-  int64_t n = 0;
-  for (auto it = std::sregex_iterator(out.begin(), out.end(), count); it != std::sregex_iterator(); ++it)
-    n += std::stoll((*it)[1]);
-  return n;
+  return sum_of(count, out);
 }
 }  // namespace
 

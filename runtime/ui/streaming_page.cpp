@@ -113,6 +113,20 @@ function setChart(id, labels, data) {
   c.data.datasets[0].data = data;
   c.update();
 }
+// One row per batch: a link to its page, records, delays, then `rest(row, b)`.
+function fillBatches(table, list, rest) {
+  const body = document.querySelector(table + ' tbody');
+  body.replaceChildren();
+  for (const b of list) {
+    const row = body.insertRow();
+    const link = document.createElement('a');
+    link.href = '/streaming/batch/?id=' + b.batchId;
+    link.textContent = fmtTime(b.batchId);
+    row.insertCell().appendChild(link);
+    cell(row, b.inputSize); cell(row, fmtMs(b.schedulingDelay)); cell(row, fmtMs(b.processingTime));
+    rest(row, b);
+  }
+}
 function opsText(b) { return (b.numCompletedOutputOps) + '/' + b.numTotalOutputOps + (b.numFailedOutputOps ? ' (' + b.numFailedOutputOps + ' failed)' : ''); }
 async function refresh() {
   if (!base) {
@@ -149,30 +163,12 @@ async function refresh() {
   }
   const active = batches.filter(b => b.status !== 'COMPLETED');
   document.getElementById('active-title').textContent = 'Active Batches (' + active.length + ')';
-  const abody = document.querySelector('#active-batches tbody');
-  abody.replaceChildren();
-  for (const b of active) {
-    const row = abody.insertRow();
-    const link = document.createElement('a');
-    link.href = '/streaming/batch/?id=' + b.batchId;
-    link.textContent = fmtTime(b.batchId);
-    row.insertCell().appendChild(link);
-    cell(row, b.inputSize); cell(row, fmtMs(b.schedulingDelay)); cell(row, fmtMs(b.processingTime));
-    cell(row, opsText(b)); cell(row, b.status);
-  }
+  fillBatches('#active-batches', active, (row, b) => { cell(row, opsText(b)); cell(row, b.status); });
   document.getElementById('completed-title').textContent =
     'Completed Batches (last ' + completed.length + ' of ' + stats.numTotalCompletedBatches + ')';
-  const cbody = document.querySelector('#completed-batches tbody');
-  cbody.replaceChildren();
-  for (const b of completed.slice().reverse().slice(0, 100)) {
-    const row = cbody.insertRow();
-    const link = document.createElement('a');
-    link.href = '/streaming/batch/?id=' + b.batchId;
-    link.textContent = fmtTime(b.batchId);
-    row.insertCell().appendChild(link);
-    cell(row, b.inputSize); cell(row, fmtMs(b.schedulingDelay)); cell(row, fmtMs(b.processingTime));
+  fillBatches('#completed-batches', completed.slice().reverse().slice(0, 100), (row, b) => {
     cell(row, fmtMs(b.totalDelay)); cell(row, opsText(b), b.numFailedOutputOps ? 'error' : '');
-  }
+  });
 }
 buildCharts();
 refreshEverySecond(refresh, 'Cannot reach the engine: ');

@@ -204,7 +204,10 @@ void build_pipeline(const std::string& workload, const DStream<Record>& lines) {
         .foreach_rdd([](const RDD<int64_t>& r) { r.collect(); });
   } else {
     using Word = Record;  // string_view words for view records, std::string for owned ones
-    lines.flat_map([](const Record& line) { return bench::Words(line); })
+    DStream<std::string_view> views;
+    if constexpr (std::is_same_v<Record, std::string>) views = lines.as_views();
+    else views = lines;
+    views.flat_map(rill::split_words)
         .map([](std::string_view w) { return std::pair<Word, int64_t>(Word(w), 1); })
         .reduce_by_key([](int64_t a, int64_t b) { return a + b; })
         .foreach_rdd([](const RDD<std::pair<Word, int64_t>>& r) { r.count(); });

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/flat_hash_map.hpp"
+#include "runtime/text.hpp"
 
 namespace rill::bench {
 
@@ -25,44 +26,6 @@ inline void for_each_word(std::string_view line, F&& f) {
     if (p > start) f(std::string_view(start, static_cast<size_t>(p - start)));
   }
 }
-
-// The words of a line as an iterable of string_views, split while iterating:
-// flat_map over it allocates nothing per line.
-class Words {
- public:
-  explicit Words(std::string_view line) : line_(line) {}
-  class iterator {
-   public:
-    iterator(const char* p, const char* end) : p_(p), end_(end) { advance(); }
-    std::string_view operator*() const { return word_; }
-    iterator& operator++() {
-      advance();
-      return *this;
-    }
-    bool operator!=(const iterator& o) const { return word_.data() != o.word_.data(); }
-
-   private:
-    void advance() {
-      while (p_ < end_ && *p_ == ' ') ++p_;
-      if (p_ >= end_) {
-        word_ = std::string_view(end_, 0);
-        return;
-      }
-      const char* start = p_;
-      const void* space = std::memchr(p_, ' ', static_cast<size_t>(end_ - p_));
-      p_ = space ? static_cast<const char*>(space) : end_;
-      word_ = std::string_view(start, static_cast<size_t>(p_ - start));
-    }
-    const char* p_;
-    const char* end_;
-    std::string_view word_;
-  };
-  iterator begin() const { return iterator(line_.data(), line_.data() + line_.size()); }
-  iterator end() const { return iterator(line_.data() + line_.size(), line_.data() + line_.size()); }
-
- private:
-  std::string_view line_;
-};
 
 inline bool contains(std::string_view line, std::string_view word) {
   return line.find(word) != std::string_view::npos;

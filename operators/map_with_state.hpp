@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/view_records.hpp"
 #include "operators/narrow_rdds.hpp"
 #include "operators/releasable_lineage.hpp"
 #include "operators/shuffled_rdd.hpp"
@@ -202,6 +203,11 @@ class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
 
 template <class K, class V, class S, class U>
 class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, U>> {
+  RILL_REFUSE_VIEW_RECORDS(K, "map_with_state");
+  RILL_REFUSE_VIEW_RECORDS(V, "map_with_state");
+  RILL_REFUSE_VIEW_RECORDS(S, "map_with_state");
+  RILL_REFUSE_VIEW_RECORDS(U, "map_with_state");
+
  public:
   using Record = MapWithStateRecord<K, S, U>;
 

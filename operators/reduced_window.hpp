@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/view_records.hpp"
 #include "operators/releasable_lineage.hpp"
 #include "operators/state_checkpoint.hpp"
 #include "operators/window.hpp"
@@ -112,6 +113,9 @@ class WindowMergeRDD : public RDDNode<std::pair<K, V>> {
 
 template <class K, class V, class F, class Inv>
 class ReducedWindowedDStream : public DStreamNode<std::pair<K, V>> {
+  RILL_REFUSE_VIEW_RECORDS(K, "reduce_by_key_and_window");
+  RILL_REFUSE_VIEW_RECORDS(V, "reduce_by_key_and_window");
+
  public:
   using Record = std::pair<K, V>;
   using Filter = std::function<bool(const Record&)>;

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/view_records.hpp"
 #include "operators/cogrouped_rdd.hpp"
 #include "operators/releasable_lineage.hpp"
 #include "operators/state_checkpoint.hpp"
@@ -100,6 +101,10 @@ class StateRDD : public RDDNode<std::pair<K, S>> {
 
 template <class K, class V, class S>
 class StateDStream : public DStreamNode<std::pair<K, S>> {
+  RILL_REFUSE_VIEW_RECORDS(K, "update_state_by_key");
+  RILL_REFUSE_VIEW_RECORDS(V, "update_state_by_key");
+  RILL_REFUSE_VIEW_RECORDS(S, "update_state_by_key");
+
  public:
   using Record = std::pair<K, S>;
   StateDStream(StreamingContext& ssc, DStreamNodePtr<std::pair<K, V>> parent, StateUpdate<K, V, S> update, int n,

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/view_records.hpp"
 #include "operators/narrow_rdds.hpp"
 #include "runtime/dstream_base.hpp"
 #include "runtime/streaming_context_fwd.hpp"
@@ -27,6 +28,8 @@ inline void check_window(const DStreamBase& parent, Duration window, Duration sl
 
 template <class T>
 class WindowedDStream : public DStreamNode<T> {
+  RILL_REFUSE_VIEW_RECORDS(T, "window");
+
  public:
   WindowedDStream(StreamingContext& ssc, DStreamNodePtr<T> parent, Duration window, Duration slide)
       : DStreamNode<T>(ssc, {parent}, slide, "window"), parent_(std::move(parent)), window_(window) {

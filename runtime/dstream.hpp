@@ -57,6 +57,18 @@ class DStream {
   auto flat_map(F f) const {
     return derive("flat_map", [f](const RDD<T>& r) { return r.flat_map(f); });
   }
+
+  // For DStream<std::string>: the same lines as std::string_view records that
+  // point into the received blocks, so no line is copied:
+  //   lines.as_views().flat_map(rill::split_words)   // words without allocating
+  // A view is valid while its batch is processed: views flow through every
+  // stateless operator, shuffle and output of the batch; windows and state
+  // refuse them at compile time (runtime/view_records.hpp).
+  template <class TT = T>
+  DStream<std::string_view> as_views() const {
+    static_assert(std::is_same_v<TT, std::string>, "as_views() is for DStream<std::string>");
+    return derive("as_views", [](const RDD<T>& r) { return r.as_views(); });
+  }
   template <class F>
   DStream<T> filter(F f) const {
     return derive("filter", [f](const RDD<T>& r) { return r.filter(f); });

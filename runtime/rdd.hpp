@@ -20,7 +20,9 @@
 #include "operators/cogrouped_rdd.hpp"
 #include "operators/narrow_rdds.hpp"
 #include "operators/shuffled_rdd.hpp"
+#include "operators/text_views.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/view_records.hpp"
 
 namespace rill {
 
@@ -54,6 +56,7 @@ class RDD {
   template <class F>
   RDD<map_result_t<F, T>> map(F f) const {
     using U = map_result_t<F, T>;
+    refuse_new_views<U>("map");
     checked();
     return RDD<U>(std::make_shared<MappedRDD<T, U, F>>(node_, std::move(f)));
   }
@@ -62,6 +65,7 @@ class RDD {
   template <class F>
   RDD<flat_map_result_t<F, T>> flat_map(F f) const {
     using U = flat_map_result_t<F, T>;
+    refuse_new_views<U>("flat_map");
     checked();
     return RDD<U>(std::make_shared<FlatMappedRDD<T, U, F>>(node_, std::move(f)));
   }
@@ -77,6 +81,7 @@ class RDD {
   auto map_partitions(F f) const {
     using Result = std::decay_t<std::invoke_result_t<F&, const std::vector<T>&>>;
     using U = std::decay_t<decltype(*std::begin(std::declval<Result&>()))>;
+    refuse_new_views<U>("map_partitions");
     checked();
     return RDD<U>(std::make_shared<MapPartitionsRDD<T, U, F>>(node_, std::move(f)));
   }
@@ -103,6 +108,15 @@ class RDD {
     return map([](const T& x) { return std::pair<T, char>(x, 0); })
         .reduce_by_key([](char a, char) { return a; }, num_partitions)
         .map([](const std::pair<T, char>& kv) { return kv.first; });
+  }
+
+  // For RDD<std::string>: the same records as std::string_view, valid while
+  // this batch's RDDs are (runtime/view_records.hpp).
+  template <class TT = T>
+  RDD<std::string_view> as_views() const {
+    static_assert(std::is_same_v<TT, std::string>, "as_views() is for RDD<std::string>");
+    checked();
+    return RDD<std::string_view>(std::make_shared<TextViewRDD>(node_));
   }
 
   // Keeps computed partitions for reuse; returns this RDD.
@@ -325,6 +339,16 @@ class RDD {
   }
 
   // -- internals ----------------------------------------------------------------
+
+  // Views made from records that are not views would point into a record the
+  // engine reuses or destroys once the call returns: refused at compile time.
+  template <class U>
+  static constexpr void refuse_new_views(const char*) {
+    static_assert(!holds_view_v<U> || holds_view_v<T>,
+                  "this function returns std::string_view into a record that is not a view: it would dangle. "
+                  "Call as_views() on the text stream first (lines.as_views().flat_map(rill::split_words)), "
+                  "or return std::string");
+  }
 
   const RDDNode<T>& checked() const {
     if (!node_) throw RillError("operation on a null RDD (an RDD that was never set)");

@@ -13,4 +13,5 @@
 #include "runtime/rdd.hpp"
 #include "runtime/streaming_context.hpp"
 #include "runtime/testing.hpp"
+#include "runtime/text.hpp"
 #include "runtime/time.hpp"

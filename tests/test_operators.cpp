@@ -17,7 +17,7 @@ namespace {
 using StrInt = std::pair<std::string, int>;
 
 
-std::vector<std::string> split(const std::string& line) {
+std::vector<std::string> split_by_stream(const std::string& line) {
   std::vector<std::string> out;
   std::istringstream in(line);
   for (std::string w; in >> w;) out.push_back(w);
@@ -39,7 +39,7 @@ TEST_CASE("map may change the record type") {
 
 TEST_CASE("flat_map gives zero or more records per record") {
   auto out = run_operation<std::string>({{"a b", "", "c"}, {"d e f"}},
-                                        [](DStream<std::string> s) { return s.flat_map(split); }, 2);
+                                        [](DStream<std::string> s) { return s.flat_map(split_by_stream); }, 2);
   CHECK(out == std::vector<std::vector<std::string>>{{"a", "b", "c"}, {"d", "e", "f"}});
 }
 
@@ -184,7 +184,7 @@ TEST_CASE("reduce_by_key honours its partition count") {
 
 TEST_CASE("word count over lines, the guide's quick example") {
   auto out = run_operation<std::string>({{"hello world", "hello"}, {"world world"}}, [](DStream<std::string> lines) {
-    return lines.flat_map(split)
+    return lines.flat_map(split_by_stream)
         .map([](const std::string& w) { return std::make_pair(w, int64_t{1}); })
         .reduce_by_key([](int64_t a, int64_t b) { return a + b; });
   }, 2);

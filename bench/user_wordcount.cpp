@@ -6,6 +6,7 @@
 // counted in memory with std::unordered_map on the same number of threads.
 //
 //   rill_bench_user_wordcount [--lines N] [--runs R] [--set key=value ...] [--out RESULTS.md]
+//                             [--cores N] [--settings defaults|maxBytesInFlight=8g]
 //
 // Runs local[1] and local[2], at the default settings and with the
 // in-flight bound raised to 8g (the default bound caps one receiver at about
@@ -180,6 +181,8 @@ int main(int argc, char** argv) {
   int64_t runs = 3;
   std::vector<std::string> sets;
   std::string out;
+  std::vector<int> core_counts = {1, 2};
+  std::vector<std::string> settings_list = {"defaults", "maxBytesInFlight=8g"};
   try {
     auto args = Config::app_arguments(argc, argv);
     for (size_t i = 0; i < args.size(); i += 2) {
@@ -188,6 +191,12 @@ int main(int argc, char** argv) {
       else if (args[i] == "--runs") runs = parse_int_option(args[i], args[i + 1], 1, 100);
       else if (args[i] == "--set") sets.push_back(args[i + 1]);
       else if (args[i] == "--out") out = args[i + 1];
+      else if (args[i] == "--cores") core_counts = {static_cast<int>(parse_int_option(args[i], args[i + 1], 1, 256))};
+      else if (args[i] == "--settings") {
+        if (args[i + 1] != "defaults" && args[i + 1] != "maxBytesInFlight=8g")
+          throw ConfigError("--settings takes defaults or maxBytesInFlight=8g, not " + args[i + 1]);
+        settings_list = {args[i + 1]};
+      }
       else throw ConfigError("unknown option " + args[i]);
     }
     auto corpus = bench::make_corpus(static_cast<size_t>(lines));
@@ -202,8 +211,8 @@ int main(int argc, char** argv) {
     std::ostringstream table;
     table << "| settings | master | Rill end to end M lines/s (median of " << runs
           << ") | limit: unordered_map, same threads, M lines/s | ratio |\n|---|---|---|---|---|\n";
-    for (const std::string settings : {"defaults", "maxBytesInFlight=8g"}) {
-      for (int cores : {1, 2}) {
+    for (const std::string& settings : settings_list) {
+      for (int cores : core_counts) {
         std::vector<double> rill, limit;
         auto run_sets = sets;
         if (settings != "defaults") run_sets.push_back("rill.streaming.receiver.maxBytesInFlight=8g");

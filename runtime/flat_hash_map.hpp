@@ -21,6 +21,14 @@ class FlatHashMap {
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
 
+  // Makes room for n entries without rehashing.
+  void reserve(size_t n) {
+    entries_.reserve(n);
+    size_t cap = index_.size();
+    while (cap < n * 2 + 2) cap *= 2;
+    if (cap != index_.size()) rebuild(cap);
+  }
+
   V* find(const K& key) { return find_hashed(key, H{}(key)); }
 
   // As find, for a key whose hash the caller already has.

@@ -5,6 +5,8 @@
 // Records within a reduce partition come out in the order their keys were
 // first seen (map task by map task): deterministic for the same input.
 #pragma once
+#include <algorithm>
+#include <atomic>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -33,6 +35,11 @@ Aggregator<Create, MergeValue, MergeCombiners> make_aggregator(Create c, MergeVa
 template <class K, class C>
 using CombinerMap = FlatHashMap<K, C>;
 
+// Map-side tables are sized up front from the keys the last map task of the
+// same shuffle kind saw (one hint per combining function's type, so per call
+// site), capped so that a tiny task never pays for a huge empty table.
+constexpr size_t kMaxKeysHint = size_t{1} << 16;
+
 // Map side of a combining shuffle of RDD<pair<K, V>> into combiners C.
 template <class K, class V, class C, class Agg>
 class CombiningShuffle : public ShuffleDependencyBase {
@@ -43,17 +50,26 @@ class CombiningShuffle : public ShuffleDependencyBase {
 
   const RDDBase& map_side() const override { return *parent_; }
   const Agg& aggregator() const { return agg_; }
+  static std::atomic<size_t>& map_keys_hint() {
+    static std::atomic<size_t> hint{0};
+    return hint;
+  }
 
   TaskOutput run_map_task(int m) const override {
     Agg agg = agg_;
     const int n = num_reduce_partitions();
     std::vector<CombinerMap<K, C>> maps(n);
+    const size_t hint = map_keys_hint().load(std::memory_order_relaxed);
+    for (auto& map : maps) map.reserve(hint);
     parent_->iterate(m, [&](const std::pair<K, V>& kv) {
       uint64_t h = Hash<K>{}(kv.first);
       auto& map = maps[n == 1 ? 0 : partition_of_hash(h, n)];
       auto [c, inserted] = map.find_or_insert_hashed(kv.first, h, [&] { return agg.create(kv.second); });
       if (!inserted) agg.merge_value(*c, kv.second);
     });
+    size_t most = 0;
+    for (const auto& map : maps) most = std::max(most, map.size());
+    map_keys_hint().store(std::min(most, kMaxKeysHint), std::memory_order_relaxed);
     TaskOutput buckets;
     buckets.reserve(n);
     for (auto& map : maps)
@@ -86,6 +102,9 @@ class ShuffledRDD : public RDDNode<std::pair<K, C>> {
     if (buckets.size() == 1) return typed_partition<Record>(buckets[0]);
     Agg agg = shuffle_->aggregator();
     CombinerMap<K, C> merged;
+    size_t largest = 0;
+    for (const auto& erased : buckets) largest = std::max(largest, typed_partition<Record>(erased)->size());
+    merged.reserve(largest);  // at least this many keys
     for (const auto& erased : buckets) {
       auto bucket = typed_partition<Record>(erased);
       for (const auto& kv : *bucket) {

@@ -95,7 +95,9 @@ struct Hash<std::optional<T>> {
 
 // The reduce partition of a key whose Hash is h, among n.
 inline int partition_of_hash(uint64_t h, int n) {
-  return static_cast<int>(mix64(h ^ 0x2545f4914f6cdd1dULL) % static_cast<uint64_t>(n));
+  // Multiply-high maps the mixed hash onto [0, n) without a division.
+  uint64_t m = mix64(h ^ 0x2545f4914f6cdd1dULL);
+  return static_cast<int>((static_cast<unsigned __int128>(m) * static_cast<uint64_t>(n)) >> 64);
 }
 
 // The reduce partition a key belongs to among n.

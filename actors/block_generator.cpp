@@ -158,6 +158,8 @@ caf::behavior block_generator(generator_actor* self, BlockGeneratorSetup setup) 
       [=](chunk_atom, chunk_msg& m) -> caf::result<int64_t> {
         auto& st = self->state;
         if (m.own_block) {
+          // What was stored before this block goes in a block before it.
+          if (!st.chunks.empty()) cut(self, true);
           auto promise = self->make_response_promise<int64_t>();
           st.pending.push_back({std::move(m.chunk), m.records, promise});
           // Once the receiver is stopping, nothing waits for credits: its
@@ -168,6 +170,7 @@ caf::behavior block_generator(generator_actor* self, BlockGeneratorSetup setup) 
         st.bytes += m.chunk.bytes;
         st.chunks.push_back(std::move(m.chunk));
         st.records += m.records;
+        if (m.in_transit) m.in_transit->fetch_sub(1, std::memory_order_acq_rel);
         if (st.bytes >= st.setup.block_max_bytes) cut(self, false);
         if (can_take_more(st))
           st.setup.bridge->release(1);

@@ -5,6 +5,7 @@
 #pragma once
 #include <caf/all.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -86,6 +87,8 @@ struct chunk_msg {
   Chunk chunk;
   int64_t records = 0;
   bool own_block = false;  // a reliable store: becomes a block by itself
+  // Decremented once the chunk is appended (Receiver's per-thread ordering).
+  std::shared_ptr<std::atomic<int>> in_transit;
 };
 
 struct block_msg {

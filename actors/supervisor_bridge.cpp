@@ -38,7 +38,7 @@ bool SupervisorBridge::take_credit() {
   return true;
 }
 
-bool SupervisorBridge::push_chunk(Chunk chunk, int64_t n) {
+bool SupervisorBridge::push_chunk(Chunk chunk, int64_t n, std::shared_ptr<std::atomic<int>> in_transit) {
   limiter_.acquire(n);
   bool running = take_credit();
   caf::actor target;
@@ -46,7 +46,10 @@ bool SupervisorBridge::push_chunk(Chunk chunk, int64_t n) {
     std::lock_guard<std::mutex> lock(mutex_);
     target = block_generator_;
   }
-  if (target) caf::anon_send(target, chunk_atom::value, chunk_msg{std::move(chunk), n, false});
+  if (target)
+    caf::anon_send(target, chunk_atom::value, chunk_msg{std::move(chunk), n, false, std::move(in_transit)});
+  else if (in_transit)
+    in_transit->fetch_sub(1, std::memory_order_acq_rel);
   return running;
 }
 

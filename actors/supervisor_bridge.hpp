@@ -21,7 +21,7 @@ class SupervisorBridge : public ReceiverBridge {
   // Wiring, before the receiver starts.
   void connect(caf::actor supervisor, caf::actor block_generator);
 
-  bool push_chunk(Chunk chunk, int64_t n) override;
+  bool push_chunk(Chunk chunk, int64_t n, std::shared_ptr<std::atomic<int>> in_transit = nullptr) override;
   void push_block(Chunk chunk, int64_t n) override;
   void restart(const std::string& message) override;
   void report_error(const std::string& message) override;

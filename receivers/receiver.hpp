@@ -12,10 +12,14 @@
 // store() wait as well; under a rate limit chunks shrink to about 50 ms of
 // records, so the limit is smooth.
 #pragma once
+#include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -34,8 +38,10 @@ class ReceiverBridge {
   virtual ~ReceiverBridge() = default;
   // Hands a chunk of `n` records to the block generator; blocks while the
   // credit window is exhausted or the rate limit says wait. Returns false when
-  // the receiver is stopping (the chunk is then still delivered).
-  virtual bool push_chunk(Chunk chunk, int64_t n) = 0;
+  // the receiver is stopping (the chunk is then still delivered). The block
+  // generator decrements *in_transit (if given) once it has appended the
+  // chunk; so does push_chunk if it cannot send it.
+  virtual bool push_chunk(Chunk chunk, int64_t n, std::shared_ptr<std::atomic<int>> in_transit = nullptr) = 0;
   // Stores a chunk as a block of its own and returns once it is stored and
   // reported (Spark's reliable store of many records). The same credits,
   // byte bound and rate limit apply.
@@ -95,65 +101,128 @@ class ReceiverBase {
   std::shared_ptr<ReceiverBridge> bridge_;
 };
 
+// One storing thread's buffer of records stored one at a time. Only its
+// thread appends; the block generator takes the records at each cut. The
+// lock is a spin flag, so an uncontended store() costs one atomic exchange.
+template <class T>
+struct StoreBuffer {
+  std::thread::id owner;
+  std::atomic_flag busy = ATOMIC_FLAG_INIT;
+  std::vector<T> records;
+  int64_t bytes = 0;
+  // Chunks this thread handed to the block generator that it has not yet
+  // appended: while any is on its way, a cut leaves this buffer alone, so the
+  // thread's records keep their order.
+  std::shared_ptr<std::atomic<int>> in_transit = std::make_shared<std::atomic<int>>(0);
+
+  void lock() {
+    while (busy.test_and_set(std::memory_order_acquire)) std::this_thread::yield();
+  }
+  void unlock() { busy.clear(std::memory_order_release); }
+};
+
+// A unique number per receiver object (thread-local caches key on it).
+inline uint64_t next_receiver_instance() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 template <class T>
 class Receiver : public ReceiverBase {
  public:
   explicit Receiver(StorageLevel level = StorageLevel::memory_and_disk_ser_2)
       : ReceiverBase(level) {}
 
+  // Takes every thread's buffered records (skipping a thread whose earlier
+  // chunk is still on its way), as one chunk.
   bool drain(Chunk& chunk, int64_t& records) override {
-    std::lock_guard<std::mutex> lock(buffer_mutex_);
-    if (buffer_.empty()) return false;
-    records = static_cast<int64_t>(buffer_.size());
-    chunk = Chunk{std::make_shared<const std::vector<T>>(std::move(buffer_)), ChunkEncoding::records, buffer_bytes_};
-    buffer_ = std::vector<T>();
-    buffer_bytes_ = 0;
+    std::vector<T> out;
+    int64_t bytes = 0;
+    {
+      std::lock_guard<std::mutex> lock(buffers_mutex_);
+      for (auto& buf : buffers_) {
+        buf->lock();
+        // Checked under the lock: a chunk the thread sent raised it before
+        // the thread could buffer anything newer.
+        if (buf->in_transit->load(std::memory_order_acquire) > 0) {
+          buf->unlock();
+          continue;
+        }
+        if (out.empty()) {
+          out.swap(buf->records);
+        } else {
+          out.insert(out.end(), std::make_move_iterator(buf->records.begin()),
+                     std::make_move_iterator(buf->records.end()));
+          buf->records.clear();
+        }
+        bytes += buf->bytes;
+        buf->bytes = 0;
+        buf->unlock();
+      }
+    }
+    if (out.empty()) return false;
+    records = static_cast<int64_t>(out.size());
+    chunk = Chunk{std::make_shared<const std::vector<T>>(std::move(out)), ChunkEncoding::records, bytes};
     return true;
   }
 
  protected:
-  // Buffers one record into the current block.
+  // Buffers one record into the current block. Each thread buffers into its
+  // own chunk (no shared lock); a full chunk (rill.flow.chunkRecords records
+  // or 1 MiB) goes to the block generator, and may wait there while the
+  // pipeline is behind. Records of one thread keep their order.
   void store(T record) {
-    std::vector<T> full;
-    int64_t bytes = 0;
-    {
-      std::lock_guard<std::mutex> lock(buffer_mutex_);
-      buffer_bytes_ += approximate_bytes(record);
-      buffer_.push_back(std::move(record));
-      auto b = bridge();
-      if (!b || (static_cast<int64_t>(buffer_.size()) < b->chunk_records() && buffer_bytes_ < kChunkMaxBytes)) return;
-      full.swap(buffer_);
-      bytes = buffer_bytes_;
-      buffer_bytes_ = 0;
+    StoreBuffer<T>& buf = local_buffer();
+    buf.lock();
+    buf.bytes += approximate_bytes(record);
+    buf.records.push_back(std::move(record));
+    int64_t limit = chunk_limit_.load(std::memory_order_relaxed);
+    if (limit == 0) {  // not attached yet when this thread started storing
+      refresh_chunk_limit();
+      limit = chunk_limit_.load(std::memory_order_relaxed);
     }
-    push(std::move(full), bytes);
+    if (limit == 0 || (static_cast<int64_t>(buf.records.size()) < limit && buf.bytes < kChunkMaxBytes)) {
+      buf.unlock();
+      return;
+    }
+    send_buffered(buf);  // unlocks
   }
 
   // Hands many records to the block generator at once; they join the current
-  // block. Blocks while the pipeline is behind (see the file comment).
+  // block after this thread's earlier store(T) records. Blocks while the
+  // pipeline is behind (see the file comment).
   void store_buffered(std::vector<T> records) {
     if (records.empty()) return;
+    StoreBuffer<T>& buf = flush_local();
     int64_t bytes = approximate_bytes(records);
-    push(std::move(records), bytes);
+    push(std::move(records), bytes, buf.in_transit);
   }
 
-  // For text receivers (T = std::string): hands over `lines`, complete lines
-  // each ending in '\n' (a "\r\n" ending loses its '\r' when read), `n` of
-  // them. They join the current block without being split into records here;
-  // under a rate limit they go in pieces of chunk_records() lines.
-  void store_text_lines(std::string lines, int64_t n) {
-    static_assert(std::is_same_v<T, std::string>, "store_text_lines is for Receiver<std::string>");
-    if (n == 0) return;
+  // For text receivers (T = std::string): stores a buffer of whole lines,
+  // each ending in '\n' (a "\r\n" ending loses its '\r' when read; a last
+  // line without '\n' counts as a line). The text joins the current block as
+  // it is: lines are not copied into records here, but split when the batch
+  // reads them (or served as views: DStream::as_views). `lines` is the number
+  // of lines if the caller counted them, -1 to have them counted. Under a
+  // rate limit the text goes in pieces of chunk_records() lines.
+  void store_text(std::string text, int64_t lines = -1) {
+    static_assert(std::is_same_v<T, std::string>, "store_text is for Receiver<std::string>");
+    if (text.empty()) return;
+    if (text.back() != '\n') text.push_back('\n');
+    if (lines < 0) lines = count_lines(text);
+    StoreBuffer<T>& buf = flush_local();
     auto b = bridge();
     if (!b) return;
     const int64_t per_chunk = b->chunk_records();
-    if (n <= per_chunk) {
-      auto bytes = static_cast<int64_t>(lines.size());
-      b->push_chunk(Chunk{std::make_shared<const std::string>(std::move(lines)), ChunkEncoding::text_lines, bytes}, n);
+    if (lines <= per_chunk) {
+      auto bytes = static_cast<int64_t>(text.size());
+      buf.in_transit->fetch_add(1, std::memory_order_acq_rel);
+      b->push_chunk(Chunk{std::make_shared<const std::string>(std::move(text)), ChunkEncoding::text_lines, bytes},
+                    lines, buf.in_transit);
       return;
     }
-    const char* p = lines.data();
-    const char* end = p + lines.size();
+    const char* p = text.data();
+    const char* end = p + text.size();
     while (p < end) {
       const char* piece_end = p;
       int64_t k = 0;
@@ -163,31 +232,117 @@ class Receiver : public ReceiverBase {
       }
       auto piece = std::make_shared<const std::string>(p, piece_end);
       auto bytes = static_cast<int64_t>(piece->size());
-      b->push_chunk(Chunk{std::move(piece), ChunkEncoding::text_lines, bytes}, k);
+      buf.in_transit->fetch_add(1, std::memory_order_acq_rel);
+      b->push_chunk(Chunk{std::move(piece), ChunkEncoding::text_lines, bytes}, k, buf.in_transit);
       p = piece_end;
     }
   }
 
-  // Reliable store: the records become a block of their own; returns once the
-  // block is stored and reported to the driver.
+  // Reliable store: the records become a block of their own, after this
+  // thread's earlier store(T) records; returns once the block is stored and
+  // reported to the driver. Credits and the byte bound apply.
   void store(std::vector<T> records) {
     if (records.empty()) return;
+    StoreBuffer<T>& buf = flush_local();
     auto n = static_cast<int64_t>(records.size());
     int64_t bytes = approximate_bytes(records);
-    if (auto b = bridge())
-      b->push_block(Chunk{std::make_shared<const std::vector<T>>(std::move(records)), ChunkEncoding::records, bytes}, n);
+    auto b = bridge();
+    if (!b) return;
+    // The block request travels by another sender than this thread's chunks,
+    // so it waits until they have arrived, to come after them.
+    while (buf.in_transit->load(std::memory_order_acquire) > 0 && !b->stopped()) std::this_thread::yield();
+    b->push_block(Chunk{std::make_shared<const std::vector<T>>(std::move(records)), ChunkEncoding::records, bytes}, n);
   }
 
  private:
-  void push(std::vector<T> records, int64_t bytes) {
-    auto n = static_cast<int64_t>(records.size());
-    if (auto b = bridge())
-      b->push_chunk(Chunk{std::make_shared<const std::vector<T>>(std::move(records)), ChunkEncoding::records, bytes}, n);
+  static int64_t count_lines(const std::string& text) {
+    int64_t n = 0;
+    const char* p = text.data();
+    const char* end = p + text.size();
+    while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p))))) {
+      ++n;
+      ++p;
+    }
+    return n;
   }
 
-  std::mutex buffer_mutex_;
-  std::vector<T> buffer_;
-  int64_t buffer_bytes_ = 0;
+  // This thread's buffer in this receiver: a thread-local cache hit costs a
+  // compare; the first store of a thread registers its buffer.
+  StoreBuffer<T>& local_buffer() {
+    struct Cache {
+      uint64_t instance = 0;
+      StoreBuffer<T>* buffer = nullptr;
+    };
+    thread_local Cache cache;
+    if (cache.instance == instance_) return *cache.buffer;
+    std::lock_guard<std::mutex> lock(buffers_mutex_);
+    const auto me = std::this_thread::get_id();
+    StoreBuffer<T>* found = nullptr;
+    for (auto& buf : buffers_)
+      if (buf->owner == me) found = buf.get();
+    if (!found) {
+      buffers_.push_back(std::make_unique<StoreBuffer<T>>());
+      found = buffers_.back().get();
+      found->owner = me;
+    }
+    if (chunk_limit_.load(std::memory_order_relaxed) == 0) refresh_chunk_limit();
+    cache = Cache{instance_, found};
+    return *found;
+  }
+
+  // Sends this thread's buffered records (if any) ahead of what it stores
+  // next; returns the buffer.
+  StoreBuffer<T>& flush_local() {
+    StoreBuffer<T>& buf = local_buffer();
+    buf.lock();
+    if (buf.records.empty()) {
+      buf.unlock();
+      return buf;
+    }
+    send_buffered(buf);
+    return buf;
+  }
+
+  // Called with buf locked: takes its records and sends them as a chunk.
+  void send_buffered(StoreBuffer<T>& buf) {
+    std::vector<T> full;
+    full.swap(buf.records);
+    int64_t bytes = buf.bytes;
+    buf.bytes = 0;
+    buf.in_transit->fetch_add(1, std::memory_order_acq_rel);
+    buf.unlock();
+    send(std::move(full), bytes, buf.in_transit);
+  }
+
+  void push(std::vector<T> records, int64_t bytes, const std::shared_ptr<std::atomic<int>>& in_transit) {
+    in_transit->fetch_add(1, std::memory_order_acq_rel);
+    send(std::move(records), bytes, in_transit);
+  }
+
+  // in_transit was raised for this chunk; the block generator lowers it when
+  // it appends the chunk (push_chunk lowers it if nothing is sent).
+  void send(std::vector<T> records, int64_t bytes, const std::shared_ptr<std::atomic<int>>& in_transit) {
+    auto n = static_cast<int64_t>(records.size());
+    auto b = bridge();
+    if (!b) {
+      in_transit->fetch_sub(1, std::memory_order_acq_rel);
+      return;
+    }
+    chunk_limit_.store(std::max<int64_t>(1, b->chunk_records()), std::memory_order_relaxed);
+    b->push_chunk(Chunk{std::make_shared<const std::vector<T>>(std::move(records)), ChunkEncoding::records, bytes}, n,
+                  in_transit);
+  }
+
+  void refresh_chunk_limit() {
+    if (auto b = bridge()) chunk_limit_.store(std::max<int64_t>(1, b->chunk_records()), std::memory_order_relaxed);
+  }
+
+  const uint64_t instance_ = next_receiver_instance();
+  std::mutex buffers_mutex_;
+  std::vector<std::unique_ptr<StoreBuffer<T>>> buffers_;
+  // Records per chunk, as the bridge last said (0: not asked yet; a store
+  // before attach() buffers until the first cut).
+  std::atomic<int64_t> chunk_limit_{0};
 };
 
 }  // namespace rill

@@ -143,7 +143,7 @@ void SocketTextReceiver::receive() {
                                : std::string("read error: ") + std::strerror(errno);
       if (!chunk.empty()) {  // the last line had no newline: it is still a line
         chunk += '\n';
-        store_text_lines(std::move(chunk), 1);
+        store_text(std::move(chunk), 1);
       }
       ended = "socket data stream from " + address() + " ended (" + why + "); retrying connection";
       break;
@@ -168,7 +168,7 @@ void SocketTextReceiver::receive() {
       // line without end must not grow memory without bound.
       if (lines > 0) {
         chunk.resize(static_cast<size_t>(last_newline + 1 - begin));
-        store_text_lines(std::move(chunk), lines);
+        store_text(std::move(chunk), lines);
       }
       ended = "a line from " + address() + " is longer than " + std::to_string(max_line) +
               " bytes (rill.streaming.socket.maxLineLength) without a newline; dropping the connection";
@@ -179,7 +179,7 @@ void SocketTextReceiver::receive() {
     chunk.resize(static_cast<size_t>(last_newline + 1 - begin));
     if (chunk.size() * 2 < chunk.capacity()) chunk.shrink_to_fit();  // a short read keeps no idle buffer
     // Blocks while the pipeline is behind: we stop reading and TCP pushes back.
-    store_text_lines(std::move(chunk), lines);
+    store_text(std::move(chunk), lines);
     chunk = std::move(rest);
   }
   if (socket_.exchange(-1) >= 0) ::close(fd);

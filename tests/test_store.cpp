@@ -1,0 +1,167 @@
+// The receiver API under concurrency: store(T), store_buffered and the
+// reliable store(vector) from several threads deliver every record exactly
+// once and each thread's records in order; and one receiver's batch is
+// spread over every partition worker (large blocks split into partitions).
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "runtime/rill.hpp"
+
+using namespace rill;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int64_t kThreadStride = 1'000'000'000;
+
+// `threads` threads, each storing 0..per_thread-1 (plus its stride): runs of
+// 100 alternate between store(T) one at a time (three runs in five), a
+// reliable store(vector) and store_buffered.
+class MixedReceiver : public Receiver<int64_t> {
+ public:
+  MixedReceiver(int threads, int64_t per_thread) : threads_(threads), per_thread_(per_thread) {}
+  ~MixedReceiver() override { on_stop(); }
+  void on_start() override {
+    for (int t = 0; t < threads_; ++t)
+      workers_.emplace_back([this, t] {
+        const int64_t base = t * kThreadStride;
+        for (int64_t run = 0; run * 100 < per_thread_ && !is_stopped(); ++run) {
+          std::vector<int64_t> batch;
+          for (int64_t i = run * 100; i < std::min(per_thread_, (run + 1) * 100); ++i) batch.push_back(base + i);
+          switch (run % 5) {
+            case 3: store(std::move(batch)); break;
+            case 4: store_buffered(std::move(batch)); break;
+            default:
+              for (int64_t x : batch) store(x);
+          }
+        }
+      });
+  }
+  void on_stop() override {
+    for (auto& w : workers_)
+      if (w.joinable() && w.get_id() != std::this_thread::get_id()) w.join();
+    workers_.clear();
+  }
+
+ private:
+  int threads_;
+  int64_t per_thread_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace
+
+TEST_CASE("store(T), store_buffered and store(vector) from four threads: every record once, each thread's in order") {
+  Config conf;
+  conf.set_master("local[2]")
+      .set("rill.streaming.blockInterval", "10ms")
+      .set("rill.flow.chunkRecords", "64")
+      .set("rill.ui.enabled", "false");
+  StreamingContext ssc(conf, Milliseconds(50));
+  const int threads = 4;
+  const int64_t per_thread = 60'000;
+  std::mutex m;
+  std::vector<int64_t> seen;  // in stream order: batch by batch, partition by partition
+  ssc.receiver_stream<int64_t>([&] { return std::make_unique<MixedReceiver>(threads, per_thread); })
+      .foreach_rdd([&](const RDD<int64_t>& r) {
+        auto records = r.collect();
+        std::lock_guard<std::mutex> lock(m);
+        seen.insert(seen.end(), records.begin(), records.end());
+      });
+  ssc.start();
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  auto count = [&] {
+    std::lock_guard<std::mutex> lock(m);
+    return static_cast<int64_t>(seen.size());
+  };
+  while (count() < threads * per_thread && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  ssc.stop(true);
+  REQUIRE(static_cast<int64_t>(seen.size()) == threads * per_thread);
+  std::vector<int64_t> next(threads, 0);
+  int64_t out_of_order = 0;
+  for (int64_t x : seen) {
+    auto t = static_cast<size_t>(x / kThreadStride);
+    REQUIRE(t < next.size());
+    if (x % kThreadStride != next[t]) ++out_of_order;
+    next[t] = x % kThreadStride + 1;
+  }
+  CHECK(out_of_order == 0);
+  for (int t = 0; t < threads; ++t) CHECK(next[static_cast<size_t>(t)] == per_thread);
+}
+
+namespace {
+
+// Stores numbered lines as text buffers of 2000 lines, as fast as it can.
+class NumberedTextReceiver : public Receiver<std::string> {
+ public:
+  explicit NumberedTextReceiver(int buffers) : buffers_(buffers) {}
+  ~NumberedTextReceiver() override { on_stop(); }
+  void on_start() override {
+    thread_ = std::thread([this] {
+      int64_t n = 0;
+      for (int b = 0; b < buffers_ && !is_stopped(); ++b) {
+        std::string text;
+        for (int i = 0; i < 2000; ++i) text += "line " + std::to_string(n++) + " of the stream\n";
+        store_text(std::move(text), 2000);
+      }
+    });
+  }
+  void on_stop() override {
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  }
+
+ private:
+  int buffers_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("one receiver's batch is spread over every partition worker, in order") {
+  Config conf;
+  conf.set_master("local[4]")
+      .set("rill.streaming.blockInterval", "1s")  // few, large blocks: they must be split
+      .set("rill.streaming.blockMaxBytes", "64m")
+      .set("rill.ui.enabled", "false");
+  StreamingContext ssc(conf, Seconds(1));
+  const int buffers = 100;  // 200,000 lines, about 5 MB
+  std::mutex m;
+  std::vector<std::vector<int64_t>> partition_sizes;  // of each batch that had data
+  std::vector<std::string> lines;
+  ssc.receiver_stream<std::string>([&] { return std::make_unique<NumberedTextReceiver>(buffers); })
+      .foreach_rdd([&](const RDD<std::string>& r) {
+        std::vector<int64_t> sizes(static_cast<size_t>(r.num_partitions()), 0);
+        r.foreach_partition([&](int p, const std::vector<std::string>& records) {
+          std::lock_guard<std::mutex> lock(m);
+          sizes[static_cast<size_t>(p)] = static_cast<int64_t>(records.size());
+        });
+        auto records = r.collect();
+        std::lock_guard<std::mutex> lock(m);
+        if (!records.empty()) partition_sizes.push_back(sizes);
+        lines.insert(lines.end(), records.begin(), records.end());
+      });
+  ssc.start();
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  auto count = [&] {
+    std::lock_guard<std::mutex> lock(m);
+    return lines.size();
+  };
+  while (count() < size_t{2000} * buffers && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  ssc.stop(true);
+  REQUIRE(lines.size() == size_t{2000} * buffers);
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (lines[i] != "line " + std::to_string(i) + " of the stream") FAIL("line " << i << " is \"" << lines[i] << "\"");
+  // Every batch that held at least a few MB reached all four workers.
+  for (const auto& sizes : partition_sizes) {
+    int64_t total = 0, largest = 0;
+    for (auto s : sizes) total += s, largest = std::max(largest, s);
+    if (total < 50'000) continue;  // a batch with a small tail of the data
+    INFO("partitions " << sizes.size() << ", records " << total << ", largest " << largest);
+    CHECK(sizes.size() >= 4);
+    CHECK(largest * 2 <= total);  // no partition holds most of the batch
+  }
+}

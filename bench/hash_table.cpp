@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench/kernels.hpp"
 #include "bench/limit_runner.hpp"
 #include "runtime/config.hpp"
 #include "runtime/errors.hpp"
@@ -30,56 +31,6 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The hand-written limit: linear probing over slots that hold the key view,
-// its hash and the count, sized up front to twice the expected keys.
-class HandWrittenCounts {
- public:
-  explicit HandWrittenCounts(size_t expected_keys) {
-    size_t cap = 16;
-    while (cap < expected_keys * 2) cap *= 2;
-    slots_.assign(cap, Slot{});
-    mask_ = cap - 1;
-  }
-  void add(std::string_view w) {
-    uint64_t h = rill::hash_bytes(w.data(), w.size()) | 1;
-    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
-      Slot& s = slots_[i];
-      if (s.hash == 0) {
-        s = Slot{h, w.data(), static_cast<uint32_t>(w.size()), 1};
-        if (++size_ * 2 > slots_.size()) grow();
-        return;
-      }
-      if (s.hash == h && s.len == w.size() && std::memcmp(s.data, w.data(), w.size()) == 0) {
-        ++s.count;
-        return;
-      }
-    }
-  }
-  size_t size() const { return size_; }
-
- private:
-  struct Slot {
-    uint64_t hash = 0;
-    const char* data = nullptr;
-    uint32_t len = 0;
-    int64_t count = 0;
-  };
-  void grow() {
-    std::vector<Slot> old = std::move(slots_);
-    slots_.assign(old.size() * 2, Slot{});
-    mask_ = slots_.size() - 1;
-    for (const Slot& s : old)
-      if (s.hash != 0) {
-        size_t i = s.hash & mask_;
-        while (slots_[i].hash != 0) i = (i + 1) & mask_;
-        slots_[i] = s;
-      }
-  }
-  std::vector<Slot> slots_;
-  size_t mask_ = 0;
-  size_t size_ = 0;
-};
 
 template <class Count>
 double ns_per_word(const std::vector<std::string_view>& words, size_t block, Count&& count_block) {
@@ -110,7 +61,7 @@ std::string run_tables(const std::string& title, const std::vector<std::string_v
   for (int64_t r = 0; r < runs; ++r) {
     size_t hint = 0;
     rows[0].ns.push_back(ns_per_word(words, block, [&](const std::string_view* w, size_t n) {
-      HandWrittenCounts t(hint);
+      rill::bench::OpenAddressingCounts t(hint);
       for (size_t i = 0; i < n; ++i) t.add(w[i]);
       hint = t.size();
       return t.size();

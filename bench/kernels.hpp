@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/flat_hash_map.hpp"
+#include "runtime/hash.hpp"
 #include "runtime/text.hpp"
 
 namespace rill::bench {
@@ -26,6 +27,62 @@ inline void for_each_word(std::string_view line, F&& f) {
     if (p > start) f(std::string_view(start, static_cast<size_t>(p - start)));
   }
 }
+
+// A hand-written word-count table: linear probing over slots that hold the
+// key view, its hash and the count (one probe, one compare per word), sized
+// up front to twice the expected keys. The limit tables are compared with.
+class OpenAddressingCounts {
+ public:
+  explicit OpenAddressingCounts(size_t expected_keys) {
+    size_t cap = 16;
+    while (cap < expected_keys * 2) cap *= 2;
+    slots_.assign(cap, Slot{});
+    mask_ = cap - 1;
+  }
+  void add(std::string_view w) {
+    uint64_t h = hash_bytes(w.data(), w.size()) | 1;
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.hash == 0) {
+        s = Slot{h, w.data(), static_cast<uint32_t>(w.size()), 1};
+        if (++size_ * 2 > slots_.size()) grow();
+        return;
+      }
+      if (s.hash == h && s.len == w.size() && std::memcmp(s.data, w.data(), w.size()) == 0) {
+        ++s.count;
+        return;
+      }
+    }
+  }
+  size_t size() const { return size_; }
+  template <class F>
+  void for_each(F&& f) const {
+    for (const Slot& s : slots_)
+      if (s.hash != 0) f(std::string_view(s.data, s.len), s.count);
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    const char* data = nullptr;
+    uint32_t len = 0;
+    int64_t count = 0;
+  };
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.size() * 2, Slot{});
+    mask_ = slots_.size() - 1;
+    for (const Slot& s : old)
+      if (s.hash != 0) {
+        size_t i = s.hash & mask_;
+        while (slots_[i].hash != 0) i = (i + 1) & mask_;
+        slots_[i] = s;
+      }
+  }
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
 
 inline bool contains(std::string_view line, std::string_view word) {
   return line.find(word) != std::string_view::npos;

@@ -1,16 +1,17 @@
-// The word count a user writes (the guide's quick example, as in the README:
-// lines split into std::vector<std::string> with istringstream, pairs counted
-// with reduce_by_key), over a real TCP socket, measured end to end: from the
-// first byte a line server sends to the batch whose output completes the
-// count. Next to it, in the same run, the hand-written limit: the same corpus
-// counted in memory with std::unordered_map on the same number of threads.
+// The word count a user writes, measured end to end: from the first byte a
+// line server sends over a real TCP socket (or the first store() of an
+// in-memory custom receiver) to the batch whose output completes the count.
+// Three programs: "istringstream" (the guide's split written with the
+// standard library), "split" (the README's: flat_map(rill::split), a
+// std::vector<std::string> per line), "views" (as_views() and
+// rill::split_words: no allocation per line or word); all count with
+// reduce_by_key. Next to each, in the same run, two hand-written limits over
+// the same corpus in memory on as many threads: std::unordered_map, and an
+// open-addressing table over views.
 //
-//   rill_bench_user_wordcount [--lines N] [--runs R] [--set key=value ...] [--out RESULTS.md]
-//                             [--cores N] [--settings defaults|maxBytesInFlight=8g]
-//
-// Runs local[1] and local[2], at the default settings and with the
-// in-flight bound raised to 8g (the default bound caps one receiver at about
-// 64 MiB per batch interval).
+//   rill_bench_user_wordcount [--lines N] [--runs R] [--batch-ms MS] [--set key=value ...]
+//                             [--cores N] [--program istringstream|split|views] [--source tcp|memory]
+//                             [--out RESULTS.md]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -97,58 +98,127 @@ class LineServer {
   Clock::time_point first_;
 };
 
-// The README's program, counting words until all `expected` have been seen.
-double run_rill(const std::string& master, const std::vector<std::string>& sets,
-                std::shared_ptr<const std::string> text, int64_t lines, int64_t expected) {
-  LineServer server(text);
-  Config conf;
-  conf.set_master(master).set_app_name("user-wordcount").set("rill.ui.enabled", "false");
-  for (const auto& kv : sets) conf.set(kv.substr(0, kv.find('=')), kv.substr(kv.find('=') + 1));
-  StreamingContext ssc(conf, Seconds(1));
-  auto words = ssc.socket_text_stream("127.0.0.1", server.port()).flat_map([](const std::string& line) {
-    std::vector<std::string> out;
-    std::istringstream in(line);
-    for (std::string w; in >> w;) out.push_back(w);
-    return out;
-  });
-  auto counts = words.map([](const std::string& w) { return std::make_pair(w, int64_t{1}); })
-                    .reduce_by_key([](int64_t a, int64_t b) { return a + b; });
-  std::mutex m;
-  std::condition_variable done_cv;
-  int64_t seen = 0;
-  Clock::time_point done;
-  counts.foreach_rdd([&](const RDD<std::pair<std::string, int64_t>>& r) {
+// Stores the corpus's lines one record at a time with store(T), as fast as
+// it can: a custom receiver over an in-memory source.
+class MemoryLineReceiver : public Receiver<std::string> {
+ public:
+  MemoryLineReceiver(std::shared_ptr<const LineCorpus> corpus, std::atomic<int64_t>* first_ns)
+      : corpus_(std::move(corpus)), first_ns_(first_ns) {}
+  ~MemoryLineReceiver() override { on_stop(); }
+  void on_start() override {
+    thread_ = std::thread([this] {
+      first_ns_->store(Clock::now().time_since_epoch().count());
+      for (const auto& line : corpus_->lines()) {
+        if (is_stopped()) return;
+        store(line);
+      }
+    });
+  }
+  void on_stop() override {
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  }
+
+ private:
+  std::shared_ptr<const LineCorpus> corpus_;
+  std::atomic<int64_t>* first_ns_;
+  std::thread thread_;
+};
+
+struct RunSpec {
+  std::string program;  // istringstream | split | views
+  std::string source;   // tcp | memory
+  std::string master;
+  int64_t batch_ms = 1000;
+  std::vector<std::string> sets;
+};
+
+// Word counts (K = std::string or std::string_view) summed until `expected`.
+template <class K>
+void count_into(const DStream<std::pair<K, int64_t>>& counts, std::mutex& m, std::condition_variable& cv,
+                int64_t& seen, int64_t expected, Clock::time_point& done) {
+  counts.foreach_rdd([&m, &cv, &seen, &done, expected](const RDD<std::pair<K, int64_t>>& r) {
     int64_t n = 0;
     for (const auto& kv : r.collect()) n += kv.second;
     std::lock_guard<std::mutex> lock(m);
     seen += n;
     if (seen >= expected) {
       done = Clock::now();
-      done_cv.notify_all();
+      cv.notify_all();
     }
   });
+}
+
+// One of the user's programs, counting words until all `expected` have been
+// seen; lines per second from the first byte (first store) to the output
+// that completed the count.
+double run_rill(const RunSpec& spec, std::shared_ptr<const LineCorpus> corpus,
+                std::shared_ptr<const std::string> text, int64_t lines, int64_t expected) {
+  std::unique_ptr<LineServer> server;
+  if (spec.source == "tcp") server = std::make_unique<LineServer>(text);
+  Config conf;
+  conf.set_master(spec.master).set_app_name("user-wordcount").set("rill.ui.enabled", "false");
+  for (const auto& kv : spec.sets) conf.set(kv.substr(0, kv.find('=')), kv.substr(kv.find('=') + 1));
+  StreamingContext ssc(conf, Milliseconds(spec.batch_ms));
+  std::atomic<int64_t> first_ns{0};
+  DStream<std::string> lines_stream =
+      server ? ssc.socket_text_stream("127.0.0.1", server->port())
+             : ssc.receiver_stream<std::string>([&] { return std::make_unique<MemoryLineReceiver>(corpus, &first_ns); });
+  std::mutex m;
+  std::condition_variable done_cv;
+  int64_t seen = 0;
+  Clock::time_point done;
+  auto add = [](int64_t a, int64_t b) { return a + b; };
+  if (spec.program == "istringstream") {  // the guide's program with the standard library's tools
+    auto words = lines_stream.flat_map([](const std::string& line) {
+      std::vector<std::string> out;
+      std::istringstream in(line);
+      for (std::string w; in >> w;) out.push_back(w);
+      return out;
+    });
+    count_into(words.map([](const std::string& w) { return std::make_pair(w, int64_t{1}); }).reduce_by_key(add), m,
+               done_cv, seen, expected, done);
+  } else if (spec.program == "split") {  // the README's program: line.split(" ") as rill::split
+    auto words = lines_stream.flat_map(rill::split);
+    count_into(words.map([](const std::string& w) { return std::make_pair(w, int64_t{1}); }).reduce_by_key(add), m,
+               done_cv, seen, expected, done);
+  } else {  // views: no allocation per line or word
+    auto words = lines_stream.as_views().flat_map(rill::split_words);
+    count_into(words.map([](std::string_view w) { return std::make_pair(w, int64_t{1}); }).reduce_by_key(add), m,
+               done_cv, seen, expected, done);
+  }
   ssc.start();
-  auto first = server.first_byte();
+  Clock::time_point first;
+  if (server) {
+    first = server->first_byte();
+  }
   {
     std::unique_lock<std::mutex> lock(m);
     if (!done_cv.wait_for(lock, std::chrono::minutes(5), [&] { return seen >= expected; }))
       throw RillError("user word count: only " + std::to_string(seen) + " of " + std::to_string(expected) +
                       " words within 5 minutes");
   }
+  if (!server) first = Clock::time_point(Clock::duration(first_ns.load()));
   ssc.stop();
   return static_cast<double>(lines) / std::chrono::duration<double>(done - first).count();
 }
 
-// The hand-written limit: std::unordered_map word count on `threads` threads
-// over the same lines in memory, merged at the end.
-double run_limit(const std::vector<std::string>& lines, int threads) {
+// The hand-written limits over the same lines in memory, on `threads`
+// threads, merged at the end: std::unordered_map<std::string> (substr per
+// word), and the open-addressing table over views.
+double run_limit(const std::vector<std::string>& lines, int threads, bool open_addressing) {
   auto start = Clock::now();
   std::vector<std::unordered_map<std::string, int64_t>> maps(threads);
+  std::vector<std::unique_ptr<bench::OpenAddressingCounts>> tables(threads);
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
-      auto& counts = maps[t];
       size_t begin = lines.size() * t / threads, end = lines.size() * (t + 1) / threads;
+      if (open_addressing) {
+        tables[t] = std::make_unique<bench::OpenAddressingCounts>(16384);
+        for (size_t i = begin; i < end; ++i) bench::for_each_word(lines[i], [&](std::string_view w) { tables[t]->add(w); });
+        return;
+      }
+      auto& counts = maps[t];
       for (size_t i = begin; i < end; ++i) {
         const std::string& line = lines[i];
         size_t p = 0;
@@ -162,8 +232,14 @@ double run_limit(const std::vector<std::string>& lines, int threads) {
       }
     });
   for (auto& th : pool) th.join();
-  for (int t = 1; t < threads; ++t)
-    for (auto& [w, n] : maps[t]) maps[0][w] += n;
+  if (open_addressing) {
+    for (int t = 1; t < threads; ++t) tables[t]->for_each([&](std::string_view w, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) tables[0]->add(w);
+    });
+  } else {
+    for (int t = 1; t < threads; ++t)
+      for (auto& [w, n] : maps[t]) maps[0][w] += n;
+  }
   return static_cast<double>(lines.size()) / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
@@ -179,24 +255,30 @@ std::string median(std::vector<double> v) {
 int main(int argc, char** argv) {
   int64_t lines = 2000000;
   int64_t runs = 3;
+  int64_t batch_ms = 1000;
   std::vector<std::string> sets;
   std::string out;
   std::vector<int> core_counts = {1, 2};
-  std::vector<std::string> settings_list = {"defaults", "maxBytesInFlight=8g"};
+  std::vector<std::string> programs = {"istringstream", "split", "views"};
+  std::vector<std::string> sources = {"tcp", "memory"};
   try {
     auto args = Config::app_arguments(argc, argv);
+    auto one_of = [](const std::string& opt, const std::string& v, std::initializer_list<const char*> allowed) {
+      for (const char* a : allowed)
+        if (v == a) return std::vector<std::string>{v};
+      throw ConfigError(opt + " does not take " + v);
+    };
     for (size_t i = 0; i < args.size(); i += 2) {
       if (i + 1 >= args.size()) throw ConfigError("option " + args[i] + " needs a value");
-      if (args[i] == "--lines") lines = parse_int_option(args[i], args[i + 1], 1000, 100000000);
-      else if (args[i] == "--runs") runs = parse_int_option(args[i], args[i + 1], 1, 100);
-      else if (args[i] == "--set") sets.push_back(args[i + 1]);
-      else if (args[i] == "--out") out = args[i + 1];
-      else if (args[i] == "--cores") core_counts = {static_cast<int>(parse_int_option(args[i], args[i + 1], 1, 256))};
-      else if (args[i] == "--settings") {
-        if (args[i + 1] != "defaults" && args[i + 1] != "maxBytesInFlight=8g")
-          throw ConfigError("--settings takes defaults or maxBytesInFlight=8g, not " + args[i + 1]);
-        settings_list = {args[i + 1]};
-      }
+      const std::string& v = args[i + 1];
+      if (args[i] == "--lines") lines = parse_int_option(args[i], v, 1000, 100000000);
+      else if (args[i] == "--runs") runs = parse_int_option(args[i], v, 1, 100);
+      else if (args[i] == "--batch-ms") batch_ms = parse_int_option(args[i], v, 10, 60000);
+      else if (args[i] == "--set") sets.push_back(v);
+      else if (args[i] == "--out") out = v;
+      else if (args[i] == "--cores") core_counts = {static_cast<int>(parse_int_option(args[i], v, 1, 256))};
+      else if (args[i] == "--program") programs = one_of(args[i], v, {"istringstream", "split", "views"});
+      else if (args[i] == "--source") sources = one_of(args[i], v, {"tcp", "memory"});
       else throw ConfigError("unknown option " + args[i]);
     }
     auto corpus = bench::make_corpus(static_cast<size_t>(lines));
@@ -205,36 +287,39 @@ int main(int argc, char** argv) {
     for (const auto& line : corpus->lines()) {
       *text += line;
       *text += '\n';
-      std::istringstream in(line);
-      for (std::string w; in >> w;) ++words;
+      for (auto w : rill::split_words(line)) ++words, (void)w;
     }
     std::ostringstream table;
-    table << "| settings | master | Rill end to end M lines/s (median of " << runs
-          << ") | limit: unordered_map, same threads, M lines/s | ratio |\n|---|---|---|---|---|\n";
-    for (const std::string& settings : settings_list) {
-      for (int cores : core_counts) {
-        std::vector<double> rill, limit;
-        auto run_sets = sets;
-        if (settings != "defaults") run_sets.push_back("rill.streaming.receiver.maxBytesInFlight=8g");
-        for (int64_t r = 0; r < runs; ++r) {
-          rill.push_back(run_rill("local[" + std::to_string(cores) + "]", run_sets, text, lines, words));
-          limit.push_back(run_limit(corpus->lines(), cores));
+    table << "| program | source | master | Rill end to end M lines/s | limit: unordered_map M lines/s | ratio "
+             "| limit: open addressing M lines/s | ratio |\n|---|---|---|---|---|---|---|---|\n";
+    for (const auto& source : sources)
+      for (const auto& program : programs)
+        for (int cores : core_counts) {
+          std::vector<double> rill, limit, limit_oa;
+          RunSpec spec{program, source, "local[" + std::to_string(cores) + "]", batch_ms, sets};
+          for (int64_t r = 0; r < runs; ++r) {
+            rill.push_back(run_rill(spec, corpus, text, lines, words));
+            limit.push_back(run_limit(corpus->lines(), cores, false));
+            limit_oa.push_back(run_limit(corpus->lines(), cores, true));
+          }
+          auto mid = [](std::vector<double> v) {
+            std::sort(v.begin(), v.end());
+            return v[v.size() / 2];
+          };
+          std::ostringstream ratio, ratio_oa;
+          ratio << std::fixed << std::setprecision(2) << mid(rill) / mid(limit);
+          ratio_oa << std::fixed << std::setprecision(2) << mid(rill) / mid(limit_oa);
+          std::string row = "| " + program + " | " + source + " | " + spec.master + " | " + median(rill) + " | " +
+                            median(limit) + " | " + ratio.str() + " | " + median(limit_oa) + " | " + ratio_oa.str() + " |\n";
+          std::cout << row << std::flush;
+          table << row;
         }
-        std::sort(rill.begin(), rill.end());
-        std::sort(limit.begin(), limit.end());
-        std::ostringstream ratio;
-        ratio << std::fixed << std::setprecision(2) << rill[rill.size() / 2] / limit[limit.size() / 2];
-        std::string row = "| " + settings + " | local[" + std::to_string(cores) + "] | " + median(rill) + " | " +
-                          median(limit) + " | " + ratio.str() + " |\n";
-        std::cout << row << std::flush;
-        table << row;
-      }
-    }
     if (!out.empty()) {
       std::ofstream f(out, std::ios::app);
-      f << "\n#### The user's word count over TCP, end to end (`rill_bench_user_wordcount --lines " << lines
-        << " --runs " << runs << "`)\n\n"
-        << table.str();
+      f << "\n#### The user's word count, end to end (`rill_bench_user_wordcount --lines " << lines << " --runs " << runs
+        << " --batch-ms " << batch_ms;
+      for (const auto& kv : sets) f << " --set " << kv;
+      f << "`; medians)\n\n" << table.str();
     }
     return 0;
   } catch (const std::exception& e) {

@@ -38,7 +38,7 @@ class FlatHashMap {
       if (slot == 0) return nullptr;
       if (slot != kTombstone && tag_of(slot) == tag(h)) {
         Entry& e = entries_[position_of(slot)];
-        if (e.first == key) return &e.second;
+        if (KeyEqual<K>{}(e.first, key)) return &e.second;
       }
     }
   }
@@ -67,7 +67,7 @@ class FlatHashMap {
       if (slot == 0) break;
       if (slot != kTombstone && tag_of(slot) == tag(h)) {
         Entry& e = entries_[position_of(slot)];
-        if (e.first == key) return {&e.second, false};
+        if (KeyEqual<K>{}(e.first, key)) return {&e.second, false};
       }
     }
     entries_.emplace_back(key, make());
@@ -85,7 +85,7 @@ class FlatHashMap {
       if (slot == 0) return false;
       if (slot == kTombstone || tag_of(slot) != tag(h)) continue;
       size_t pos = position_of(slot);
-      if (!(entries_[pos].first == key)) continue;
+      if (!KeyEqual<K>{}(entries_[pos].first, key)) continue;
       size_t last = entries_.size() - 1;
       if (pos != last) {
         uint64_t hl = H{}(entries_[last].first);

@@ -93,6 +93,52 @@ struct Hash<std::optional<T>> {
   size_t operator()(const std::optional<T>& o) const { return o ? Hash<T>{}(*o) + 1 : 0; }
 };
 
+// Whether n bytes at a and b are equal; short keys (the common case in
+// word counts) are compared with two overlapping word loads instead of a
+// call to memcmp.
+inline bool equal_bytes(const char* a, const char* b, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t a0, b0, a1, b1;
+    std::memcpy(&a0, a, 8);
+    std::memcpy(&b0, b, 8);
+    std::memcpy(&a1, a + n - 8, 8);
+    std::memcpy(&b1, b + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  if (n >= 4 && n < 8) {
+    uint32_t a0, b0, a1, b1;
+    std::memcpy(&a0, a, 4);
+    std::memcpy(&b0, b, 4);
+    std::memcpy(&a1, a + n - 4, 4);
+    std::memcpy(&b1, b + n - 4, 4);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  if (n < 4) {
+    for (size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+  return std::memcmp(a, b, n) == 0;
+}
+
+// Key equality for hash tables: operator==, except for strings (equal_bytes).
+template <class K>
+struct KeyEqual {
+  bool operator()(const K& a, const K& b) const { return a == b; }
+};
+template <>
+struct KeyEqual<std::string> {
+  bool operator()(const std::string& a, const std::string& b) const {
+    return a.size() == b.size() && equal_bytes(a.data(), b.data(), a.size());
+  }
+};
+template <>
+struct KeyEqual<std::string_view> {
+  bool operator()(std::string_view a, std::string_view b) const {
+    return a.size() == b.size() && equal_bytes(a.data(), b.data(), a.size());
+  }
+};
+
 // The reduce partition of a key whose Hash is h, among n.
 inline int partition_of_hash(uint64_t h, int n) {
   // Multiply-high maps the mixed hash onto [0, n) without a division.

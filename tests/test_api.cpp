@@ -29,6 +29,7 @@ class EveryCallReceiver : public Receiver<int> {
     thread_ = std::thread([this] {
       store(1);                          // buffered into blocks
       store(std::vector<int>{2, 3});     // reliable: returns once stored
+      store_buffered(std::vector<int>{4, 5});  // many at once into the current block
       report_error("a harmless report");  // reaches listeners, does not stop
       while (!is_stopped()) std::this_thread::yield();
     });
@@ -37,6 +38,25 @@ class EveryCallReceiver : public Receiver<int> {
     if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
   }
   void ask_restart() { restart("never called while running"); }
+
+ private:
+  std::thread thread_;
+};
+
+// A user text receiver storing whole buffers of lines.
+class EveryCallTextReceiver : public Receiver<std::string> {
+ public:
+  ~EveryCallTextReceiver() override { on_stop(); }
+  void on_start() override {
+    thread_ = std::thread([this] {
+      store_text("x y\nz\n");      // lines counted by Rill
+      store_text("w\n", 1);         // or by the caller
+      while (!is_stopped()) std::this_thread::yield();
+    });
+  }
+  void on_stop() override {
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  }
 
  private:
   std::thread thread_;
@@ -94,6 +114,8 @@ TEST_CASE("every call of the public API compiles and runs") {
   DStream<std::string> more = ssc.queue_stream(std::make_shared<RDDQueue<std::string>>());
   DStream<std::string> all = ssc.union_all(std::vector<DStream<std::string>>{lines, more});
   DStream<int> received = ssc.receiver_stream<int>([] { return std::make_unique<EveryCallReceiver>(); });
+  DStream<std::string> text_received =
+      ssc.receiver_stream<std::string>([] { return std::make_unique<EveryCallTextReceiver>(); });
   DStream<std::string> socket = ssc.socket_text_stream("127.0.0.1", 1);  // no output: never started
   (void)socket;
   RDD<Pair> history = ssc.parallelize(std::vector<Pair>{{"a", 100}});
@@ -133,6 +155,11 @@ TEST_CASE("every call of the public API compiles and runs") {
   words.map_partitions([](const std::vector<std::string>& v) { return std::vector<size_t>{v.size()}; })
       .foreach_rdd(count_into("map_partitions"));
   words.glom().foreach_rdd(count_into("glom"));
+  all.flat_map(rill::split).foreach_rdd(count_into("split"));
+  text_received.as_views().foreach_rdd(count_into("text_receiver"));  // timing-dependent: not checked
+  all.as_views().flat_map(rill::split_words).map([](std::string_view w) { return std::make_pair(w, int64_t{1}); })
+      .reduce_by_key([](int64_t a, int64_t b) { return a + b; })
+      .foreach_rdd(count_into("as_views"));
   words.repartition(3).foreach_rdd(count_into("repartition"));
   words.union_with(words).foreach_rdd(count_into("union_with"));
   words.count().foreach_rdd(count_into("count"));
@@ -267,6 +294,8 @@ TEST_CASE("every call of the public API compiles and runs") {
   CHECK(seen["count"] == 3);  // one count record per batch
   CHECK(seen["foreach_rdd"] == 8);
   CHECK(seen["reduce_by_key"] == 5);  // {a, b, c} then {a, b}
+  CHECK(seen["as_views"] == 5);
+  CHECK(seen["split"] == 8);
   CHECK(seen["union_with"] == 16);
 }
 

@@ -69,6 +69,8 @@ class ReceiverBase {
   // -- engine side ------------------------------------------------------------
   void attach(std::shared_ptr<ReceiverBridge> bridge) {
     std::lock_guard<std::mutex> lock(bridge_mutex_);
+    current_.store(bridge.get(), std::memory_order_release);
+    if (bridge) attached_.push_back(bridge);
     bridge_ = std::move(bridge);
   }
   // Takes the records stored one at a time since the last drain, as one
@@ -76,8 +78,9 @@ class ReceiverBase {
   // generator calls it when it cuts.
   virtual bool drain(Chunk& chunk, int64_t& records) = 0;
 
+  // Cheap enough to call once per record: one atomic load, no lock.
   bool is_stopped() const {
-    auto b = bridge();
+    const ReceiverBridge* b = current_.load(std::memory_order_acquire);
     return !b || b->stopped();
   }
 
@@ -99,6 +102,10 @@ class ReceiverBase {
   StorageLevel storage_level_;
   mutable std::mutex bridge_mutex_;
   std::shared_ptr<ReceiverBridge> bridge_;
+  // The bridge is_stopped() reads without the lock; every bridge ever
+  // attached is kept (one per start), so this pointer never dangles.
+  std::atomic<const ReceiverBridge*> current_{nullptr};
+  std::vector<std::shared_ptr<ReceiverBridge>> attached_;
 };
 
 // One storing thread's buffer of records stored one at a time. Only its
@@ -307,6 +314,8 @@ class Receiver : public ReceiverBase {
   void send_buffered(StoreBuffer<T>& buf) {
     std::vector<T> full;
     full.swap(buf.records);
+    // The next chunk is as long: no regrowth while it fills.
+    buf.records.reserve(full.size());
     int64_t bytes = buf.bytes;
     buf.bytes = 0;
     buf.in_transit->fetch_add(1, std::memory_order_acq_rel);

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <unordered_map>
 #include <random>
 #include <string>
 
@@ -71,4 +72,49 @@ TEST_CASE("erase removes keys and keeps the rest findable, through many rounds")
     CHECK(*m.find(k) == v);
   }
   for (int k = 0; k < 500; ++k) CHECK((m.find(k) != nullptr) == (reference.count(k) == 1));
+}
+
+TEST_CASE("random operation sequences agree with std::unordered_map: insert, find, erase, reserve, grow, iterate") {
+  std::mt19937 rng(2026);
+  for (int trial = 0; trial < 20; ++trial) {
+    FlatHashMap<std::string, int64_t> m;
+    std::unordered_map<std::string, int64_t> reference;
+    // Keys of every length class equal_bytes treats differently (1-3, 4-7,
+    // 8-16, longer), many sharing prefixes and suffixes.
+    auto key = [&] {
+      int n = static_cast<int>(rng() % 4000);
+      std::string k = std::to_string(n);
+      switch (n % 4) {
+        case 0: return k;
+        case 1: return "pre" + k;
+        case 2: return "prefix-" + k + "-x";
+        default: return "a-rather-long-shared-prefix/" + k;
+      }
+    };
+    for (int op = 0; op < 20000; ++op) {
+      int what = static_cast<int>(rng() % 100);
+      std::string k = key();
+      if (what < 55) {
+        m[k] += op;
+        reference[k] += op;
+      } else if (what < 75) {
+        auto* found = m.find(k);
+        auto it = reference.find(k);
+        REQUIRE((found != nullptr) == (it != reference.end()));
+        if (found) REQUIRE(*found == it->second);
+      } else if (what < 97) {
+        REQUIRE(m.erase(k) == (reference.erase(k) == 1));
+      } else if (what < 99) {
+        m.reserve(m.size() + static_cast<size_t>(rng() % 5000));  // sized up front mid-way
+      } else {
+        // Iteration sees exactly the reference's entries.
+        std::unordered_map<std::string, int64_t> seen;
+        for (const auto& [k2, v] : m) REQUIRE(seen.emplace(k2, v).second);
+        REQUIRE(seen == reference);
+      }
+      REQUIRE(m.size() == reference.size());
+    }
+    std::unordered_map<std::string, int64_t> all(m.begin(), m.end());
+    CHECK(all == reference);
+  }
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "actors/engine.hpp"
+#include "receivers/file_input_dstream.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/shutdown_hook.hpp"
 #include "runtime/thread_role.hpp"
@@ -75,6 +76,13 @@ DStream<std::string> StreamingContext::socket_text_stream(const std::string& hos
   return receiver_stream<std::string>(
       [host, port, options] { return std::make_unique<SocketTextReceiver>(host, port, options); },
       "socket_text_stream(" + host + ":" + std::to_string(port) + ")");
+}
+
+DStream<std::string> StreamingContext::text_file_stream(const std::string& directory_or_glob) {
+  auto stream = std::make_shared<FileInputDStream>(
+      *this, directory_or_glob, conf_.get_duration("rill.streaming.fileStream.minRememberDuration", Seconds(60)));
+  graph_->add_input(stream);
+  return DStream<std::string>(stream);
 }
 
 DStream<std::string> StreamingContext::line_generator_stream(LineGeneratorOptions options) {

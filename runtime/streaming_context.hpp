@@ -53,6 +53,10 @@ class StreamingContext {
 
   // -- input streams ------------------------------------------------------------
   DStream<std::string> socket_text_stream(const std::string& host, uint16_t port);
+  // The lines of the files that appear in a directory (or in every directory a
+  // glob names), each file once, in the batch whose interval holds its
+  // modification time: receivers/file_input_dstream.hpp has the rules.
+  DStream<std::string> text_file_stream(const std::string& directory_or_glob);
   // The built-in generator of random lines (no outside system needed).
   DStream<std::string> line_generator_stream(LineGeneratorOptions options = {});
 

@@ -118,6 +118,7 @@ TEST_CASE("every call of the public API compiles and runs") {
       ssc.receiver_stream<std::string>([] { return std::make_unique<EveryCallTextReceiver>(); });
   DStream<std::string> socket = ssc.socket_text_stream("127.0.0.1", 1);  // no output: never started
   (void)socket;
+  DStream<std::string> files = ssc.text_file_stream(dir.path() + "/incoming");  // nothing arrives there
   RDD<Pair> history = ssc.parallelize(std::vector<Pair>{{"a", 100}});
   auto joined_with_history = ssc.transform(
       std::vector<DStream<std::string>>{all},
@@ -156,6 +157,7 @@ TEST_CASE("every call of the public API compiles and runs") {
       .foreach_rdd(count_into("map_partitions"));
   words.glom().foreach_rdd(count_into("glom"));
   all.flat_map(rill::split).foreach_rdd(count_into("split"));
+  files.foreach_rdd(count_into("text_file_stream"));
   text_received.as_views().foreach_rdd(count_into("text_receiver"));  // timing-dependent: not checked
   all.as_views().flat_map(rill::split_words).map([](std::string_view w) { return std::make_pair(w, int64_t{1}); })
       .reduce_by_key([](int64_t a, int64_t b) { return a + b; })
@@ -296,6 +298,7 @@ TEST_CASE("every call of the public API compiles and runs") {
   CHECK(seen["reduce_by_key"] == 5);  // {a, b, c} then {a, b}
   CHECK(seen["as_views"] == 5);
   CHECK(seen["split"] == 8);
+  CHECK(seen["text_file_stream"] == 0);
   CHECK(seen["union_with"] == 16);
 }
 

@@ -1,6 +1,7 @@
 // Rill: Spark Streaming's DStream model in C++17 on the C++ Actor Framework.
 // This umbrella header brings in the whole public API (see API.md).
 #pragma once
+#include "receivers/committed_file_receiver.hpp"
 #include "receivers/file_input_dstream.hpp"
 #include "receivers/line_generator.hpp"
 #include "receivers/queue_input_dstream.hpp"

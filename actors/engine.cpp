@@ -143,21 +143,37 @@ struct Engine::Impl {
     spdlog::debug("stopping: receivers first");
     ask<bool>(tracker, "stopping the receivers", true, stop_atom::value);  // their last blocks reported
     auto* manual = dynamic_cast<ManualClock*>(&clock);
+    const auto stop_started = std::chrono::steady_clock::now();
     if (graceful && !manual) {
-      // Keep generating batches until every received block is in one.
-      auto deadline = std::chrono::steady_clock::now() +
-                      std::chrono::milliseconds(10 * graph.batch_duration().milliseconds() + 10000);
-      spdlog::info("graceful stop: waiting until every received block is in a batch and processed");
-      while (ask<bool>(tracker, "asking for unallocated blocks", false, pending_atom::value) &&
-             std::chrono::steady_clock::now() < deadline)
+      // Keep generating batches until every received block is in one, for at
+      // most rill.streaming.gracefulStopTimeout (Spark's rule: by default ten
+      // batch intervals; here plus 10 s, for short batches).
+      const int64_t timeout_ms =
+          conf.get_duration("rill.streaming.gracefulStopTimeout",
+                            Milliseconds(10 * graph.batch_duration().milliseconds() + 10000))
+              .milliseconds();
+      auto deadline = stop_started + std::chrono::milliseconds(timeout_ms);
+      auto pending = [&] {
+        return ask<std::vector<int64_t>>(tracker, "asking for unallocated blocks", std::vector<int64_t>{0, 0},
+                                         pending_atom::value);
+      };
+      auto waiting = pending();
+      spdlog::info("graceful stop: receivers stopped; waiting for {} received blocks ({} records) to be put in "
+                   "batches, and for those batches to be processed (at most {} ms: "
+                   "rill.streaming.gracefulStopTimeout)",
+                   waiting.at(0), waiting.at(1), timeout_ms);
+      while (waiting.at(0) > 0 && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        waiting = pending();
+      }
       // One more batch time, so that the last allocation has been generated.
       while (!ask<bool>(generator, "asking whether batch generation is idle", true, idle_atom::value) &&
              std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      if (std::chrono::steady_clock::now() >= deadline)
-        spdlog::warn("graceful stop: gave up waiting for received blocks after {} ms",
-                     10 * graph.batch_duration().milliseconds() + 10000);
+      if (waiting.at(0) > 0)
+        spdlog::warn("graceful stop: gave up after {} ms (rill.streaming.gracefulStopTimeout): {} received blocks "
+                     "({} records) were never put in a batch and are dropped",
+                     timeout_ms, waiting.at(0), waiting.at(1));
     }
     if (manual && observer >= 0) manual->remove_observer(observer);
     ask<int64_t>(generator, "stopping batch generation", 0, stop_atom::value);
@@ -165,6 +181,11 @@ struct Engine::Impl {
     spdlog::debug("stopping: waiting for running jobs");
     ask<bool>(scheduler, "waiting for running jobs", true, idle_atom::value);
     ask<bool>(listener_bus, "delivering listener events", true, caf::get_atom::value);
+    if (graceful && !manual)
+      spdlog::info("graceful stop: every batch processed, {} ms after the stop began",
+                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                         stop_started)
+                       .count());
   }
 
   void shutdown() {

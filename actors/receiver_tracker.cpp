@@ -185,10 +185,12 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
         st.allocated.erase(it);
       },
       // True while received blocks wait for a batch.
-      [=](pending_atom) -> bool {
+      // Received blocks not yet allocated to a batch: {blocks, records}.
+      [=](pending_atom) -> std::vector<int64_t> {
+        int64_t blocks = 0, records = 0;
         for (auto& kv : self->state.unallocated)
-          if (!kv.second.empty()) return true;
-        return false;
+          for (const auto& b : kv.second) ++blocks, records += b->num_records;
+        return {blocks, records};
       },
       // Stops every receiver; replies once their last blocks are reported.
       [=](stop_atom) -> caf::result<bool> {

@@ -48,6 +48,7 @@ const std::map<std::string, KeySpec>& known_keys() {
       {"rill.streaming.receiverRestartDelay", {Kind::duration, 1, 3600e3}},
       {"rill.streaming.socket.connectTimeout", {Kind::duration, 1, 3600e3}},
       {"rill.streaming.fileStream.minRememberDuration", {Kind::duration, 1, 3600e3}},
+      {"rill.streaming.gracefulStopTimeout", {Kind::duration, 1, 86400e3}},
       {"rill.streaming.socket.maxLineLength", {Kind::bytes, 1, 1024.0 * 1024 * 1024}},
       {"rill.streaming.ui.retainedBatches", {Kind::integer, 1, 1e7}},
       {"rill.ui.enabled", {Kind::boolean}},

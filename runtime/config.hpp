@@ -10,6 +10,8 @@
 //   rill.streaming.backpressure.pid.proportional 1.0, .integral 0.2, .derived 0.0, .minRate 100
 //   rill.streaming.receiver.writeAheadLog.enable false
 //   rill.streaming.stopGracefullyOnShutdown  false
+//   rill.streaming.gracefulStopTimeout       10 batches + 10s  how long stop(true) waits for received
+//                                                    blocks to be put in batches (logged if hit)
 //   rill.streaming.concurrentJobs            1
 //   rill.streaming.receiverRestartDelay      2s
 //   rill.streaming.socket.connectTimeout     10s     a socket receiver's connect() gives up after this

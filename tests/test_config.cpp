@@ -146,3 +146,11 @@ TEST_CASE("program flags parse as whole numbers in range, or say which flag is w
   CHECK_THROWS_WITH(parse_int_option("--rate", "abc", 0, 10), Catch::Contains("--rate") && Catch::Contains("'abc'"));
   CHECK_THROWS_WITH(parse_int_option("--port", "70000", 1, 65535), Catch::Contains("1 to 65535"));
 }
+
+TEST_CASE("rill.streaming.gracefulStopTimeout is a duration from 1 ms to 24 h") {
+  rill::Config conf;
+  CHECK_NOTHROW(conf.set("rill.streaming.gracefulStopTimeout", "30s"));
+  CHECK(conf.get_duration("rill.streaming.gracefulStopTimeout", rill::Seconds(1)) == rill::Seconds(30));
+  CHECK_THROWS_AS(conf.set("rill.streaming.gracefulStopTimeout", "0ms"), rill::ConfigError);
+  CHECK_THROWS_AS(conf.set("rill.streaming.gracefulStopTimeout", "25h"), rill::ConfigError);
+}

@@ -1,0 +1,46 @@
+// Metadata checkpoints: what a restarted driver needs to resume a streaming
+// application (Spark's Checkpoint): the configuration, the graph's
+// fingerprint, the batches generated but not completed, each file stream's
+// files per batch, and the newest complete state checkpoint of each stateful
+// stream. One file per checkpoint, <dir>/metadata/checkpoint-<ms>, framed
+// like object files (magic, version, length, CRC-32: runtime/object_file.hpp)
+// and written atomically (temporary file, fsync, rename, fsync of the
+// directory). The two newest are kept.
+//
+// Reading takes the newest checkpoint that reads back whole; a damaged one
+// (torn write, flipped bits, truncation) is reported by path and the one
+// before it is used.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rill {
+
+struct MetadataCheckpoint {
+  int64_t time_ms = 0;          // the batch time this checkpoint follows
+  uint64_t graph_fingerprint = 0;
+  std::map<std::string, std::string> config;          // the rill.* keys set
+  std::vector<int64_t> pending_batches;               // generated, not completed
+  std::map<int, std::map<int64_t, std::vector<std::string>>> input_files;  // stream -> batch -> files
+  std::map<int, int64_t> state_checkpoints;           // stream -> newest complete state checkpoint
+
+  bool operator==(const MetadataCheckpoint& o) const {
+    return time_ms == o.time_ms && graph_fingerprint == o.graph_fingerprint && config == o.config &&
+           pending_batches == o.pending_batches && input_files == o.input_files &&
+           state_checkpoints == o.state_checkpoints;
+  }
+};
+
+// Writes `c` as <dir>/metadata/checkpoint-<time_ms>, durably, then deletes all
+// but the two newest. Throws RillError naming the path when it cannot.
+void write_metadata_checkpoint(const std::string& dir, const MetadataCheckpoint& c);
+
+// The newest checkpoint of `dir` that reads back whole, or none. Each newer
+// one that is damaged is appended to `damaged` as "path: reason".
+std::optional<MetadataCheckpoint> read_newest_metadata_checkpoint(const std::string& dir,
+                                                                  std::vector<std::string>* damaged);
+
+}  // namespace rill

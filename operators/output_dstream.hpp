@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,7 @@ class ForEachDStream : public DStreamBase, public OutputDStreamBase {
         parent_(std::move(parent)), fn_(std::move(fn)) {}
 
   DStreamBase& stream() override { return *this; }
+  std::string record_type() const override { return typeid(T).name(); }
 
   std::vector<Job> generate_job(Time t) override {
     RDD<T> rdd = parent_->get_or_compute(t);

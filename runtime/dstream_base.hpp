@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "runtime/errors.hpp"
@@ -61,6 +62,8 @@ class DStreamBase {
   bool is_checkpoint_time(Time t) const;
   // Jobs that write this stream's state at batch time t (after the outputs).
   virtual std::vector<Job> checkpoint_jobs(Time) { return {}; }
+  // The record type's name (for the graph fingerprint).
+  virtual std::string record_type() const = 0;
 
  protected:
   // How much longer than this stream's own remember duration its parents must
@@ -91,6 +94,7 @@ template <class T>
 class DStreamNode : public DStreamBase {
  public:
   using DStreamBase::DStreamBase;
+  std::string record_type() const override { return typeid(T).name(); }
 
   // The RDD of batch time t: computed once, then kept until cleared. Null when
   // t is not a valid time for this stream.

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <set>
+#include <sstream>
 
 #include "receivers/receiver_stream.hpp"
 #include "runtime/dstream_base.hpp"
@@ -82,6 +84,43 @@ void DStreamGraph::mark_stopped() {
 bool DStreamGraph::started() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return state_ == State::started;
+}
+
+std::string DStreamGraph::fingerprint_text() const {
+  std::vector<std::shared_ptr<OutputDStreamBase>> outputs;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    outputs = outputs_;
+  }
+  // Every stream an output reaches, by id.
+  std::map<int, const DStreamBase*> streams;
+  std::vector<const DStreamBase*> todo;
+  for (const auto& o : outputs) todo.push_back(&o->stream());
+  while (!todo.empty()) {
+    const DStreamBase* s = todo.back();
+    todo.pop_back();
+    if (!streams.emplace(s->id(), s).second) continue;
+    for (const auto& p : s->parents()) todo.push_back(p.get());
+  }
+  std::ostringstream out;
+  out << "batch " << batch_.milliseconds() << "\n";
+  for (const auto& [id, s] : streams) {
+    out << "stream " << id << " " << s->name() << " slide " << s->slide_duration().milliseconds() << " checkpoint "
+        << s->checkpoint_interval().milliseconds() << " type " << s->record_type() << " parents";
+    for (const auto& p : s->parents()) out << " " << p->id();
+    out << "\n";
+  }
+  for (const auto& o : outputs) out << "output of " << o->stream().id() << "\n";
+  return out.str();
+}
+
+uint64_t DStreamGraph::fingerprint() const {
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
+  for (unsigned char c : fingerprint_text()) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
 }
 
 size_t DStreamGraph::num_streams() const {

@@ -49,6 +49,13 @@ class DStreamGraph {
     return receivers_;
   }
   size_t num_streams() const;
+
+  // What identifies the program's graph across runs and processes: every
+  // stream an output reaches — its id, kind, slide, checkpoint interval,
+  // record type and parents — and the outputs, as canonical text, and its
+  // 64-bit FNV-1a hash. A restarted driver, or a worker, compares these.
+  std::string fingerprint_text() const;
+  uint64_t fingerprint() const;
   ReceivedBlockStore& blocks() { return blocks_; }
 
   // Called with the ids of blocks no batch needs any more.

@@ -94,13 +94,13 @@ std::string DStreamGraph::fingerprint_text() const {
   }
   // Every stream an output reaches, by id.
   std::map<int, const DStreamBase*> streams;
-  std::vector<const DStreamBase*> todo;
-  for (const auto& o : outputs) todo.push_back(&o->stream());
-  while (!todo.empty()) {
-    const DStreamBase* s = todo.back();
-    todo.pop_back();
+  std::vector<const DStreamBase*> unvisited;
+  for (const auto& o : outputs) unvisited.push_back(&o->stream());
+  while (!unvisited.empty()) {
+    const DStreamBase* s = unvisited.back();
+    unvisited.pop_back();
     if (!streams.emplace(s->id(), s).second) continue;
-    for (const auto& p : s->parents()) todo.push_back(p.get());
+    for (const auto& p : s->parents()) unvisited.push_back(p.get());
   }
   std::ostringstream out;
   out << "batch " << batch_.milliseconds() << "\n";

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "runtime/rill.hpp"
+#include "test_helpers.hpp"
 
 using namespace rill;
 using namespace std::chrono_literals;
@@ -31,19 +32,18 @@ void run_until(const std::string& path, std::vector<std::string>& seen, size_t u
   conf.set_master("local[2]").set("rill.ui.enabled", "false").set("rill.streaming.blockInterval", "20ms");
   StreamingContext ssc(conf, Milliseconds(100));
   std::mutex m;
+  Progress progress;
   ssc.receiver_stream<std::string>([path] { return std::make_unique<CommittedFileReceiver>(path, 250); })
       .foreach_rdd([&](const RDD<std::string>& r) {
         auto lines = r.collect();
-        std::lock_guard<std::mutex> lock(m);
-        seen.insert(seen.end(), lines.begin(), lines.end());
+        {
+          std::lock_guard<std::mutex> lock(m);
+          seen.insert(seen.end(), lines.begin(), lines.end());
+        }
+        progress.add(static_cast<int64_t>(lines.size()));
       });
   ssc.start();
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  auto count = [&] {
-    std::lock_guard<std::mutex> lock(m);
-    return seen.size();
-  };
-  while (count() < until && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  progress.wait_for_at_least(static_cast<int64_t>(until), 60s);
   ssc.stop(true);  // every stored (so committed) block is processed first
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/rill.hpp"
+#include "test_helpers.hpp"
 
 using namespace rill;
 using namespace std::chrono_literals;
@@ -66,19 +67,18 @@ TEST_CASE("store(T), store_buffered and store(vector) from four threads: every r
   const int64_t per_thread = 60'000;
   std::mutex m;
   std::vector<int64_t> seen;  // in stream order: batch by batch, partition by partition
+  Progress progress;
   ssc.receiver_stream<int64_t>([&] { return std::make_unique<MixedReceiver>(threads, per_thread); })
       .foreach_rdd([&](const RDD<int64_t>& r) {
         auto records = r.collect();
-        std::lock_guard<std::mutex> lock(m);
-        seen.insert(seen.end(), records.begin(), records.end());
+        {
+          std::lock_guard<std::mutex> lock(m);
+          seen.insert(seen.end(), records.begin(), records.end());
+        }
+        progress.add(static_cast<int64_t>(records.size()));
       });
   ssc.start();
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  auto count = [&] {
-    std::lock_guard<std::mutex> lock(m);
-    return static_cast<int64_t>(seen.size());
-  };
-  while (count() < threads * per_thread && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  progress.wait_for_at_least(threads * per_thread, 60s);
   ssc.stop(true);
   REQUIRE(static_cast<int64_t>(seen.size()) == threads * per_thread);
   std::vector<int64_t> next(threads, 0);
@@ -132,6 +132,7 @@ TEST_CASE("one receiver's batch is spread over every partition worker, in order"
   std::mutex m;
   std::vector<std::vector<int64_t>> partition_sizes;  // of each batch that had data
   std::vector<std::string> lines;
+  Progress progress;
   ssc.receiver_stream<std::string>([&] { return std::make_unique<NumberedTextReceiver>(buffers); })
       .foreach_rdd([&](const RDD<std::string>& r) {
         std::vector<int64_t> sizes(static_cast<size_t>(r.num_partitions()), 0);
@@ -140,17 +141,15 @@ TEST_CASE("one receiver's batch is spread over every partition worker, in order"
           sizes[static_cast<size_t>(p)] = static_cast<int64_t>(records.size());
         });
         auto records = r.collect();
-        std::lock_guard<std::mutex> lock(m);
-        if (!records.empty()) partition_sizes.push_back(sizes);
-        lines.insert(lines.end(), records.begin(), records.end());
+        {
+          std::lock_guard<std::mutex> lock(m);
+          if (!records.empty()) partition_sizes.push_back(sizes);
+          lines.insert(lines.end(), records.begin(), records.end());
+        }
+        progress.add(static_cast<int64_t>(records.size()));
       });
   ssc.start();
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  auto count = [&] {
-    std::lock_guard<std::mutex> lock(m);
-    return lines.size();
-  };
-  while (count() < size_t{2000} * buffers && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  progress.wait_for_at_least(int64_t{2000} * buffers, 60s);
   ssc.stop(true);
   REQUIRE(lines.size() == size_t{2000} * buffers);
   for (size_t i = 0; i < lines.size(); ++i)

@@ -125,19 +125,18 @@ TEST_CASE("views into received blocks count the same words as strings, through s
         std::lock_guard<std::mutex> lock(m);
         for (const auto& [w, n] : c) by_string[w] += n;
       });
+  Progress progress;
   lines.count().foreach_rdd([&](const RDD<int64_t>& r) {
     for (auto n : r.collect()) {
-      std::lock_guard<std::mutex> lock(m);
-      lines_seen += n;
+      {
+        std::lock_guard<std::mutex> lock(m);
+        lines_seen += n;
+      }
+      progress.add(n);
     }
   });
   ssc.start();
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  auto all_seen = [&] {
-    std::lock_guard<std::mutex> lock(m);
-    return lines_seen == buffers * per_buffer;
-  };
-  while (!all_seen() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  progress.wait_for_at_least(buffers * per_buffer, 60s);
   ssc.stop(true);
   REQUIRE(lines_seen == buffers * per_buffer);
   CHECK(by_string.size() == 97 + 13 + buffers * per_buffer);

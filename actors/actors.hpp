@@ -9,6 +9,7 @@
 #include "runtime/clock.hpp"
 #include "runtime/config.hpp"
 #include "runtime/dstream_graph.hpp"
+#include "runtime/metadata_checkpoint.hpp"
 
 namespace rill {
 
@@ -34,6 +35,13 @@ struct JobSchedulerSetup {
 // subscribers (set with (batch_done_atom, actor)) when a batch has completed.
 caf::actor spawn_job_scheduler(caf::actor_system& sys, JobSchedulerSetup setup);
 
+struct CheckpointWriterSetup {
+  std::string directory;  // the context's checkpoint directory
+  JobErrorHandler on_error;
+};
+// Writes metadata checkpoints on its own thread (actors/checkpoint_writer.cpp).
+caf::actor spawn_checkpoint_writer(caf::actor_system& sys, CheckpointWriterSetup setup);
+
 struct JobGeneratorSetup {
   DStreamGraph* graph = nullptr;
   Clock* clock = nullptr;
@@ -41,6 +49,11 @@ struct JobGeneratorSetup {
   caf::actor scheduler;
   caf::actor tracker;
   JobErrorHandler on_error;
+  // When checkpointing: after each batch completes, `checkpoint_base` with the
+  // completed time, the pending batches and every stream's data goes to
+  // `checkpoint_writer`.
+  caf::actor checkpoint_writer;
+  MetadataCheckpoint checkpoint_base;
 };
 caf::actor spawn_job_generator(caf::actor_system& sys, JobGeneratorSetup setup);
 

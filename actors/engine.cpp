@@ -102,7 +102,7 @@ struct Engine::Impl {
     return fallback;
   }
 
-  void start(Time first) {
+  void start(Time first, std::optional<Engine::Checkpointing> checkpointing) {
     ReceiverTrackerSetup rt;
     rt.graph = &graph;
     rt.config = &conf;
@@ -119,6 +119,16 @@ struct Engine::Impl {
     jg.on_error = [this](const std::string& batch, const std::string& error) {
       report("generating batch " + batch + " failed: " + error);
     };
+    if (checkpointing) {
+      CheckpointWriterSetup cw;
+      cw.directory = checkpointing->directory;
+      cw.on_error = [this](const std::string& batch, const std::string& error) {
+        report("the metadata checkpoint after batch " + batch + " failed: " + error);
+      };
+      checkpoint_writer = watch(spawn_checkpoint_writer(sys, std::move(cw)), "checkpoint_writer");
+      jg.checkpoint_writer = checkpoint_writer;
+      jg.checkpoint_base = std::move(checkpointing->base);
+    }
     generator = watch(spawn_job_generator(sys, std::move(jg)), "job_generator");
     caf::anon_send(scheduler, batch_done_atom::value, generator);
     caf::anon_send(scheduler, batch_done_atom::value, tracker);
@@ -180,6 +190,8 @@ struct Engine::Impl {
     if (!graceful) caf::anon_send(scheduler, stop_atom::value);
     spdlog::debug("stopping: waiting for running jobs");
     ask<bool>(scheduler, "waiting for running jobs", true, idle_atom::value);
+    if (checkpoint_writer)
+      ask<bool>(generator, "writing the last metadata checkpoint", false, checkpoint_atom::value);
     ask<bool>(listener_bus, "delivering listener events", true, caf::get_atom::value);
     if (graceful && !manual)
       spdlog::info("graceful stop: every batch processed, {} ms after the stop began",
@@ -191,11 +203,11 @@ struct Engine::Impl {
   void shutdown() {
     executor->close();
     if (monitor) caf::anon_send_exit(monitor, caf::exit_reason::user_shutdown);
-    for (auto* a : {&generator, &tracker, &scheduler, &block_manager, &listener_bus, &gateway})
+    for (auto* a : {&generator, &tracker, &scheduler, &block_manager, &listener_bus, &gateway, &checkpoint_writer})
       if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
     for (auto& w : workers) caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
     for (auto& r : runners) caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
-    monitor = generator = tracker = scheduler = block_manager = listener_bus = gateway = nullptr;
+    monitor = generator = tracker = scheduler = block_manager = listener_bus = gateway = checkpoint_writer = nullptr;
     workers.clear();
     runners.clear();
   }
@@ -210,7 +222,7 @@ struct Engine::Impl {
   caf::actor_system sys;
   std::vector<caf::actor> workers;
   std::vector<caf::actor> runners;
-  caf::actor monitor, gateway, listener_bus, block_manager, scheduler, tracker, generator;
+  caf::actor monitor, gateway, listener_bus, block_manager, scheduler, tracker, generator, checkpoint_writer;
   std::shared_ptr<LocalExecutor> executor;
   int observer = -1;
   std::atomic<bool> running{false};
@@ -231,7 +243,9 @@ void Engine::add_listener(std::shared_ptr<StreamingListener> listener) {
   caf::anon_send(impl_->listener_bus, listen_atom::value, listener_msg{std::move(listener)});
 }
 
-void Engine::start(Time first) { impl_->start(first); }
+void Engine::start(Time first, std::optional<Checkpointing> checkpointing) {
+  impl_->start(first, std::move(checkpointing));
+}
 void Engine::stop(bool graceful) { impl_->stop(graceful); }
 
 }  // namespace rill

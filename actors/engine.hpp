@@ -7,11 +7,14 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "runtime/clock.hpp"
 #include "runtime/config.hpp"
 #include "runtime/dstream_graph.hpp"
 #include "runtime/listener.hpp"
+#include "runtime/metadata_checkpoint.hpp"
 #include "runtime/task.hpp"
 
 namespace rill {
@@ -30,8 +33,17 @@ class Engine {
   int parallelism() const;
   void add_listener(std::shared_ptr<StreamingListener> listener);
 
+  // Metadata checkpoints: where, and what every checkpoint carries besides
+  // the batch times and the streams' data (configuration, fingerprint, zero time).
+  struct Checkpointing {
+    std::string directory;
+    MetadataCheckpoint base;
+  };
+
   // Starts the receivers and batch generation; the first batch is at `first`.
-  void start(Time first);
+  // With `checkpointing`, a metadata checkpoint follows every completed batch
+  // and the last one is written by stop().
+  void start(Time first, std::optional<Checkpointing> checkpointing = std::nullopt);
   // Stops receivers and batch generation. Graceful: first processes all data
   // received so far (and every batch already generated). Not graceful: drops
   // batches not yet started and waits for the running job only.

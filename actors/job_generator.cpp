@@ -7,7 +7,14 @@
 // System clock: absolute timers at each batch time (no drift). Manual clock:
 // the clock's observer sends the new time; every due batch runs, one after
 // the other.
+//
+// With a checkpoint directory, each time the completed prefix of batches
+// grows (every batch at or before time C has completed), a metadata
+// checkpoint for C goes to the checkpoint writer: the batches generated but
+// not completed, and every stream's recovery data (runtime/metadata_checkpoint.hpp).
 #include <spdlog/spdlog.h>
+
+#include <set>
 
 #include "actors/actors.hpp"
 #include "receivers/receiver_stream.hpp"
@@ -22,6 +29,8 @@ struct job_generator_state {
   bool generating = false;  // an allocation request is out
   bool started = false;
   bool stopped = false;
+  std::set<int64_t> in_flight;  // generated, not completed
+  int64_t checkpointed_ms = -1; // the completed time of the last checkpoint sent
 };
 using generator_actor = caf::stateful_actor<job_generator_state>;
 
@@ -43,6 +52,7 @@ void generate_batch(generator_actor* self, int64_t t, BlockAllocation blocks, st
     for (const auto& kv : blocks) n += kv.second.size();
     spdlog::debug("generating batch {} ms: {} blocks allocated", t, n);
   }
+  st.in_flight.insert(t);
   st.setup.graph->blocks().put(time, blocks);
   try {
     msg.jobs = st.setup.graph->generate_jobs(time);
@@ -52,6 +62,28 @@ void generate_batch(generator_actor* self, int64_t t, BlockAllocation blocks, st
     msg.jobs.clear();
   }
   self->send(st.setup.scheduler, job_set_atom::value, std::move(msg));
+}
+
+// Every batch at or before this time has completed.
+int64_t completed_ms(generator_actor* self) {
+  auto& st = self->state;
+  int64_t first_open = st.in_flight.empty() ? st.next_ms : *st.in_flight.begin();
+  return first_open - st.setup.batch.milliseconds();
+}
+
+std::optional<MetadataCheckpoint> make_checkpoint(generator_actor* self) {
+  auto& st = self->state;
+  MetadataCheckpoint c = st.setup.checkpoint_base;
+  c.time_ms = completed_ms(self);
+  c.pending_batches.assign(st.in_flight.begin(), st.in_flight.end());
+  try {
+    st.setup.graph->add_checkpoint_data(c, Time(c.time_ms));
+  } catch (const std::exception& e) {
+    spdlog::error("collecting the metadata checkpoint of batch {} ms failed: {}", c.time_ms, e.what());
+    if (st.setup.on_error) st.setup.on_error(std::to_string(c.time_ms) + " ms", e.what());
+    return std::nullopt;
+  }
+  return c;
 }
 
 void schedule_tick(generator_actor* self) {
@@ -116,11 +148,35 @@ caf::behavior job_generator(generator_actor* self, JobGeneratorSetup setup) {
         generate_due(self);
       },
       [=](batch_done_atom, const batch_done_msg& m) {
+        auto& st = self->state;
+        st.in_flight.erase(m.info.batch_time.milliseconds());
+        if (st.setup.checkpoint_writer && completed_ms(self) > st.checkpointed_ms) {
+          if (auto c = make_checkpoint(self)) {
+            st.checkpointed_ms = c->time_ms;
+            self->send(st.setup.checkpoint_writer, checkpoint_atom::value, std::move(*c));
+          }
+        }
         try {
-          self->state.setup.graph->clear_metadata(m.info.batch_time);
+          st.setup.graph->clear_metadata(m.info.batch_time);
         } catch (const std::exception& e) {
           spdlog::warn("clearing metadata after batch {} failed: {}", m.info.batch_time.to_string(), e.what());
         }
+      },
+      // Writes a checkpoint now (the last one of a stop); replies true once
+      // it is on disk, or at once when there is no checkpoint directory.
+      [=](checkpoint_atom) -> caf::result<bool> {
+        auto& st = self->state;
+        if (!st.setup.checkpoint_writer) return true;
+        auto c = make_checkpoint(self);
+        if (!c) return false;
+        st.checkpointed_ms = c->time_ms;
+        auto promise = self->make_response_promise<bool>();
+        // The writer is local and watched by the engine monitor: if it dies,
+        // the request fails at once.
+        self->request(st.setup.checkpoint_writer, caf::infinite, checkpoint_atom::value, std::move(*c), true)
+            .then([promise](bool written) mutable { promise.deliver(written); },
+                  [promise](caf::error&) mutable { promise.deliver(false); });
+        return promise;
       },
       // Stops generating; replies with the next batch time that was not generated.
       [=](stop_atom) -> int64_t {

@@ -15,6 +15,7 @@
 
 #include "runtime/job.hpp"
 #include "runtime/listener.hpp"
+#include "runtime/metadata_checkpoint.hpp"
 #include "runtime/received_block.hpp"
 #include "runtime/task.hpp"
 
@@ -44,6 +45,7 @@ using idle_atom = caf::atom_constant<caf::atom("idle")>;              // asks: a
 using pending_atom = caf::atom_constant<caf::atom("pending")>;        // asks: unallocated blocks?
 using flush_atom = caf::atom_constant<caf::atom("flush")>;            // cut the last block now
 using watch_atom = caf::atom_constant<caf::atom("watch")>;            // engine monitor: watch an actor
+using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;  // to the checkpoint writer
 
 // -- messages (local) ------------------------------------------------------------------
 
@@ -131,3 +133,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::batch_done_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::listener_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::listener_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::block_ids_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::MetadataCheckpoint)

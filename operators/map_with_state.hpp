@@ -221,15 +221,35 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
     this->must_checkpoint_ = true;
   }
 
-  // Writes each partition's state entries (key, (state, last update ms)).
+  using SavedEntry = std::pair<K, std::pair<S, int64_t>>;  // key, (state, last update ms)
+
+  // Writes each partition's state entries as of batch t.
   std::vector<Job> checkpoint_jobs(Time t) override {
-    return checkpoint_.jobs(*this, t, [](const std::vector<Record>& records) {
-      std::vector<std::pair<K, std::pair<S, int64_t>>> entries;
+    return checkpoint_.jobs(*this, t, [t](const std::vector<Record>& records) {
+      std::vector<SavedEntry> entries;
       for (const auto& rec : records) {
         std::lock_guard<std::mutex> lock(rec.store->mutex);
+        if (rec.store->generation != rec.generation)
+          throw RillError("map_with_state: the checkpoint of batch " + t.to_string() +
+                          " ran after a later batch had advanced the state");
         for (auto& [k, e] : rec.store->map) entries.emplace_back(k, std::make_pair(e.state, e.updated_ms));
       }
       return serialize_records(entries);
+    });
+  }
+  void add_checkpoint_data(MetadataCheckpoint& c, Time completed) const override {
+    checkpoint_.add_to(c, this->id(), completed);
+  }
+  // Each partition's store is rebuilt from its entries, last update times
+  // included, so the same keys time out as in a run that never stopped.
+  void restore_checkpoint_data(const MetadataCheckpoint& c) override {
+    checkpoint_.restore(*this, c, n_, [](const std::string& path) {
+      auto store = std::make_shared<StateStore<K, S>>();
+      for (auto& [k, e] : read_object_part<SavedEntry>(path))
+        store->map.find_or_insert(k, [&] { return typename StateStore<K, S>::Entry{e.first, e.second}; });
+      auto part = std::make_shared<std::vector<Record>>();
+      part->push_back(Record{store, store->generation, {}});
+      return PartitionPtr<Record>(part);
     });
   }
 

@@ -133,6 +133,12 @@ class ReducedWindowedDStream : public DStreamNode<std::pair<K, V>> {
   }
 
   std::vector<Job> checkpoint_jobs(Time t) override { return checkpoint_.jobs(*this, t); }
+  void add_checkpoint_data(MetadataCheckpoint& c, Time completed) const override {
+    checkpoint_.add_to(c, this->id(), completed);
+  }
+  void restore_checkpoint_data(const MetadataCheckpoint& c) override {
+    checkpoint_.restore(*this, c, n_, &read_partition_file<Record>);
+  }
 
  protected:
   RDD<Record> compute(Time t) override {

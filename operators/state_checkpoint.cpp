@@ -17,4 +17,26 @@ void delete_checkpoints_before(const std::string& dir, int64_t keep) {
   }
 }
 
+std::vector<std::string> state_checkpoint_parts(const std::string& dir, int64_t time_ms, int partitions) {
+  const std::string at = dir + "/" + std::to_string(time_ms);
+  std::error_code ec;
+  if (!std::filesystem::exists(at + "/_SUCCESS", ec))
+    throw RillError("state checkpoint '" + at +
+                    "', named by the metadata checkpoint, is missing or incomplete (no _SUCCESS); the state "
+                    "cannot be recovered: to start fresh, remove or rename the checkpoint directory '" +
+                    std::filesystem::path(dir).parent_path().string() + "'");
+  std::vector<std::string> parts;
+  for (int p = 0; p < partitions; ++p) {
+    std::string path = at + "/" + part_file_name(p);
+    if (!std::filesystem::exists(path, ec))
+      throw RillError("state checkpoint '" + at + "' has no " + part_file_name(p) + ": it was written with " +
+                      "another number of partitions than the program's " + std::to_string(partitions));
+    parts.push_back(std::move(path));
+  }
+  if (std::filesystem::exists(at + "/" + part_file_name(partitions), ec))
+    throw RillError("state checkpoint '" + at + "' has more partitions than the program's " +
+                    std::to_string(partitions) + ": the number of partitions of this stream changed");
+  return parts;
+}
+
 }  // namespace rill

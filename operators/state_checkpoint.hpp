@@ -3,25 +3,50 @@
 // stream's RDD at that time and writes it to
 //   <checkpoint dir>/<stream name>-<stream id>/<batch time ms>/part-NNNNN
 // as object files (temporary directory, fsync, rename, _SUCCESS), then
-// deletes that stream's older checkpoints. Computing every partition also
-// lets the RDD drop its lineage (see WindowMergeRDD, StateRDD).
+// deletes that stream's checkpoints older than the one before it: the two
+// newest are kept, so the one a metadata checkpoint names (the newest whose
+// batch had completed when it was written) is never deleted under it.
+// Computing every partition also lets the RDD drop its lineage (see
+// WindowMergeRDD, StateRDD).
+//
+// Recovery: the metadata checkpoint records, per stream, the newest state
+// checkpoint at or before the last completed batch (add_to); a restarted
+// driver reads it back as the stream's RDD at that time (restore), and the
+// batches after it are recomputed from their inputs. A state version is its
+// batch time: the state read back at V includes every batch up to V and no
+// later one, so no batch's updates are applied twice.
 #pragma once
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "operators/narrow_rdds.hpp"
 #include "operators/output_ops.hpp"
 #include "runtime/dstream_base.hpp"
+#include "runtime/metadata_checkpoint.hpp"
+#include "runtime/streaming_context_fwd.hpp"
 
 namespace rill {
 
 std::string state_checkpoint_directory(StreamingContext& ssc, const DStreamBase& stream);
 // Deletes the checkpoints of `dir` older than `keep` (batch times in ms).
 void delete_checkpoints_before(const std::string& dir, int64_t keep);
+// The part files of the state checkpoint `dir`/`time_ms`, in partition order.
+// Throws RillError naming the directory when it is incomplete (no _SUCCESS) or
+// has another number of partitions than `partitions`.
+std::vector<std::string> state_checkpoint_parts(const std::string& dir, int64_t time_ms, int partitions);
 
-// Writes a stream's RDD at its checkpoint times. `encode` turns a partition's
-// records into a file's bytes (by default: the records as object files).
+// One part file written with the default encoding, as a partition.
+template <class T>
+PartitionPtr<T> read_partition_file(const std::string& path) {
+  return std::make_shared<std::vector<T>>(read_object_part<T>(path));
+}
+
+// Writes a stream's RDD at its checkpoint times, and reads it back.
 template <class T>
 class StateCheckpoints {
  public:
@@ -35,13 +60,55 @@ class StateCheckpoints {
     Job job;
     job.time = t;
     job.name = "checkpoint " + stream.name();
-    job.run = [rdd, dir, t, encode] {
+    job.run = [rdd, dir, t, encode, written = written_] {
       std::filesystem::create_directories(dir);
       save_partitions(rdd, dir + "/" + std::to_string(t.milliseconds()), encode);
-      delete_checkpoints_before(dir, t.milliseconds());
+      int64_t previous = written->add(t.milliseconds());
+      if (previous >= 0) delete_checkpoints_before(dir, previous);
     };
     return {std::move(job)};
   }
+
+  // Records the newest checkpoint written at or before `completed`.
+  void add_to(MetadataCheckpoint& c, int stream_id, Time completed) const {
+    int64_t newest = written_->newest_at_or_before(completed.milliseconds());
+    if (newest >= 0) c.state_checkpoints[stream_id] = newest;
+  }
+
+  // Reads back the checkpoint `c` names for `stream` as its RDD at that time.
+  // read_part(path) -> PartitionPtr<T> decodes one part file.
+  template <class ReadPart>
+  void restore(DStreamNode<T>& stream, const MetadataCheckpoint& c, int partitions, ReadPart read_part) {
+    auto it = c.state_checkpoints.find(stream.id());
+    if (it == c.state_checkpoints.end()) return;
+    std::string dir = state_checkpoint_directory(stream.context(), stream);
+    std::vector<PartitionPtr<T>> parts;
+    for (const auto& path : state_checkpoint_parts(dir, it->second, partitions)) parts.push_back(read_part(path));
+    stream.restore_rdd(Time(it->second),
+                       RDD<T>(std::make_shared<StoredRDD<T>>(executor_of(stream.context()), std::move(parts))));
+    written_->add(it->second);
+  }
+
+ private:
+  // Checkpoint times written (or restored) by this run, newest last.
+  struct Written {
+    std::mutex mutex;
+    std::set<int64_t> times;
+    // Adds t; returns the newest time before t, or -1.
+    int64_t add(int64_t t) {
+      std::lock_guard<std::mutex> lock(mutex);
+      times.insert(t);
+      while (times.size() > 2) times.erase(times.begin());
+      auto it = times.find(t);
+      return it == times.begin() ? -1 : *std::prev(it);
+    }
+    int64_t newest_at_or_before(int64_t t) {
+      std::lock_guard<std::mutex> lock(mutex);
+      auto it = times.upper_bound(t);
+      return it == times.begin() ? -1 : *std::prev(it);
+    }
+  };
+  std::shared_ptr<Written> written_ = std::make_shared<Written>();
 };
 
 }  // namespace rill

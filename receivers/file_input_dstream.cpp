@@ -11,7 +11,9 @@
 
 #include "receivers/block_rdd.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/dstream_graph.hpp"
 #include "runtime/files.hpp"
+#include "runtime/metadata_checkpoint.hpp"
 #include "runtime/rdd.hpp"
 
 namespace rill {
@@ -99,19 +101,44 @@ std::vector<std::string> FileInputDStream::files_of_batch(Time t) const {
   return it == files_by_batch_.end() ? std::vector<std::string>{} : it->second;
 }
 
+void FileInputDStream::add_checkpoint_data(MetadataCheckpoint& c, Time /*completed*/) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& files = c.input_files[id()];
+  for (const auto& [t, names] : files_by_batch_) files[t] = names;
+}
+
+void FileInputDStream::restore_checkpoint_data(const MetadataCheckpoint& c) {
+  auto it = c.input_files.find(id());
+  if (it == c.input_files.end()) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [t, names] : it->second) {
+    files_by_batch_[t] = names;
+    remembered_.insert(names.begin(), names.end());
+  }
+}
+
 RDD<std::string> FileInputDStream::compute(Time t) {
   const int64_t now = t.milliseconds();
   // Files modified at or before this are not new: before the start, or older
   // than the window (their names may already be forgotten).
   const int64_t threshold = std::max(zero_time().milliseconds(), now - remember_ms_);
+  // How long each batch's file list is kept: the window, and for recovery
+  // as far back as a restarted driver may recompute.
+  const int64_t history_ms =
+      std::max(remember_ms_, remember_duration().milliseconds() +
+                                 2 * graph_of(context()).longest_checkpoint_interval().milliseconds());
   std::vector<std::string> selected;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    // Forget batches that left the window, and their files.
-    while (!files_by_batch_.empty() && files_by_batch_.begin()->first <= now - remember_ms_) {
+    // Forget batches that left the history, and their files.
+    while (!files_by_batch_.empty() && files_by_batch_.begin()->first <= now - history_ms) {
       for (const auto& f : files_by_batch_.begin()->second) remembered_.erase(f);
       files_by_batch_.erase(files_by_batch_.begin());
     }
+    // A batch recorded before a restart reads the files it read then.
+    auto recorded = files_by_batch_.find(now);
+    if (recorded != files_by_batch_.end())
+      return RDD<std::string>(std::make_shared<FileLinesRDD>(executor_of(context()), recorded->second));
     for (auto& f : list_input_files(pattern_)) {
       if (f.modified_ms <= threshold || f.modified_ms > now) continue;
       if (remembered_.count(f.path)) continue;

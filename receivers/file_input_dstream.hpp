@@ -10,7 +10,10 @@
 // later batch; files modified before the context started are ignored; the
 // remember window is rill.streaming.fileStream.minRememberDuration (60 s)
 // rounded up to whole batches, and a file older than the window is never
-// read (so the set of files remembered stays bounded).
+// read (so the set of files remembered stays bounded). The files of each
+// batch are kept longer when the graph has state: as long as a restarted
+// driver may have to recompute batches (twice the longest checkpoint
+// interval, plus what windows remember).
 #pragma once
 #include <cstdint>
 #include <map>
@@ -41,6 +44,13 @@ class FileInputDStream : public DStreamNode<std::string>, public InputDStreamBas
 
   // The files batch t read (for recovery and tests); empty if none or forgotten.
   std::vector<std::string> files_of_batch(Time t) const;
+
+  // Recovery: the files of every batch remembered go into the metadata
+  // checkpoint; a restarted driver reads exactly those files again for those
+  // batches (the completed ones it recomputes state from, and the ones that
+  // had not completed), and never reads them in a later batch.
+  void add_checkpoint_data(MetadataCheckpoint& c, Time completed) const override;
+  void restore_checkpoint_data(const MetadataCheckpoint& c) override;
 
  protected:
   RDD<std::string> compute(Time t) override;

@@ -18,6 +18,7 @@
 namespace rill {
 
 class StreamingContext;
+struct MetadataCheckpoint;
 
 class DStreamBase {
  public:
@@ -62,6 +63,15 @@ class DStreamBase {
   bool is_checkpoint_time(Time t) const;
   // Jobs that write this stream's state at batch time t (after the outputs).
   virtual std::vector<Job> checkpoint_jobs(Time) { return {}; }
+
+  // -- recovery of a restarted driver (StreamingContext::get_or_create) ---------
+  // Adds to `c` what a restarted driver needs to compute this stream's batches
+  // after `completed` (every batch at or before it has completed): a file
+  // stream's files per batch, a stateful stream's newest state checkpoint.
+  virtual void add_checkpoint_data(MetadataCheckpoint& /*c*/, Time /*completed*/) const {}
+  // Takes it back, after initialize() and before the first batch is generated.
+  // Throws RillError naming the file when recorded data cannot be read.
+  virtual void restore_checkpoint_data(const MetadataCheckpoint& /*c*/) {}
   // The record type's name (for the graph fingerprint).
   virtual std::string record_type() const = 0;
 
@@ -124,6 +134,14 @@ class DStreamNode : public DStreamBase {
       if (t > zero)
         if (auto r = get_or_compute(t)) out.push_back(r);
     return out;
+  }
+
+  // Makes `rdd` this stream's RDD at t (recovery: state read back from a
+  // checkpoint), so that batches after t build on it instead of recomputing.
+  void restore_rdd(Time t, RDD<T> rdd) {
+    std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
+    if (persist_) rdd.persist();
+    generated_[t] = std::move(rdd);
   }
 
   // Times of the RDDs currently held (for tests of memory clearing).

@@ -64,6 +64,9 @@ void DStreamGraph::start(Time zero_time) {
     reachable_.push_back(s);
   };
   for (auto& o : outputs_) visit(&o->stream());
+  longest_checkpoint_interval_ = Duration(0);
+  for (auto* s : reachable_)
+    if (s->checkpoint_interval() > longest_checkpoint_interval_) longest_checkpoint_interval_ = s->checkpoint_interval();
   // A receiver no output needs is not started: it would only fill memory.
   std::vector<std::shared_ptr<ReceiverStreamBase>> needed;
   for (auto& r : receivers_) {
@@ -84,6 +87,29 @@ void DStreamGraph::mark_stopped() {
 bool DStreamGraph::started() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return state_ == State::started;
+}
+
+void DStreamGraph::add_checkpoint_data(MetadataCheckpoint& c, Time completed) const {
+  std::vector<DStreamBase*> streams;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    streams = reachable_;
+  }
+  for (auto* s : streams) s->add_checkpoint_data(c, completed);
+}
+
+void DStreamGraph::restore_checkpoint_data(const MetadataCheckpoint& c) {
+  std::vector<DStreamBase*> streams;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    streams = reachable_;
+  }
+  for (auto* s : streams) s->restore_checkpoint_data(c);
+}
+
+Duration DStreamGraph::longest_checkpoint_interval() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return longest_checkpoint_interval_;
 }
 
 std::string DStreamGraph::fingerprint_text() const {

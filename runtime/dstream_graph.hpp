@@ -14,6 +14,7 @@
 namespace rill {
 
 class DStreamBase;
+struct MetadataCheckpoint;
 class InputDStreamBase;
 class OutputDStreamBase;
 class ReceiverStreamBase;
@@ -56,6 +57,14 @@ class DStreamGraph {
   // 64-bit FNV-1a hash. A restarted driver, or a worker, compares these.
   std::string fingerprint_text() const;
   uint64_t fingerprint() const;
+
+  // Recovery (after start()): every stream's checkpoint data added to `c`,
+  // and restored from it (DStreamBase::add_checkpoint_data).
+  void add_checkpoint_data(MetadataCheckpoint& c, Time completed) const;
+  void restore_checkpoint_data(const MetadataCheckpoint& c);
+  // The longest checkpoint interval of any stream (zero when none is
+  // stateful): how far back a restarted driver may have to recompute.
+  Duration longest_checkpoint_interval() const;
   ReceivedBlockStore& blocks() { return blocks_; }
 
   // Called with the ids of blocks no batch needs any more.
@@ -73,6 +82,7 @@ class DStreamGraph {
   std::vector<std::shared_ptr<ReceiverStreamBase>> receivers_;
   std::vector<std::shared_ptr<OutputDStreamBase>> outputs_;
   std::vector<DStreamBase*> reachable_;  // every stream an output depends on, parents first
+  Duration longest_checkpoint_interval_{};
   ReceivedBlockStore blocks_;
   std::function<void(std::vector<int64_t>)> release_handler_;
 };

@@ -17,7 +17,7 @@
 namespace boost::serialization {
 template <class Ar>
 void serialize(Ar& ar, rill::MetadataCheckpoint& c, const unsigned /*version*/) {
-  ar& c.time_ms& c.graph_fingerprint& c.config& c.pending_batches& c.input_files& c.state_checkpoints;
+  ar& c.time_ms& c.zero_time_ms& c.batch_ms& c.graph_fingerprint& c.config& c.pending_batches& c.input_files& c.state_checkpoints;
 }
 }  // namespace boost::serialization
 

@@ -20,7 +20,9 @@
 namespace rill {
 
 struct MetadataCheckpoint {
-  int64_t time_ms = 0;          // the batch time this checkpoint follows
+  int64_t time_ms = 0;          // every batch at or before this time has completed
+  int64_t zero_time_ms = 0;     // the run's zero time: batch times are zero + k * batch
+  int64_t batch_ms = 0;         // the batch interval
   uint64_t graph_fingerprint = 0;
   std::map<std::string, std::string> config;          // the rill.* keys set
   std::vector<int64_t> pending_batches;               // generated, not completed
@@ -28,7 +30,8 @@ struct MetadataCheckpoint {
   std::map<int, int64_t> state_checkpoints;           // stream -> newest complete state checkpoint
 
   bool operator==(const MetadataCheckpoint& o) const {
-    return time_ms == o.time_ms && graph_fingerprint == o.graph_fingerprint && config == o.config &&
+    return time_ms == o.time_ms && zero_time_ms == o.zero_time_ms && batch_ms == o.batch_ms &&
+           graph_fingerprint == o.graph_fingerprint && config == o.config &&
            pending_batches == o.pending_batches && input_files == o.input_files &&
            state_checkpoints == o.state_checkpoints;
   }

@@ -8,6 +8,7 @@
 
 #include "actors/engine.hpp"
 #include "receivers/file_input_dstream.hpp"
+#include "runtime/files.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/shutdown_hook.hpp"
 #include "runtime/thread_role.hpp"
@@ -110,13 +111,31 @@ void StreamingContext::start() {
     active_context = this;
   }
   try {
-    // Spark's rule: the first batch is the first multiple of the batch
-    // interval after now; the zero time is one interval before it.
-    int64_t now = clock_->now_ms();
-    Time first((now / batch_.milliseconds() + 1) * batch_.milliseconds());
-    graph_->start(first - batch_);
+    std::optional<Engine::Checkpointing> checkpointing;
+    if (!checkpoint_dir_.empty()) {
+      check_checkpoint_directory_writable();
+      checkpointing.emplace();
+      checkpointing->directory = checkpoint_dir_;
+      // Before graph_->start(): get_or_create compares it with a graph that
+      // has not started either.
+      checkpointing->base.graph_fingerprint = graph_->fingerprint();
+      checkpointing->base.batch_ms = batch_.milliseconds();
+      checkpointing->base.config = conf_.entries();
+    }
+    Time first;
+    if (recovered_) {
+      first = restore_from_checkpoint();
+    } else {
+      // Spark's rule: the first batch is the first multiple of the batch
+      // interval after now; the zero time is one interval before it.
+      int64_t now = clock_->now_ms();
+      first = Time((now / batch_.milliseconds() + 1) * batch_.milliseconds());
+      graph_->start(first - batch_);
+    }
+    if (checkpointing)
+      checkpointing->base.zero_time_ms = recovered_ ? recovered_->zero_time_ms : (first - batch_).milliseconds();
     start_ui();
-    engine_->start(first);
+    engine_->start(first, std::move(checkpointing));
   } catch (...) {
     std::lock_guard<std::mutex> lock(active_mutex);
     active_context = nullptr;
@@ -128,6 +147,84 @@ void StreamingContext::start() {
   }
   install_shutdown_hook(this, [this](int sig) { on_shutdown_signal(sig); });
   spdlog::info("StreamingContext started ({}, batch interval {})", conf_.master(), batch_.to_string());
+}
+
+std::unique_ptr<StreamingContext> StreamingContext::get_or_create(
+    const std::string& directory, const std::function<std::unique_ptr<StreamingContext>()>& factory) {
+  ensure_logging();
+  std::vector<std::string> damaged;
+  auto checkpoint = read_newest_metadata_checkpoint(directory, &damaged);
+  for (const auto& d : damaged)
+    spdlog::error("damaged metadata checkpoint, not used: {}{}", d,
+                  checkpoint ? " (the one before it is used)" : "");
+  if (!checkpoint && !damaged.empty())
+    throw RillError("no metadata checkpoint in '" + directory + "' reads back whole (" + damaged.front() +
+                    "); to start fresh, remove or rename the checkpoint directory");
+  std::unique_ptr<StreamingContext> ssc = factory();
+  if (!ssc) throw RillError("get_or_create: the factory returned no StreamingContext");
+  if (ssc->checkpoint_dir_.empty())
+    ssc->checkpoint(directory);
+  else if (std::filesystem::weakly_canonical(ssc->checkpoint_dir_) != std::filesystem::weakly_canonical(directory))
+    throw ConfigError("get_or_create('" + directory + "'): the factory set another checkpoint directory, '" +
+                      ssc->checkpoint_dir_ + "'");
+  if (!checkpoint) {
+    spdlog::info("no metadata checkpoint in '{}': starting fresh", directory);
+    return ssc;
+  }
+  const uint64_t fingerprint = ssc->graph_->fingerprint();
+  if (fingerprint != checkpoint->graph_fingerprint) {
+    char ours[17], theirs[17];
+    std::snprintf(ours, sizeof ours, "%016llx", static_cast<unsigned long long>(fingerprint));
+    std::snprintf(theirs, sizeof theirs, "%016llx", static_cast<unsigned long long>(checkpoint->graph_fingerprint));
+    throw ConfigError(std::string("the program changed since the checkpoint in '") + directory +
+                      "' was written (graph fingerprint " + ours + ", checkpoint's " + theirs +
+                      "): its state and pending batches cannot be applied to another graph; to start fresh, "
+                      "remove or rename the checkpoint directory, or use another one");
+  }
+  if (checkpoint->batch_ms != ssc->batch_.milliseconds())
+    throw ConfigError("the checkpoint in '" + directory + "' was written with a batch interval of " +
+                      std::to_string(checkpoint->batch_ms) + " ms, the program's is " + ssc->batch_.to_string());
+  for (const auto& [key, value] : checkpoint->config) {
+    auto now = ssc->conf_.entries().find(key);
+    if (now == ssc->conf_.entries().end() || now->second != value)
+      spdlog::warn("configuration changed since the checkpoint: {} was '{}', is now '{}'", key, value,
+                   now == ssc->conf_.entries().end() ? std::string("(default)") : now->second);
+  }
+  ssc->recovered_ = std::move(checkpoint);
+  return ssc;
+}
+
+Time StreamingContext::restore_from_checkpoint() {
+  const MetadataCheckpoint& c = *recovered_;
+  graph_->start(Time(c.zero_time_ms));
+  graph_->restore_checkpoint_data(c);
+  // A manual clock starts at zero in a new process: it resumes at the
+  // checkpoint's time (as Spark's does), or at its last pending batch, so
+  // that the pending batches run again at once.
+  if (auto* manual = manual_clock()) {
+    int64_t resume = c.pending_batches.empty() ? c.time_ms : std::max(c.time_ms, c.pending_batches.back());
+    if (manual->now_ms() < resume) manual->set_time(resume);
+  }
+  Time first(c.time_ms + batch_.milliseconds());
+  const int64_t now = clock_->now_ms();
+  const int64_t down = now >= first.milliseconds() ? (now - c.time_ms) / batch_.milliseconds() : 0;
+  std::string pending;
+  for (int64_t t : c.pending_batches) pending += (pending.empty() ? "" : ", ") + std::to_string(t);
+  spdlog::info("recovering from the checkpoint in '{}': every batch through {} ms completed; regenerating the "
+               "batches pending then ({}) and those due while the driver was down ({} in all) before new ones",
+               checkpoint_dir_, c.time_ms, pending.empty() ? "none" : pending, down);
+  return first;
+}
+
+void StreamingContext::check_checkpoint_directory_writable() const {
+  const std::string probe = checkpoint_dir_ + "/.rill-writable";
+  try {
+    write_file_durably(probe, "");
+  } catch (const std::exception& e) {
+    throw RillError("the checkpoint directory '" + checkpoint_dir_ + "' is not writable: " + e.what());
+  }
+  std::error_code ec;
+  std::filesystem::remove(probe, ec);
 }
 
 void StreamingContext::stop(bool stop_gracefully) {

@@ -28,6 +28,7 @@
 #include "runtime/dstream.hpp"
 #include "runtime/dstream_graph.hpp"
 #include "runtime/listener.hpp"
+#include "runtime/metadata_checkpoint.hpp"
 
 namespace rill {
 
@@ -40,12 +41,31 @@ class StreamingContext {
   enum class State { initialized, active, stopped };
 
   StreamingContext(const Config& conf, Duration batch_duration);
+
+  // Recovers a context from the metadata checkpoint in `directory`, or creates
+  // one with `factory` when there is none (Spark's getOrCreate).
+  //
+  // The factory builds the whole program (inputs, operators, outputs) on a new
+  // context and returns it; it is called on every run, because functions
+  // cannot be read back from disk. With a checkpoint, the program's graph
+  // fingerprint must equal the checkpoint's (a changed program is a
+  // ConfigError that says how to start fresh); start() then restores state
+  // from the state checkpoints the metadata names and, before any new batch,
+  // regenerates every batch after the last completed one: those pending when
+  // the driver stopped and those whose times passed while it was down. A
+  // damaged newest checkpoint is reported by path and the one before it used.
+  // The checkpoint directory of the returned context is `directory`.
+  static std::unique_ptr<StreamingContext> get_or_create(
+      const std::string& directory, const std::function<std::unique_ptr<StreamingContext>()>& factory);
   // Stops the context (not gracefully) if it is still active.
   ~StreamingContext();
   StreamingContext(const StreamingContext&) = delete;
   StreamingContext& operator=(const StreamingContext&) = delete;
 
-  // Sets the checkpoint directory (created if missing).
+  // Sets the checkpoint directory (created if missing). Stateful streams
+  // write their state there; with it set, a metadata checkpoint follows every
+  // batch (atomically, off the batch path) so that get_or_create can resume.
+  // start() fails with a clear error when the directory is not writable.
   void checkpoint(const std::string& directory);
   const std::string& checkpoint_directory() const { return checkpoint_dir_; }
   // Keeps every stream's RDDs for at least `d` (for slice and late queries).
@@ -167,6 +187,10 @@ class StreamingContext {
   void stop_now(bool stop_gracefully);
   void start_ui();
   void on_shutdown_signal(int sig);
+  // start()'s part for a recovered context: zero time, restored streams, the
+  // first batch to generate.
+  Time restore_from_checkpoint();
+  void check_checkpoint_directory_writable() const;
 
   Config conf_;
   Duration batch_;
@@ -183,6 +207,7 @@ class StreamingContext {
   std::condition_variable state_changed_;
   State state_ = State::initialized;
   std::exception_ptr error_;
+  std::optional<MetadataCheckpoint> recovered_;  // set by get_or_create
 };
 
 }  // namespace rill

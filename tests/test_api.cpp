@@ -3,9 +3,6 @@
 // is untested: this file instantiates each one, so a member that stops
 // compiling for users breaks the build. When a call is added to the API, add
 // it here.
-//
-// Not yet here, because not yet in Rill: text_file_stream and
-// StreamingContext::get_or_create (recovery).
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -300,6 +297,16 @@ TEST_CASE("every call of the public API compiles and runs") {
   CHECK(seen["split"] == 8);
   CHECK(seen["text_file_stream"] == 0);
   CHECK(seen["union_with"] == 16);
+}
+
+TEST_CASE("get_or_create calls the factory and returns its context, checkpointed in the directory") {
+  rill::testing::TemporaryDirectory dir;
+  std::unique_ptr<StreamingContext> ssc = StreamingContext::get_or_create(dir.path(), [] {
+    auto created = std::make_unique<StreamingContext>(rill::testing::manual_clock_config(), Seconds(1));
+    created->queue_stream(std::make_shared<RDDQueue<int>>()).print();
+    return created;
+  });
+  CHECK(ssc->checkpoint_directory() == dir.path());
 }
 
 TEST_CASE("the testing helpers run a pipeline over literal input") {

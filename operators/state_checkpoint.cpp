@@ -1,5 +1,7 @@
 #include "operators/state_checkpoint.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "runtime/streaming_context.hpp"
 
 namespace rill {
@@ -33,6 +35,7 @@ std::vector<std::string> state_checkpoint_parts(const std::string& dir, int64_t 
                       "another number of partitions than the program's " + std::to_string(partitions));
     parts.push_back(std::move(path));
   }
+  spdlog::info("recovering state from the state checkpoint '{}' ({} partitions)", at, partitions);
   if (std::filesystem::exists(at + "/" + part_file_name(partitions), ec))
     throw RillError("state checkpoint '" + at + "' has more partitions than the program's " +
                     std::to_string(partitions) + ": the number of partitions of this stream changed");

@@ -82,6 +82,7 @@ class StateCheckpoints {
     auto it = c.state_checkpoints.find(stream.id());
     if (it == c.state_checkpoints.end()) return;
     std::string dir = state_checkpoint_directory(stream.context(), stream);
+    remove_stale_temporaries(dir);  // checkpoints a crash interrupted
     std::vector<PartitionPtr<T>> parts;
     for (const auto& path : state_checkpoint_parts(dir, it->second, partitions)) parts.push_back(read_part(path));
     stream.restore_rdd(Time(it->second),

@@ -92,4 +92,16 @@ std::string temporary_sibling(const std::string& path) {
   return path + "._tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
+int remove_stale_temporaries(const std::string& dir) {
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().filename().string().find("._tmp-") == std::string::npos) continue;
+    std::error_code rm;
+    std::filesystem::remove_all(e.path(), rm);
+    if (!rm) ++removed;
+  }
+  return removed;
+}
+
 }  // namespace rill

@@ -17,5 +17,9 @@ void replace_directory(const std::string& from, const std::string& to);
 std::string read_file(const std::string& path);
 // A fresh directory name next to `path`, unique in this process.
 std::string temporary_sibling(const std::string& path);
+// Removes what temporary_sibling names in `dir` that a killed process left
+// behind (files and directories never renamed into place); returns how many.
+// Only for a directory no other live process writes into.
+int remove_stale_temporaries(const std::string& dir);
 
 }  // namespace rill

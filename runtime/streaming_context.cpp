@@ -190,6 +190,7 @@ std::unique_ptr<StreamingContext> StreamingContext::get_or_create(
       spdlog::warn("configuration changed since the checkpoint: {} was '{}', is now '{}'", key, value,
                    now == ssc->conf_.entries().end() ? std::string("(default)") : now->second);
   }
+  remove_stale_temporaries(directory + "/metadata");  // checkpoints a crash interrupted
   ssc->recovered_ = std::move(checkpoint);
   return ssc;
 }

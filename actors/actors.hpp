@@ -10,6 +10,7 @@
 #include "runtime/config.hpp"
 #include "runtime/dstream_graph.hpp"
 #include "runtime/metadata_checkpoint.hpp"
+#include "runtime/write_ahead_log.hpp"
 
 namespace rill {
 
@@ -57,9 +58,20 @@ struct JobGeneratorSetup {
 };
 caf::actor spawn_job_generator(caf::actor_system& sys, JobGeneratorSetup setup);
 
+struct WalWriterSetup {
+  std::string directory;  // the stream's log: receivers/receiver_log.hpp
+  WriteAheadLog::Options options;
+  std::function<std::string(const ReceivedBlock&)> encode;
+};
+// Writes one receiver stream's blocks to its write-ahead log (actors/wal_writer.cpp).
+caf::actor spawn_wal_writer(caf::actor_system& sys, WalWriterSetup setup);
+
 struct ReceiverTrackerSetup {
   DStreamGraph* graph = nullptr;
   const Config* config = nullptr;
+  // With rill.streaming.receiver.writeAheadLog.enable: the checkpoint
+  // directory the logs go under (empty: no log).
+  std::string write_ahead_log_root;
   caf::actor block_manager;
   caf::actor listener_bus;
   caf::actor gateway;  // for the blocking requests of receivers' threads
@@ -84,6 +96,7 @@ struct BlockGeneratorSetup {
   std::shared_ptr<SupervisorBridge> bridge;
   caf::actor block_manager;
   caf::actor tracker;
+  caf::actor wal_writer;  // null: no write-ahead log
   Duration block_interval;
   int credits = 32;                             // blocks whose batch has not completed
   int64_t block_max_bytes = int64_t{4} << 20;   // a block is cut early at this size

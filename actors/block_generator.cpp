@@ -61,12 +61,33 @@ void notify_flushed(generator_actor* self) {
   st.flush_waiters.clear();
 }
 
-// Stores `block`, then reports it; `done` runs after the report.
+void store_logged_block(generator_actor* self, ReceivedBlockPtr block, std::function<void()> done);
+
+// Stores `block` (written to the write-ahead log first, when there is one),
+// then reports it; `done` runs after the report.
 void store_block(generator_actor* self, ReceivedBlockPtr block, std::function<void()> done) {
   auto& st = self->state;
   ++st.stores_in_flight;
   --st.block_credits;
   st.bytes_in_flight += block->bytes;
+  if (!st.setup.wal_writer) {
+    store_logged_block(self, std::move(block), std::move(done));
+    return;
+  }
+  // The log writer is local and watched: if it dies, the request fails at once.
+  self->request(st.setup.wal_writer, caf::infinite, block_atom::value, block_msg{block})
+      .then([=](block_msg& logged) { store_logged_block(self, std::move(logged.block), done); },
+            [=](caf::error& e) {
+              // A block that cannot be logged cannot be acknowledged: the
+              // generator ends with the cause and the context fails with it.
+              self->quit(caf::make_error(caf::sec::runtime_error,
+                                         "writing block " + std::to_string(block->id) +
+                                             " to the write-ahead log failed: " + self->system().render(e)));
+            });
+}
+
+void store_logged_block(generator_actor* self, ReceivedBlockPtr block, std::function<void()> done) {
+  auto& st = self->state;
   self->request(st.setup.block_manager, caf::infinite, block_atom::value, block_msg{block})
       .then([=](int64_t) {
         auto& st = self->state;

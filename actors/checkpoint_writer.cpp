@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/actors.hpp"
+#include "receivers/receiver_log.hpp"
 #include "runtime/metadata_checkpoint.hpp"
 
 namespace rill {
@@ -29,6 +30,8 @@ bool write(writer_actor* self, const MetadataCheckpoint& c) {
   try {
     auto started = std::chrono::steady_clock::now();
     write_metadata_checkpoint(st.setup.directory, c);
+    // Only now that a checkpoint no longer names them.
+    delete_unneeded_log_segments(st.setup.directory, c);
     spdlog::debug("metadata checkpoint of batch {} ms written in {} µs", c.time_ms,
                   std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
                       .count());

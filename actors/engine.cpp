@@ -109,6 +109,8 @@ struct Engine::Impl {
     rt.block_manager = block_manager;
     rt.listener_bus = listener_bus;
     rt.gateway = gateway;
+    if (checkpointing && conf.get_bool("rill.streaming.receiver.writeAheadLog.enable", false))
+      rt.write_ahead_log_root = checkpointing->directory;
     tracker = watch(spawn_receiver_tracker(sys, std::move(rt)), "receiver_tracker");
     JobGeneratorSetup jg;
     jg.graph = &graph;

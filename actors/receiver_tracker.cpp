@@ -18,6 +18,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/supervisor_bridge.hpp"
+#include "receivers/receiver_log.hpp"
 #include "receivers/receiver_stream.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/pid_rate_estimator.hpp"
@@ -85,6 +86,16 @@ void start_receivers(tracker_actor* self) {
     bg.bridge = bridge;
     bg.block_manager = st.setup.block_manager;
     bg.tracker = caf::actor_cast<caf::actor>(self);
+    if (!st.setup.write_ahead_log_root.empty()) {
+      WalWriterSetup ws;
+      ws.directory = receiver_log_directory(st.setup.write_ahead_log_root, stream->stream_id());
+      ws.options.rolling_interval_ms =
+          1000 * conf.get_int("rill.streaming.receiver.writeAheadLog.rollingIntervalSecs", 60);
+      ws.options.fsync = conf.get_bool("rill.streaming.receiver.writeAheadLog.fsync", true);
+      ws.encode = [stream](const ReceivedBlock& b) { return stream->encode_block(b); };
+      bg.wal_writer = spawn_wal_writer(self->system(), std::move(ws));
+      self->link_to(bg.wal_writer);
+    }
     bg.block_interval = block_interval;
     bg.credits = block_credits;
     bg.block_max_bytes = block_max_bytes;
@@ -159,15 +170,24 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
       [=](allocate_atom, int64_t t) -> allocation_msg {
         auto& st = self->state;
         allocation_msg out;
-        out.blocks.swap(st.unallocated);
-        for (auto& [id, blocks] : out.blocks) {
-          st.unallocated[id];  // keep every stream listed
-          if (blocks.empty()) continue;
-          auto& q = st.allocated[t][id];
-          for (const auto& b : blocks) {
+        auto& recovered = st.setup.graph->blocks();
+        for (auto& [id, queue] : st.unallocated) {
+          auto& blocks = out.blocks[id];
+          // A batch regenerated after a restart gets the blocks it had.
+          if (auto before = recovered.take_recovered_allocation(id, Time(t))) {
+            blocks = std::move(*before);
+            continue;
+          }
+          // Blocks logged before a restart and never allocated come first.
+          blocks = recovered.take_recovered_unallocated(id);
+          if (queue.empty()) continue;
+          auto& q = st.allocated[t][id];  // credits go back to the block generator
+          for (const auto& b : queue) {
             ++q.blocks;
             q.bytes += b->bytes;
           }
+          blocks.insert(blocks.end(), queue.begin(), queue.end());
+          queue.clear();
         }
         out.flow = flow_of(st);
         return out;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "receivers/receiver.hpp"
+#include "runtime/received_block.hpp"
 
 namespace rill {
 
@@ -18,6 +19,12 @@ class ReceiverStreamBase {
   virtual const std::string& stream_name() const = 0;
   // A new receiver instance (called at each start of the receiver).
   virtual std::unique_ptr<ReceiverBase> make_receiver() const = 0;
+
+  // The write-ahead log (receivers/block_codec.hpp): whether the record type
+  // can be logged, and a block as a log record's payload.
+  virtual bool loggable() const = 0;
+  virtual std::string record_type_name() const = 0;
+  virtual std::string encode_block(const ReceivedBlock& block) const = 0;
 };
 
 }  // namespace rill

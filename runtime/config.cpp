@@ -43,6 +43,8 @@ const std::map<std::string, KeySpec>& known_keys() {
       {"rill.streaming.backpressure.pid.derived", {Kind::number, 0, 1e6}},
       {"rill.streaming.backpressure.pid.minRate", {Kind::number, 1e-9, kMaxRate}},
       {"rill.streaming.receiver.writeAheadLog.enable", {Kind::boolean}},
+      {"rill.streaming.receiver.writeAheadLog.rollingIntervalSecs", {Kind::integer, 1, 86400}},
+      {"rill.streaming.receiver.writeAheadLog.fsync", {Kind::boolean}},
       {"rill.streaming.stopGracefullyOnShutdown", {Kind::boolean}},
       {"rill.streaming.concurrentJobs", {Kind::integer, 1, 256}},
       {"rill.streaming.receiverRestartDelay", {Kind::duration, 1, 3600e3}},

@@ -8,7 +8,14 @@
 //   rill.streaming.backpressure.enabled      false
 //   rill.streaming.backpressure.initialRate  0
 //   rill.streaming.backpressure.pid.proportional 1.0, .integral 0.2, .derived 0.0, .minRate 100
-//   rill.streaming.receiver.writeAheadLog.enable false
+//   rill.streaming.receiver.writeAheadLog.enable false  log every received block under
+//                                                    <checkpoint dir>/receivedData before it is
+//                                                    reported (needs ssc.checkpoint(dir))
+//   rill.streaming.receiver.writeAheadLog.rollingIntervalSecs 60  a new log segment this often
+//   rill.streaming.receiver.writeAheadLog.fsync true  each block on disk (fdatasync) before it
+//                                                    counts as stored; false: the OS decides (a
+//                                                    process crash loses nothing, a machine
+//                                                    crash may lose the last blocks)
 //   rill.streaming.stopGracefullyOnShutdown  false
 //   rill.streaming.gracefulStopTimeout       10 batches + 10s  how long stop(true) waits for received
 //                                                    blocks to be put in batches (logged if hit)

@@ -8,6 +8,7 @@
 
 #include "receivers/receiver_stream.hpp"
 #include "runtime/dstream_base.hpp"
+#include "runtime/metadata_checkpoint.hpp"
 
 namespace rill {
 
@@ -96,6 +97,24 @@ void DStreamGraph::add_checkpoint_data(MetadataCheckpoint& c, Time completed) co
     streams = reachable_;
   }
   for (auto* s : streams) s->add_checkpoint_data(c, completed);
+  // How far back a restart may recompute: to the oldest state checkpoint (or
+  // the zero time, for a stateful stream that has none yet).
+  int64_t from = c.time_ms;
+  for (auto* s : streams) {
+    if (!s->must_checkpoint()) continue;
+    auto it = c.state_checkpoints.find(s->id());
+    from = std::min(from, it == c.state_checkpoints.end() ? c.zero_time_ms : it->second);
+  }
+  c.recompute_from_ms = from;
+  // A receiver stream's blocks are needed for the batches after that, and
+  // for as long as its windows remember.
+  for (auto* s : streams) {
+    auto it = c.received_blocks.find(s->id());
+    if (it == c.received_blocks.end()) continue;
+    const int64_t cutoff = std::min(from, c.time_ms - s->remember_duration().milliseconds());
+    auto& batches = it->second;
+    while (!batches.empty() && batches.begin()->first <= cutoff) batches.erase(batches.begin());
+  }
 }
 
 void DStreamGraph::restore_checkpoint_data(const MetadataCheckpoint& c) {

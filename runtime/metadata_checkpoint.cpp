@@ -16,8 +16,13 @@
 
 namespace boost::serialization {
 template <class Ar>
+void serialize(Ar& ar, rill::WalRecordHandle& h, const unsigned /*version*/) {
+  ar& h.segment& h.offset& h.length;
+}
+template <class Ar>
 void serialize(Ar& ar, rill::MetadataCheckpoint& c, const unsigned /*version*/) {
-  ar& c.time_ms& c.zero_time_ms& c.batch_ms& c.graph_fingerprint& c.config& c.pending_batches& c.input_files& c.state_checkpoints;
+  ar& c.time_ms& c.zero_time_ms& c.batch_ms& c.graph_fingerprint& c.config& c.pending_batches& c.input_files&
+      c.state_checkpoints& c.recompute_from_ms& c.received_blocks& c.last_allocated_block;
 }
 }  // namespace boost::serialization
 

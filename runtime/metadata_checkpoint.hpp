@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/write_ahead_log.hpp"
+
 namespace rill {
 
 struct MetadataCheckpoint {
@@ -28,12 +30,22 @@ struct MetadataCheckpoint {
   std::vector<int64_t> pending_batches;               // generated, not completed
   std::map<int, std::map<int64_t, std::vector<std::string>>> input_files;  // stream -> batch -> files
   std::map<int, int64_t> state_checkpoints;           // stream -> newest complete state checkpoint
+  // Batches after this may be recomputed by a restarted driver (the oldest
+  // state checkpoint time, or what windows need); the data of later batches
+  // is kept, and write-ahead log segments of earlier ones may be deleted.
+  int64_t recompute_from_ms = 0;
+  // With the write-ahead log: per receiver stream, the logged blocks of each
+  // batch after recompute_from_ms, and the newest block allocated to any
+  // batch (the blocks logged after it had not been allocated).
+  std::map<int, std::map<int64_t, std::vector<WalRecordHandle>>> received_blocks;
+  std::map<int, WalRecordHandle> last_allocated_block;
 
   bool operator==(const MetadataCheckpoint& o) const {
     return time_ms == o.time_ms && zero_time_ms == o.zero_time_ms && batch_ms == o.batch_ms &&
            graph_fingerprint == o.graph_fingerprint && config == o.config &&
            pending_batches == o.pending_batches && input_files == o.input_files &&
-           state_checkpoints == o.state_checkpoints;
+           state_checkpoints == o.state_checkpoints && recompute_from_ms == o.recompute_from_ms &&
+           received_blocks == o.received_blocks && last_allocated_block == o.last_allocated_block;
   }
 };
 

@@ -6,11 +6,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "runtime/task.hpp"
 #include "runtime/time.hpp"
+#include "runtime/write_ahead_log.hpp"
 
 namespace rill {
 
@@ -34,6 +36,11 @@ struct ReceivedBlock {
   int64_t bytes = 0;  // sum of its chunks' bytes
   // The records, as the chunks the receiver handed over.
   std::vector<Chunk> chunks;
+  // Where the write-ahead log holds it (when the log is on).
+  std::optional<WalRecordHandle> wal;
+  // Read back from the log by a restarted driver: no block generator holds
+  // credits for it.
+  bool recovered = false;
 };
 using ReceivedBlockPtr = std::shared_ptr<const ReceivedBlock>;
 using BlockAllocation = std::map<int, std::vector<ReceivedBlockPtr>>;  // stream id -> blocks
@@ -69,9 +76,40 @@ class ReceivedBlockStore {
     return blocks_.size();
   }
 
+  // -- blocks a restarted driver read back from the write-ahead log ------------
+  // For the receiver tracker: batches after the last completed one get the
+  // blocks they had before the restart; the first batch it allocates also
+  // gets the blocks that had been received but not allocated.
+  void set_recovered(int stream_id, std::map<int64_t, std::vector<ReceivedBlockPtr>> allocations,
+                     std::vector<ReceivedBlockPtr> unallocated) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    recovered_allocations_[stream_id] = std::move(allocations);
+    recovered_unallocated_[stream_id] = std::move(unallocated);
+  }
+  std::optional<std::vector<ReceivedBlockPtr>> take_recovered_allocation(int stream_id, Time t) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto s = recovered_allocations_.find(stream_id);
+    if (s == recovered_allocations_.end()) return std::nullopt;
+    auto it = s->second.find(t.milliseconds());
+    if (it == s->second.end()) return std::nullopt;
+    auto blocks = std::move(it->second);
+    s->second.erase(it);
+    return blocks;
+  }
+  std::vector<ReceivedBlockPtr> take_recovered_unallocated(int stream_id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = recovered_unallocated_.find(stream_id);
+    if (it == recovered_unallocated_.end()) return {};
+    auto blocks = std::move(it->second);
+    recovered_unallocated_.erase(it);
+    return blocks;
+  }
+
  private:
   mutable std::mutex mutex_;
   std::map<std::pair<int, Time>, std::vector<ReceivedBlockPtr>> blocks_;
+  std::map<int, std::map<int64_t, std::vector<ReceivedBlockPtr>>> recovered_allocations_;
+  std::map<int, std::vector<ReceivedBlockPtr>> recovered_unallocated_;
 };
 
 }  // namespace rill

@@ -132,6 +132,7 @@ void StreamingContext::start() {
       first = Time((now / batch_.milliseconds() + 1) * batch_.milliseconds());
       graph_->start(first - batch_);
     }
+    check_write_ahead_log_usable();
     if (checkpointing)
       checkpointing->base.zero_time_ms = recovered_ ? recovered_->zero_time_ms : (first - batch_).milliseconds();
     start_ui();
@@ -215,6 +216,20 @@ Time StreamingContext::restore_from_checkpoint() {
                "batches pending then ({}) and those due while the driver was down ({} in all) before new ones",
                checkpoint_dir_, c.time_ms, pending.empty() ? "none" : pending, down);
   return first;
+}
+
+void StreamingContext::check_write_ahead_log_usable() {
+  if (!conf_.get_bool("rill.streaming.receiver.writeAheadLog.enable", false)) return;
+  if (checkpoint_dir_.empty())
+    throw ConfigError(
+        "rill.streaming.receiver.writeAheadLog.enable is true but no checkpoint directory is set: the log is "
+        "written under it; call StreamingContext::checkpoint(dir) before start()");
+  for (const auto& stream : graph_->receiver_streams())
+    if (!stream->loggable())
+      throw ConfigError(stream->stream_name() + ": its record type (" + stream->record_type_name() +
+                        ") cannot be written to the write-ahead log; give it Boost.Serialization (a member "
+                        "serialize(Archive&, unsigned), or specialize rill::is_serializable) or turn "
+                        "rill.streaming.receiver.writeAheadLog.enable off");
 }
 
 void StreamingContext::check_checkpoint_directory_writable() const {

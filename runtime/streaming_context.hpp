@@ -191,6 +191,9 @@ class StreamingContext {
   // first batch to generate.
   Time restore_from_checkpoint();
   void check_checkpoint_directory_writable() const;
+  // With the receivers' write-ahead log on: a checkpoint directory, and
+  // record types it can hold. Throws ConfigError saying which is missing.
+  void check_write_ahead_log_usable();
 
   Config conf_;
   Duration batch_;

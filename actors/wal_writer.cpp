@@ -1,0 +1,46 @@
+// wal_writer: appends a receiver stream's blocks to its write-ahead log, on a
+// thread of its own (detached: each append may fsync).
+//
+// Protocol: (block_atom, block_msg) -> block_msg — the same block with its
+// log position set, replied once the record is written (and on disk, unless
+// rill.streaming.receiver.writeAheadLog.fsync=false); an error naming the
+// segment when it cannot be. Segments older than what the newest metadata
+// checkpoint still needs are deleted by the checkpoint writer.
+#include <spdlog/spdlog.h>
+
+#include "actors/actors.hpp"
+#include "runtime/write_ahead_log.hpp"
+
+namespace rill {
+
+namespace {
+struct wal_writer_state {
+  std::unique_ptr<WriteAheadLog> log;
+  std::function<std::string(const ReceivedBlock&)> encode;
+};
+using wal_actor = caf::stateful_actor<wal_writer_state>;
+
+caf::behavior wal_writer(wal_actor* self, WalWriterSetup setup) {
+  name_failures(self, "wal_writer");
+  self->state.log = std::make_unique<WriteAheadLog>(setup.directory, setup.options);
+  self->state.encode = std::move(setup.encode);
+  return {
+      [=](block_atom, const block_msg& m) -> caf::result<block_msg> {
+        auto& st = self->state;
+        try {
+          auto logged = std::make_shared<ReceivedBlock>(*m.block);
+          logged->wal = st.log->write(st.encode(*m.block), wall_clock_ms());
+          return block_msg{std::move(logged)};
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, e.what());
+        }
+      },
+  };
+}
+}  // namespace
+
+caf::actor spawn_wal_writer(caf::actor_system& sys, WalWriterSetup setup) {
+  return sys.spawn<caf::detached>(wal_writer, std::move(setup));
+}
+
+}  // namespace rill

@@ -1,0 +1,130 @@
+// How a received block is written to the write-ahead log and read back.
+//
+// A block's payload: u64 record count, u32 chunk count, then per chunk a u8
+// encoding, u64 byte estimate, u64 length and the chunk's bytes. A text chunk
+// (lines of a text source) is its text as is; a chunk of records is a
+// Boost.Serialization binary archive of its std::vector<T>.
+//
+// Record types the log can hold: is_serializable<T> is true for arithmetic
+// types, std::string, and std::pair, std::vector and std::map of them, and
+// for classes with a member `template <class Ar> void serialize(Ar&, unsigned)`.
+// Specialize rill::is_serializable for a type serialized by a free function.
+#pragma once
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
+#include <boost/serialization/map.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/utility.hpp>
+#include <boost/serialization/vector.hpp>
+
+#include <cstring>
+#include <map>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "runtime/errors.hpp"
+#include "runtime/received_block.hpp"
+
+namespace rill {
+
+template <class T, class = void>
+struct has_member_serialize : std::false_type {};
+template <class T>
+struct has_member_serialize<T, std::void_t<decltype(std::declval<T&>().serialize(
+                                   std::declval<boost::archive::binary_oarchive&>(), 0u))>> : std::true_type {};
+
+template <class T>
+struct is_serializable : std::bool_constant<std::is_arithmetic_v<T> || has_member_serialize<T>::value> {};
+template <>
+struct is_serializable<std::string> : std::true_type {};
+template <class A, class B>
+struct is_serializable<std::pair<A, B>> : std::bool_constant<is_serializable<A>::value && is_serializable<B>::value> {};
+template <class T>
+struct is_serializable<std::vector<T>> : is_serializable<T> {};
+template <class K, class V>
+struct is_serializable<std::map<K, V>> : std::bool_constant<is_serializable<K>::value && is_serializable<V>::value> {};
+template <class T>
+inline constexpr bool is_serializable_v = is_serializable<T>::value;
+
+namespace block_codec_detail {
+template <class U>
+void put(std::string& out, U v) {
+  char buf[sizeof(U)];
+  std::memcpy(buf, &v, sizeof(U));
+  out.append(buf, sizeof(U));
+}
+template <class U>
+U get(const std::string& in, size_t& at) {
+  if (in.size() - at < sizeof(U)) throw RillError("write-ahead log: a block record is cut short");
+  U v;
+  std::memcpy(&v, in.data() + at, sizeof(U));
+  at += sizeof(U);
+  return v;
+}
+}  // namespace block_codec_detail
+
+template <class T>
+std::string encode_block(const ReceivedBlock& block) {
+  using namespace block_codec_detail;
+  static_assert(is_serializable_v<T>, "encode_block: the record type is not serializable");
+  std::string out;
+  put<uint64_t>(out, static_cast<uint64_t>(block.num_records));
+  put<uint32_t>(out, static_cast<uint32_t>(block.chunks.size()));
+  for (const auto& chunk : block.chunks) {
+    std::string bytes;
+    if (chunk.encoding == ChunkEncoding::text_lines) {
+      bytes = *std::static_pointer_cast<const std::string>(chunk.data);
+    } else {
+      std::ostringstream os(std::ios::binary);
+      {
+        boost::archive::binary_oarchive ar(os, boost::archive::no_header);
+        ar << *std::static_pointer_cast<const std::vector<T>>(chunk.data);
+      }
+      bytes = os.str();
+    }
+    put<uint8_t>(out, static_cast<uint8_t>(chunk.encoding));
+    put<uint64_t>(out, static_cast<uint64_t>(chunk.bytes));
+    put<uint64_t>(out, bytes.size());
+    out += bytes;
+  }
+  return out;
+}
+
+// The block a payload of encode_block<T> holds, with `id` and `stream_id`.
+template <class T>
+std::shared_ptr<ReceivedBlock> decode_block(const std::string& payload, int64_t id, int stream_id) {
+  using namespace block_codec_detail;
+  static_assert(is_serializable_v<T>, "decode_block: the record type is not serializable");
+  auto block = std::make_shared<ReceivedBlock>();
+  block->id = id;
+  block->stream_id = stream_id;
+  size_t at = 0;
+  block->num_records = static_cast<int64_t>(get<uint64_t>(payload, at));
+  const uint32_t chunks = get<uint32_t>(payload, at);
+  for (uint32_t i = 0; i < chunks; ++i) {
+    Chunk chunk;
+    chunk.encoding = static_cast<ChunkEncoding>(get<uint8_t>(payload, at));
+    chunk.bytes = static_cast<int64_t>(get<uint64_t>(payload, at));
+    const uint64_t n = get<uint64_t>(payload, at);
+    if (payload.size() - at < n) throw RillError("write-ahead log: a block record is cut short");
+    std::string bytes = payload.substr(at, n);
+    at += n;
+    if (chunk.encoding == ChunkEncoding::text_lines) {
+      chunk.data = std::make_shared<const std::string>(std::move(bytes));
+    } else {
+      std::istringstream is(bytes, std::ios::binary);
+      auto records = std::make_shared<std::vector<T>>();
+      boost::archive::binary_iarchive ar(is, boost::archive::no_header);
+      ar >> *records;
+      chunk.data = std::shared_ptr<const std::vector<T>>(std::move(records));
+    }
+    block->bytes += chunk.bytes;
+    block->chunks.push_back(std::move(chunk));
+  }
+  return block;
+}
+
+}  // namespace rill

@@ -10,6 +10,7 @@
 #include "runtime/config.hpp"
 #include "runtime/dstream_graph.hpp"
 #include "runtime/metadata_checkpoint.hpp"
+#include "receivers/block_codec.hpp"
 #include "runtime/write_ahead_log.hpp"
 
 namespace rill {
@@ -61,7 +62,7 @@ caf::actor spawn_job_generator(caf::actor_system& sys, JobGeneratorSetup setup);
 struct WalWriterSetup {
   std::string directory;  // the stream's log: receivers/receiver_log.hpp
   WriteAheadLog::Options options;
-  std::function<std::string(const ReceivedBlock&)> encode;
+  std::function<EncodedBlock(const ReceivedBlock&)> encode;
 };
 // Writes one receiver stream's blocks to its write-ahead log (actors/wal_writer.cpp).
 caf::actor spawn_wal_writer(caf::actor_system& sys, WalWriterSetup setup);

@@ -16,7 +16,7 @@ namespace rill {
 namespace {
 struct wal_writer_state {
   std::unique_ptr<WriteAheadLog> log;
-  std::function<std::string(const ReceivedBlock&)> encode;
+  std::function<EncodedBlock(const ReceivedBlock&)> encode;
 };
 using wal_actor = caf::stateful_actor<wal_writer_state>;
 
@@ -29,7 +29,8 @@ caf::behavior wal_writer(wal_actor* self, WalWriterSetup setup) {
         auto& st = self->state;
         try {
           auto logged = std::make_shared<ReceivedBlock>(*m.block);
-          logged->wal = st.log->write(st.encode(*m.block), wall_clock_ms());
+          EncodedBlock encoded = st.encode(*m.block);
+          logged->wal = st.log->write(encoded.parts, wall_clock_ms());
           return block_msg{std::move(logged)};
         } catch (const std::exception& e) {
           return caf::make_error(caf::sec::runtime_error, e.what());

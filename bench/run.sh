@@ -52,3 +52,14 @@ build/bin/rill_bench_user_wordcount --runs "$RUNS" --batch-ms 200 \
   --set rill.streaming.receiver.maxBytesInFlight=8g --out bench/RESULTS.md 2>/dev/null
 build/bin/rill_bench_hash_table --runs "$RUNS" --out bench/RESULTS.md
 build/bin/rill_bench_store --runs "$RUNS" --out bench/RESULTS.md 2>/dev/null
+# Recovery: restart after kill -9 with 1 M keys of state, metadata checkpoint
+# cost; the receivers' write-ahead log on and off (the README's program over
+# TCP, 200 ms batches).
+build/bin/rill_bench_recovery --keys 1000000 --runs "$RUNS" --out bench/RESULTS.md 2>/dev/null
+wal_dir=$(mktemp -d)
+build/bin/rill_bench_user_wordcount --runs "$RUNS" --batch-ms 200 --program split --source tcp --cores 2 \
+  --set rill.streaming.receiver.maxBytesInFlight=8g --out bench/RESULTS.md 2>/dev/null
+build/bin/rill_bench_user_wordcount --runs "$RUNS" --batch-ms 200 --program split --source tcp --cores 2 \
+  --set rill.streaming.receiver.maxBytesInFlight=8g --checkpoint-dir "$wal_dir" \
+  --set rill.streaming.receiver.writeAheadLog.enable=true --out bench/RESULTS.md 2>/dev/null
+rm -rf "$wal_dir"

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -130,6 +131,7 @@ struct RunSpec {
   std::string master;
   int64_t batch_ms = 1000;
   std::vector<std::string> sets;
+  std::string checkpoint_root;  // empty: no checkpointing
 };
 
 // Word counts (K = std::string or std::string_view) summed until `expected`.
@@ -159,6 +161,21 @@ double run_rill(const RunSpec& spec, std::shared_ptr<const LineCorpus> corpus,
   conf.set_master(spec.master).set_app_name("user-wordcount").set("rill.ui.enabled", "false");
   for (const auto& kv : spec.sets) conf.set(kv.substr(0, kv.find('=')), kv.substr(kv.find('=') + 1));
   StreamingContext ssc(conf, Milliseconds(spec.batch_ms));
+  // A fresh checkpoint directory per run: metadata checkpoints after every
+  // batch, and the receivers' write-ahead log when --set enables it.
+  std::string checkpoint_dir;
+  if (!spec.checkpoint_root.empty()) {
+    static int run = 0;
+    checkpoint_dir = spec.checkpoint_root + "/run-" + std::to_string(::getpid()) + "-" + std::to_string(run++);
+    ssc.checkpoint(checkpoint_dir);
+  }
+  struct RemoveAfter {
+    std::string dir;
+    ~RemoveAfter() {
+      std::error_code ec;
+      if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    }
+  } remove_after{checkpoint_dir};
   std::atomic<int64_t> first_ns{0};
   DStream<std::string> lines_stream =
       server ? ssc.socket_text_stream("127.0.0.1", server->port())
@@ -257,7 +274,7 @@ int main(int argc, char** argv) {
   int64_t runs = 3;
   int64_t batch_ms = 1000;
   std::vector<std::string> sets;
-  std::string out;
+  std::string out, checkpoint_root;
   std::vector<int> core_counts = {1, 2};
   std::vector<std::string> programs = {"istringstream", "split", "views"};
   std::vector<std::string> sources = {"tcp", "memory"};
@@ -275,6 +292,7 @@ int main(int argc, char** argv) {
       else if (args[i] == "--runs") runs = parse_int_option(args[i], v, 1, 100);
       else if (args[i] == "--batch-ms") batch_ms = parse_int_option(args[i], v, 10, 60000);
       else if (args[i] == "--set") sets.push_back(v);
+      else if (args[i] == "--checkpoint-dir") checkpoint_root = v;
       else if (args[i] == "--out") out = v;
       else if (args[i] == "--cores") core_counts = {static_cast<int>(parse_int_option(args[i], v, 1, 256))};
       else if (args[i] == "--program") programs = one_of(args[i], v, {"istringstream", "split", "views"});
@@ -296,7 +314,7 @@ int main(int argc, char** argv) {
       for (const auto& program : programs)
         for (int cores : core_counts) {
           std::vector<double> rill, limit, limit_oa;
-          RunSpec spec{program, source, "local[" + std::to_string(cores) + "]", batch_ms, sets};
+          RunSpec spec{program, source, "local[" + std::to_string(cores) + "]", batch_ms, sets, checkpoint_root};
           for (int64_t r = 0; r < runs; ++r) {
             rill.push_back(run_rill(spec, corpus, text, lines, words));
             limit.push_back(run_limit(corpus->lines(), cores, false));
@@ -319,6 +337,7 @@ int main(int argc, char** argv) {
       f << "\n#### The user's word count, end to end (`rill_bench_user_wordcount --lines " << lines << " --runs " << runs
         << " --batch-ms " << batch_ms;
       for (const auto& kv : sets) f << " --set " << kv;
+      if (!checkpoint_root.empty()) f << " --checkpoint-dir " << checkpoint_root;
       f << "`; medians)\n\n" << table.str();
     }
     return 0;

@@ -18,6 +18,8 @@
 #include <boost/serialization/vector.hpp>
 
 #include <cstring>
+#include <deque>
+#include <string_view>
 #include <map>
 #include <sstream>
 #include <string>
@@ -66,30 +68,47 @@ U get(const std::string& in, size_t& at) {
 }
 }  // namespace block_codec_detail
 
+// A block as a log record's parts, in order: the text of text chunks is
+// referred to, not copied (the block must outlive the parts).
+struct EncodedBlock {
+  std::deque<std::string> owned;  // headers and serialized records (stable addresses)
+  std::vector<std::string_view> parts;
+};
+
 template <class T>
-std::string encode_block(const ReceivedBlock& block) {
+EncodedBlock encode_block(const ReceivedBlock& block) {
   using namespace block_codec_detail;
   static_assert(is_serializable_v<T>, "encode_block: the record type is not serializable");
-  std::string out;
-  put<uint64_t>(out, static_cast<uint64_t>(block.num_records));
-  put<uint32_t>(out, static_cast<uint32_t>(block.chunks.size()));
+  EncodedBlock out;
+  auto add_owned = [&](std::string s) { out.parts.emplace_back(out.owned.emplace_back(std::move(s))); };
+  std::string head;
+  put<uint64_t>(head, static_cast<uint64_t>(block.num_records));
+  put<uint32_t>(head, static_cast<uint32_t>(block.chunks.size()));
   for (const auto& chunk : block.chunks) {
-    std::string bytes;
+    std::string_view text;
+    std::string records;
     if (chunk.encoding == ChunkEncoding::text_lines) {
-      bytes = *std::static_pointer_cast<const std::string>(chunk.data);
+      text = *std::static_pointer_cast<const std::string>(chunk.data);
     } else {
       std::ostringstream os(std::ios::binary);
       {
         boost::archive::binary_oarchive ar(os, boost::archive::no_header);
         ar << *std::static_pointer_cast<const std::vector<T>>(chunk.data);
       }
-      bytes = os.str();
+      records = os.str();
+      text = records;
     }
-    put<uint8_t>(out, static_cast<uint8_t>(chunk.encoding));
-    put<uint64_t>(out, static_cast<uint64_t>(chunk.bytes));
-    put<uint64_t>(out, bytes.size());
-    out += bytes;
+    put<uint8_t>(head, static_cast<uint8_t>(chunk.encoding));
+    put<uint64_t>(head, static_cast<uint64_t>(chunk.bytes));
+    put<uint64_t>(head, text.size());
+    add_owned(std::move(head));
+    head.clear();
+    if (chunk.encoding == ChunkEncoding::text_lines)
+      out.parts.push_back(text);
+    else
+      add_owned(std::move(records));
   }
+  if (!head.empty()) add_owned(std::move(head));
   return out;
 }
 

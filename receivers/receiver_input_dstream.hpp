@@ -40,7 +40,7 @@ class ReceiverInputDStream : public DStreamNode<T>,
 
   bool loggable() const override { return is_serializable_v<T>; }
   std::string record_type_name() const override { return this->record_type(); }
-  std::string encode_block(const ReceivedBlock& block) const override {
+  EncodedBlock encode_block(const ReceivedBlock& block) const override {
     if constexpr (is_serializable_v<T>)
       return rill::encode_block<T>(block);
     else

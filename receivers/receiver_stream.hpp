@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "receivers/block_codec.hpp"
 #include "receivers/receiver.hpp"
 #include "runtime/received_block.hpp"
 
@@ -24,7 +25,7 @@ class ReceiverStreamBase {
   // can be logged, and a block as a log record's payload.
   virtual bool loggable() const = 0;
   virtual std::string record_type_name() const = 0;
-  virtual std::string encode_block(const ReceivedBlock& block) const = 0;
+  virtual EncodedBlock encode_block(const ReceivedBlock& block) const = 0;
 };
 
 }  // namespace rill

@@ -1,6 +1,7 @@
 #include "runtime/object_file.hpp"
 
-#include <boost/crc.hpp>
+#include "runtime/crc32.hpp"
+
 #include <cstring>
 
 namespace rill {
@@ -9,11 +10,7 @@ constexpr char kMagic[8] = {'R', 'I', 'L', 'L', 'O', 'B', 'J', '1'};
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderSize = 8 + 4 + 8 + 4;
 
-uint32_t crc32_of(const std::string& s) {
-  boost::crc_32_type crc;
-  crc.process_bytes(s.data(), s.size());
-  return crc.checksum();
-}
+uint32_t crc32_of(const std::string& s) { return crc32_bytes(s.data(), s.size()); }
 template <class U>
 void put(std::string& out, U v) {
   char buf[sizeof(U)];

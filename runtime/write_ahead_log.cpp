@@ -5,11 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/crc.hpp>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 
+#include "runtime/crc32.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/files.hpp"
 
@@ -22,11 +23,7 @@ namespace {
 constexpr size_t kFrameHeader = 8;  // u32 length, u32 CRC-32
 constexpr const char* kPrefix = "log-";
 
-uint32_t crc32_of(const char* data, size_t n) {
-  boost::crc_32_type crc;
-  crc.process_bytes(data, n);
-  return crc.checksum();
-}
+uint32_t crc32_of(const char* data, size_t n) { return crc32_bytes(data, n); }
 
 [[noreturn]] void fail(const std::string& what, const std::string& path) {
   throw RillError("write-ahead log: " + what + " '" + path + "': " + std::strerror(errno));
@@ -69,36 +66,41 @@ void WriteAheadLog::roll(int64_t time_ms) {
   offset_ = 0;
 }
 
-WalRecordHandle WriteAheadLog::write(const std::string& payload, int64_t time_ms) {
-  if (payload.size() > UINT32_MAX) throw RillError("write-ahead log: a record of more than 4 GiB cannot be logged");
+WalRecordHandle WriteAheadLog::write(const std::vector<std::string_view>& parts, int64_t time_ms) {
+  size_t size = 0;
+  uint32_t crc = 0;
+  for (const auto& p : parts) {
+    size += p.size();
+    crc = crc32_bytes(p.data(), p.size(), crc);
+  }
+  if (size > UINT32_MAX) throw RillError("write-ahead log: a record of more than 4 GiB cannot be logged");
   if (fd_ < 0 || time_ms >= segment_end_ms_) roll(time_ms);
   char header[kFrameHeader];
-  const uint32_t length = static_cast<uint32_t>(payload.size());
-  const uint32_t crc = crc32_of(payload.data(), payload.size());
+  const uint32_t length = static_cast<uint32_t>(size);
   std::memcpy(header, &length, 4);
   std::memcpy(header + 4, &crc, 4);
-  struct iovec parts[2] = {{header, kFrameHeader}, {const_cast<char*>(payload.data()), payload.size()}};
-  size_t left = kFrameHeader + payload.size();
-  size_t part = 0;
-  while (left > 0) {
-    ssize_t n = ::writev(fd_, parts + part, 2 - static_cast<int>(part));
+  std::vector<struct iovec> iov;
+  iov.reserve(parts.size() + 1);
+  iov.push_back({header, kFrameHeader});
+  for (const auto& p : parts)
+    if (!p.empty()) iov.push_back({const_cast<char*>(p.data()), p.size()});
+  size_t next = 0;  // the first iovec not yet written whole
+  while (next < iov.size()) {
+    const int count = static_cast<int>(std::min<size_t>(iov.size() - next, IOV_MAX));
+    ssize_t n = ::writev(fd_, iov.data() + next, count);
     if (n < 0) {
       if (errno == EINTR) continue;
       fail("cannot append to", segment_);
     }
-    left -= static_cast<size_t>(n);
-    while (part < 2 && static_cast<size_t>(n) >= parts[part].iov_len) {
-      n -= static_cast<ssize_t>(parts[part].iov_len);
-      ++part;
-    }
-    if (part < 2) {
-      parts[part].iov_base = static_cast<char*>(parts[part].iov_base) + n;
-      parts[part].iov_len -= static_cast<size_t>(n);
+    while (next < iov.size() && static_cast<size_t>(n) >= iov[next].iov_len) n -= static_cast<ssize_t>(iov[next++].iov_len);
+    if (next < iov.size()) {
+      iov[next].iov_base = static_cast<char*>(iov[next].iov_base) + n;
+      iov[next].iov_len -= static_cast<size_t>(n);
     }
   }
   if (options_.fsync && ::fdatasync(fd_) != 0) fail("cannot fsync", segment_);
-  WalRecordHandle handle{segment_, offset_, static_cast<int64_t>(payload.size())};
-  offset_ += static_cast<int64_t>(kFrameHeader + payload.size());
+  WalRecordHandle handle{segment_, offset_, static_cast<int64_t>(size)};
+  offset_ += static_cast<int64_t>(kFrameHeader + size);
   return handle;
 }
 

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rill {
@@ -50,7 +51,11 @@ class WriteAheadLog {
 
   // Appends `payload` as a record written at `time_ms`. Throws RillError
   // naming the segment when the write or the fsync fails.
-  WalRecordHandle write(const std::string& payload, int64_t time_ms);
+  WalRecordHandle write(const std::string& payload, int64_t time_ms) {
+    return write(std::vector<std::string_view>{payload}, time_ms);
+  }
+  // Appends the concatenation of `parts` as one record, without copying them.
+  WalRecordHandle write(const std::vector<std::string_view>& parts, int64_t time_ms);
 
   // Deletes the segments that end at or before `threshold_ms` (all their
   // records are older), except the one being written.

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "runtime/rill.hpp"
+#include "receivers/block_codec.hpp"
 #include "runtime/write_ahead_log.hpp"
 
 using namespace rill;
@@ -105,3 +106,47 @@ TEST_CASE("write-ahead log: clean deletes the segments that end before the thres
   wal.clean(1000000);
   CHECK(wal_segments(log_dir).size() == 1);  // the one being written stays
 }
+
+TEST_CASE("a received block goes through the log and back: text chunks and record chunks") {
+  rill::testing::TemporaryDirectory dir;
+  ReceivedBlock block;
+  block.id = 7;
+  block.stream_id = 2;
+  block.num_records = 5;
+  block.chunks.push_back(Chunk{std::make_shared<const std::string>("a b\nc\n"), ChunkEncoding::text_lines, 6});
+  block.chunks.push_back(
+      Chunk{std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"x", "", "yz"}),
+            ChunkEncoding::records, 40});
+  WalRecordHandle h;
+  {
+    WriteAheadLog wal(dir.path() + "/log", {60000, true});
+    h = wal.write(encode_block<std::string>(block).parts, 1);
+  }
+  auto back = decode_block<std::string>(read_wal_record(h), -1, 2);
+  CHECK(back->num_records == 5);
+  CHECK(back->bytes == 46);
+  REQUIRE(back->chunks.size() == 2);
+  CHECK(back->chunks[0].encoding == ChunkEncoding::text_lines);
+  CHECK(*std::static_pointer_cast<const std::string>(back->chunks[0].data) == "a b\nc\n");
+  CHECK(back->chunks[1].encoding == ChunkEncoding::records);
+  CHECK(*std::static_pointer_cast<const std::vector<std::string>>(back->chunks[1].data) ==
+        std::vector<std::string>{"x", "", "yz"});
+  // A payload cut short is an error, not a shorter block.
+  std::string cut = read_wal_record(h);
+  cut.resize(cut.size() - 3);
+  CHECK_THROWS_WITH(decode_block<std::string>(cut, -1, 2), Catch::Contains("cut short"));
+}
+
+struct Point {
+  int x = 0, y = 0;
+  template <class Ar>
+  void serialize(Ar& ar, unsigned) {
+    ar& x& y;
+  }
+};
+struct Opaque {
+  int x = 0;
+};
+static_assert(is_serializable_v<std::pair<std::string, std::vector<int64_t>>>);
+static_assert(is_serializable_v<Point>);
+static_assert(!is_serializable_v<Opaque>);

@@ -245,6 +245,22 @@ class Receiver : public ReceiverBase {
     }
   }
 
+  // Reliable store_text: the lines become a block of their own, after this
+  // thread's earlier stores; returns once the block is stored (and, with the
+  // write-ahead log, logged), so the source may then be acknowledged.
+  void store_text_reliably(std::string text, int64_t lines = -1) {
+    static_assert(std::is_same_v<T, std::string>, "store_text_reliably is for Receiver<std::string>");
+    if (text.empty()) return;
+    if (text.back() != '\n') text.push_back('\n');
+    if (lines < 0) lines = count_lines(text);
+    StoreBuffer<T>& buf = flush_local();
+    auto b = bridge();
+    if (!b) return;
+    while (buf.in_transit->load(std::memory_order_acquire) > 0 && !b->stopped()) std::this_thread::yield();
+    auto bytes = static_cast<int64_t>(text.size());
+    b->push_block(Chunk{std::make_shared<const std::string>(std::move(text)), ChunkEncoding::text_lines, bytes}, lines);
+  }
+
   // Reliable store: the records become a block of their own, after this
   // thread's earlier store(T) records; returns once the block is stored and
   // reported to the driver. Credits and the byte bound apply.

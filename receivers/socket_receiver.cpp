@@ -111,6 +111,25 @@ int SocketTextReceiver::connect_with_timeout(std::string& error) {
   return -1;
 }
 
+bool SocketTextReceiver::store_lines(int fd, std::string text, int64_t lines) {
+  if (!options_.acknowledge) {
+    store_text(std::move(text), lines);
+    return true;
+  }
+  store_text_reliably(std::move(text), lines);
+  if (is_stopped()) return false;  // not stored: no acknowledgement
+  stored_on_connection_ += lines;
+  const std::string ack = "ack " + std::to_string(stored_on_connection_) + "\n";
+  size_t sent = 0;
+  while (sent < ack.size()) {
+    ssize_t n = ::send(fd, ack.data() + sent, ack.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 void SocketTextReceiver::receive() {
   std::string error;
   int fd = connect_with_timeout(error);
@@ -118,6 +137,7 @@ void SocketTextReceiver::receive() {
     if (!stopping_ && !error.empty()) restart(error);
     return;
   }
+  stored_on_connection_ = 0;
   // Bytes are received straight into the chunk being filled; the complete
   // lines in it are handed over as one text chunk (split into records only
   // when read, in parallel tasks), and the trailing partial line starts the
@@ -143,7 +163,7 @@ void SocketTextReceiver::receive() {
                                : std::string("read error: ") + std::strerror(errno);
       if (!chunk.empty()) {  // the last line had no newline: it is still a line
         chunk += '\n';
-        store_text(std::move(chunk), 1);
+        store_lines(fd, std::move(chunk), 1);
       }
       ended = "socket data stream from " + address() + " ended (" + why + "); retrying connection";
       break;
@@ -168,7 +188,7 @@ void SocketTextReceiver::receive() {
       // line without end must not grow memory without bound.
       if (lines > 0) {
         chunk.resize(static_cast<size_t>(last_newline + 1 - begin));
-        store_text(std::move(chunk), lines);
+        store_lines(fd, std::move(chunk), lines);
       }
       ended = "a line from " + address() + " is longer than " + std::to_string(max_line) +
               " bytes (rill.streaming.socket.maxLineLength) without a newline; dropping the connection";
@@ -179,7 +199,11 @@ void SocketTextReceiver::receive() {
     chunk.resize(static_cast<size_t>(last_newline + 1 - begin));
     if (chunk.size() * 2 < chunk.capacity()) chunk.shrink_to_fit();  // a short read keeps no idle buffer
     // Blocks while the pipeline is behind: we stop reading and TCP pushes back.
-    store_text(std::move(chunk), lines);
+    if (!store_lines(fd, std::move(chunk), lines)) {
+      if (!stopping_ && !is_stopped())
+        ended = "cannot acknowledge to " + address() + " (the connection is gone); retrying connection";
+      break;
+    }
     chunk = std::move(rest);
   }
   if (socket_.exchange(-1) >= 0) ::close(fd);

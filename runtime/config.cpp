@@ -49,6 +49,7 @@ const std::map<std::string, KeySpec>& known_keys() {
       {"rill.streaming.concurrentJobs", {Kind::integer, 1, 256}},
       {"rill.streaming.receiverRestartDelay", {Kind::duration, 1, 3600e3}},
       {"rill.streaming.socket.connectTimeout", {Kind::duration, 1, 3600e3}},
+      {"rill.streaming.socket.acknowledge", {Kind::boolean}},
       {"rill.streaming.fileStream.minRememberDuration", {Kind::duration, 1, 3600e3}},
       {"rill.streaming.gracefulStopTimeout", {Kind::duration, 1, 86400e3}},
       {"rill.streaming.socket.maxLineLength", {Kind::bytes, 1, 1024.0 * 1024 * 1024}},

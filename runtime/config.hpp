@@ -22,6 +22,8 @@
 //   rill.streaming.concurrentJobs            1
 //   rill.streaming.receiverRestartDelay      2s
 //   rill.streaming.socket.connectTimeout     10s     a socket receiver's connect() gives up after this
+//   rill.streaming.socket.acknowledge        false   store each read reliably, then write "ack N\n"
+//                                                    back (receivers/socket_receiver.hpp)
 //   rill.streaming.fileStream.minRememberDuration 60s  how far back text_file_stream looks for
 //                                                    new files (rounded up to whole batches)
 //   rill.streaming.socket.maxLineLength      64m     longest line a socket receiver accepts (bytes;

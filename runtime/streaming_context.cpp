@@ -74,6 +74,7 @@ DStream<std::string> StreamingContext::socket_text_stream(const std::string& hos
   SocketReceiverOptions options;
   options.connect_timeout = conf_.get_duration("rill.streaming.socket.connectTimeout", options.connect_timeout);
   options.max_line_length = conf_.get_int("rill.streaming.socket.maxLineLength", options.max_line_length);
+  options.acknowledge = conf_.get_bool("rill.streaming.socket.acknowledge", false);
   return receiver_stream<std::string>(
       [host, port, options] { return std::make_unique<SocketTextReceiver>(host, port, options); },
       "socket_text_stream(" + host + ":" + std::to_string(port) + ")");

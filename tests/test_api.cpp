@@ -48,6 +48,7 @@ class EveryCallTextReceiver : public Receiver<std::string> {
     thread_ = std::thread([this] {
       store_text("x y\nz\n");      // lines counted by Rill
       store_text("w\n", 1);         // or by the caller
+      store_text_reliably("v\n");  // returns once stored (then a source may be acknowledged)
       while (!is_stopped()) std::this_thread::yield();
     });
   }

@@ -1,6 +1,7 @@
 // A recoverable program over a reliable receiver, for the crash tests: the
 // lines of SOURCE_FILE (followed as it grows) come in through
-// CommittedFileReceiver, with the write-ahead log on, and are counted by
+// CommittedFileReceiver — or, when SOURCE_FILE is tcp:PORT, from a server on
+// 127.0.0.1 through socket_text_stream — and are counted by
 // update_state_by_key keyed by the whole line. After each batch OUTPUT_FILE
 // is replaced by "batch <ms>", "distinct <lines seen>" and "total <count>".
 //
@@ -38,9 +39,14 @@ int main(int argc, char** argv) {
     auto ssc = rill::StreamingContext::get_or_create(checkpoint, [&] {
       auto created = std::make_unique<rill::StreamingContext>(conf, rill::Milliseconds(batch_ms));
       created->checkpoint(checkpoint);
-      auto lines = created->receiver_stream<std::string>(
-          [source, lines_per_store] { return std::make_unique<rill::CommittedFileReceiver>(source, lines_per_store); },
-          "committed_file");
+      rill::DStream<std::string> lines;
+      if (source.rfind("tcp:", 0) == 0)
+        lines = created->socket_text_stream(
+            "127.0.0.1", static_cast<uint16_t>(rill::parse_int_option("tcp:PORT", source.substr(4), 1, 65535)));
+      else
+        lines = created->receiver_stream<std::string>(
+            [source, lines_per_store] { return std::make_unique<rill::CommittedFileReceiver>(source, lines_per_store); },
+            "committed_file");
       auto counts = lines.map([](const std::string& l) { return std::make_pair(l, int64_t{1}); })
                         .update_state_by_key([](const std::vector<int64_t>& news, std::optional<int64_t> total) {
                           int64_t sum = total.value_or(0);

@@ -21,6 +21,7 @@
 
 #include "child_process.hpp"
 #include "resending_line_server.hpp"
+#include "runtime/metadata_checkpoint.hpp"
 #include "runtime/rill.hpp"
 
 namespace fs = std::filesystem;
@@ -223,6 +224,12 @@ TEST_CASE("recoverable_file_wordcount killed with SIGKILL at random moments ends
                  << kills_by_mode[3] << ")");
   app->signal(SIGTERM);
   CHECK(app->wait_exit(std::chrono::seconds(30)) == 0);
+  // The stop wrote a last checkpoint: through the last batch that output.
+  std::vector<std::string> damaged;
+  auto last = rill::read_newest_metadata_checkpoint(cp, &damaged);
+  REQUIRE(last);
+  CHECK(damaged.empty());
+  CHECK(last->time_ms == output_batch(out));
 }
 
 namespace {

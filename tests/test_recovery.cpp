@@ -6,12 +6,17 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <deque>
 #include <mutex>
+#include <thread>
 
 #include "runtime/rill.hpp"
+#include "runtime/write_ahead_log.hpp"
+#include "test_helpers.hpp"
 
 using namespace rill;
 namespace fs = std::filesystem;
@@ -218,4 +223,136 @@ TEST_CASE("a checkpoint directory that cannot be written fails the run with an e
   REQUIRE_THROWS_WITH(ssc->await_termination_or_timeout(Seconds(30)),
                       Catch::Contains("metadata checkpoint") && Catch::Contains(cp));
   ssc->stop(false);
+}
+
+namespace {
+// A reliable receiver that stores the blocks a test hands it, one reliable
+// store(vector) each, and counts them.
+struct Script {
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<std::vector<std::string>> todo;
+  bool stopping = false;
+  Progress stored;
+  void give(std::vector<std::string> block) {
+    {
+      std::lock_guard<std::mutex> lock(m);
+      todo.push_back(std::move(block));
+    }
+    cv.notify_all();
+  }
+};
+
+class ScriptedReceiver : public Receiver<std::string> {
+ public:
+  explicit ScriptedReceiver(std::shared_ptr<Script> script) : script_(std::move(script)) {}
+  ~ScriptedReceiver() override { on_stop(); }
+  void on_start() override {
+    thread_ = std::thread([this] {
+      for (;;) {
+        std::vector<std::string> block;
+        {
+          std::unique_lock<std::mutex> lock(script_->m);
+          script_->cv.wait(lock, [&] { return script_->stopping || !script_->todo.empty(); });
+          if (script_->stopping) return;
+          block = std::move(script_->todo.front());
+          script_->todo.pop_front();
+        }
+        store(std::move(block));  // reliable: returns once stored and logged
+        script_->stored.add(1);
+      }
+    });
+  }
+  void on_stop() override {
+    {
+      std::lock_guard<std::mutex> lock(script_->m);
+      script_->stopping = true;
+    }
+    script_->cv.notify_all();
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  }
+
+ private:
+  std::shared_ptr<Script> script_;
+  std::thread thread_;
+};
+
+std::unique_ptr<StreamingContext> make_logged_program(const std::string& checkpoint, std::shared_ptr<Script> script,
+                                                      std::shared_ptr<Seen> seen) {
+  Config conf = rill::testing::manual_clock_config();
+  conf.set("rill.streaming.receiver.writeAheadLog.enable", "true");
+  auto ssc = std::make_unique<StreamingContext>(conf, Seconds(1));
+  ssc->checkpoint(checkpoint);
+  auto counts = ssc->receiver_stream<std::string>([script] { return std::make_unique<ScriptedReceiver>(script); },
+                                                  "scripted")
+                    .map([](const std::string& l) { return std::make_pair(l, int64_t{1}); })
+                    .update_state_by_key([](const std::vector<int64_t>& vs, std::optional<int64_t> s) {
+                      return std::optional<int64_t>(s.value_or(0) + static_cast<int64_t>(vs.size()));
+                    });
+  counts.foreach_rdd([seen](const RDD<std::pair<std::string, int64_t>>& r, Time t) {
+    Counts c;
+    for (auto& [k, v] : r.collect()) c[k] = v;
+    std::lock_guard<std::mutex> lock(seen->m);
+    seen->state_by_batch[t.milliseconds()] = c;
+  });
+  return ssc;
+}
+
+std::vector<WalRecordHandle> logged_records(const std::string& checkpoint) {
+  std::vector<WalRecordHandle> handles;
+  for (const auto& e : fs::directory_iterator(checkpoint + "/receivedData"))
+    read_wal(e.path().string(), [&](const WalRecordHandle& h, std::string) { handles.push_back(h); }, nullptr);
+  return handles;
+}
+}  // namespace
+
+TEST_CASE("write-ahead log: blocks received but not in a batch survive a stop; a torn last record is dropped, a "
+          "damaged record a batch needs is an error naming it") {
+  rill::testing::TemporaryDirectory dir;
+  const std::string cp = dir.path() + "/checkpoint";
+  auto script = std::make_shared<Script>();
+  auto seen = std::make_shared<Seen>();
+  {
+    auto ssc = make_logged_program(cp, script, seen);
+    rill::testing::BatchDriver driver(*ssc);
+    driver.start();
+    script->give({"a", "b"});
+    REQUIRE(script->stored.wait_for_at_least(1, std::chrono::seconds(30)));
+    driver.run_batches(1);  // batch 1: a, b
+    script->give({"c"});
+    script->give({"d"});
+    REQUIRE(script->stored.wait_for_at_least(3, std::chrono::seconds(30)));
+    ssc->stop(false);  // c and d were stored (and logged), never in a batch
+  }
+  REQUIRE(seen->state_by_batch.at(1000) == Counts{{"a", 1}, {"b", 1}});
+  auto records = logged_records(cp);
+  REQUIRE(records.size() == 3);
+  // A crash in the middle of appending d: its record is torn.
+  REQUIRE(::truncate(records[2].segment.c_str(), records[2].offset + 10) == 0);
+  {
+    auto again = std::make_shared<Seen>();
+    auto script2 = std::make_shared<Script>();
+    auto ssc = StreamingContext::get_or_create(cp, [&] { return make_logged_program(cp, script2, again); });
+    rill::testing::BatchDriver driver(*ssc);
+    driver.start();
+    driver.run_batches(1);  // batch 2: c, read back from the log; d is dropped (torn)
+    ssc->stop(false);
+    std::lock_guard<std::mutex> lock(again->m);
+    CHECK(again->state_by_batch.at(2000) == Counts{{"a", 1}, {"b", 1}, {"c", 1}});
+  }
+  // Damage the record of batch 2 (c), which the newest checkpoint names:
+  // the restart refuses, naming it, rather than count without it.
+  records = logged_records(cp);
+  auto c_record = std::find_if(records.begin(), records.end(), [&](const WalRecordHandle& h) { return h.offset > 0; });
+  REQUIRE(c_record != records.end());
+  {
+    std::fstream f(c_record->segment, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(c_record->offset + 12);
+    f.put('\x7f');
+  }
+  auto script3 = std::make_shared<Script>();
+  auto third = std::make_shared<Seen>();
+  auto ssc = StreamingContext::get_or_create(cp, [&] { return make_logged_program(cp, script3, third); });
+  CHECK_THROWS_WITH(ssc->start(), Catch::Contains("missing from the write-ahead log or damaged") &&
+                                      Catch::Contains(c_record->segment));
 }

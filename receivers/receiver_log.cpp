@@ -45,7 +45,6 @@ void recover_logged_blocks(StreamingContext& ssc, int stream_id, const std::stri
         auto block = decode(payload, next_id--);
         block->stream_id = stream_id;
         block->wal = h;
-        block->recovered = true;
         records += block->num_records;
         if (in_batch)
           found[h] = block;

@@ -38,9 +38,6 @@ struct ReceivedBlock {
   std::vector<Chunk> chunks;
   // Where the write-ahead log holds it (when the log is on).
   std::optional<WalRecordHandle> wal;
-  // Read back from the log by a restarted driver: no block generator holds
-  // credits for it.
-  bool recovered = false;
 };
 using ReceivedBlockPtr = std::shared_ptr<const ReceivedBlock>;
 using BlockAllocation = std::map<int, std::vector<ReceivedBlockPtr>>;  // stream id -> blocks

@@ -231,13 +231,13 @@ namespace {
 struct Script {
   std::mutex m;
   std::condition_variable cv;
-  std::deque<std::vector<std::string>> todo;
+  std::deque<std::vector<std::string>> blocks;  // to store, in order
   bool stopping = false;
   Progress stored;
   void give(std::vector<std::string> block) {
     {
       std::lock_guard<std::mutex> lock(m);
-      todo.push_back(std::move(block));
+      blocks.push_back(std::move(block));
     }
     cv.notify_all();
   }
@@ -253,10 +253,10 @@ class ScriptedReceiver : public Receiver<std::string> {
         std::vector<std::string> block;
         {
           std::unique_lock<std::mutex> lock(script_->m);
-          script_->cv.wait(lock, [&] { return script_->stopping || !script_->todo.empty(); });
+          script_->cv.wait(lock, [&] { return script_->stopping || !script_->blocks.empty(); });
           if (script_->stopping) return;
-          block = std::move(script_->todo.front());
-          script_->todo.pop_front();
+          block = std::move(script_->blocks.front());
+          script_->blocks.pop_front();
         }
         store(std::move(block));  // reliable: returns once stored and logged
         script_->stored.add(1);
@@ -355,4 +355,52 @@ TEST_CASE("write-ahead log: blocks received but not in a batch survive a stop; a
   auto ssc = StreamingContext::get_or_create(cp, [&] { return make_logged_program(cp, script3, third); });
   CHECK_THROWS_WITH(ssc->start(), Catch::Contains("missing from the write-ahead log or damaged") &&
                                       Catch::Contains(c_record->segment));
+}
+
+namespace {
+// Word counts over a 4 s window sliding by 1 s, kept incrementally with an
+// inverse function (checkpointed every 2 s).
+std::unique_ptr<StreamingContext> make_window_program(const std::string& input, const std::string& checkpoint,
+                                                      std::shared_ptr<Seen> seen) {
+  auto ssc = std::make_unique<StreamingContext>(rill::testing::manual_clock_config(), Seconds(1));
+  ssc->checkpoint(checkpoint);
+  auto windowed = ssc->text_file_stream(input)
+                      .flat_map(rill::split)
+                      .map([](const std::string& w) { return std::make_pair(w, int64_t{1}); })
+                      .reduce_by_key_and_window([](int64_t a, int64_t b) { return a + b; },
+                                                [](int64_t a, int64_t b) { return a - b; }, Seconds(4), Seconds(1));
+  windowed.checkpoint(Seconds(2));
+  windowed.foreach_rdd([seen](const RDD<std::pair<std::string, int64_t>>& r, Time t) {
+    Counts c;
+    for (auto& [k, v] : r.collect())
+      if (v != 0) c[k] = v;
+    std::lock_guard<std::mutex> lock(seen->m);
+    seen->state_by_batch[t.milliseconds()] = c;
+  });
+  return ssc;
+}
+}  // namespace
+
+TEST_CASE("get_or_create: an incremental window (with an inverse) resumes with the same counts") {
+  rill::testing::TemporaryDirectory dir;
+  const fs::path in = fs::path(dir.path()) / "in";
+  fs::create_directories(in);
+  auto whole = std::make_shared<Seen>();
+  {
+    const std::string cp = dir.path() + "/whole";
+    auto ssc = StreamingContext::get_or_create(cp, [&] { return make_window_program(in.string(), cp, whole); });
+    run(*ssc, in, 1, 10);
+  }
+  fs::remove_all(in);
+  fs::create_directories(in);
+  auto parts = std::make_shared<Seen>();
+  const std::string cp = dir.path() + "/parts";
+  for (auto [from, to] : {std::pair{1, 5}, std::pair{6, 10}}) {
+    auto ssc = StreamingContext::get_or_create(cp, [&] { return make_window_program(in.string(), cp, parts); });
+    run(*ssc, in, from, to);
+  }
+  std::lock_guard<std::mutex> l1(whole->m), l2(parts->m);
+  REQUIRE(whole->state_by_batch.size() == 10);
+  CHECK(parts->state_by_batch == whole->state_by_batch);
+  CHECK(whole->state_by_batch.at(10000).at("common") == 4);  // the last four batches
 }

@@ -1,5 +1,7 @@
 #include "runtime/ui/ui_server.hpp"
 
+#include <chrono>
+
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
@@ -146,6 +148,13 @@ UiServer::UiServer(std::shared_ptr<StreamingStatus> status, std::shared_ptr<Stre
                     std::to_string(port + kPortRetries - 1) +
                     " (set rill.ui.port, or rill.ui.enabled=false to run without it)");
   impl_->thread = std::thread([impl = impl_.get()] { impl->server.listen_after_bind(); });
+  // httplib's stop() interrupts only a server whose accept loop has begun
+  // (is_running() is set as it begins); a context stopped right after it
+  // started would otherwise leave the thread in accept() and the destructor
+  // waiting for it. So wait for the loop, briefly.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!impl_->server.is_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   spdlog::info("Streaming UI at {}/streaming/ (REST API under /api/v1, metrics on /metrics)", url());
 }
 

@@ -32,15 +32,16 @@ bool write(writer_actor* self, const MetadataCheckpoint& c) {
     write_metadata_checkpoint(st.setup.directory, c);
     // Only now that a checkpoint no longer names them.
     delete_unneeded_log_segments(st.setup.directory, c);
-    spdlog::debug("metadata checkpoint of batch {} ms written in {} µs", c.time_ms,
+    spdlog::debug("metadata checkpoint (batches through {} ms completed) written in {} µs", c.time_ms,
                   std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
                       .count());
-    if (st.failing) spdlog::info("metadata checkpoints are written again (batch {} ms)", c.time_ms);
+    if (st.failing) spdlog::info("metadata checkpoints are written again (batches through {} ms completed)", c.time_ms);
     st.failing = false;
     return true;
   } catch (const std::exception& e) {
     if (!st.failing) {
-      spdlog::error("writing the metadata checkpoint of batch {} ms failed: {}", c.time_ms, e.what());
+      spdlog::error("writing the metadata checkpoint (batches through {} ms completed) failed: {}", c.time_ms,
+                    e.what());
       if (st.setup.on_error) st.setup.on_error(std::to_string(c.time_ms) + " ms", e.what());
     }
     st.failing = true;

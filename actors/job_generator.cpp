@@ -8,10 +8,11 @@
 // the clock's observer sends the new time; every due batch runs, one after
 // the other.
 //
-// With a checkpoint directory, each time the completed prefix of batches
-// grows (every batch at or before time C has completed), a metadata
-// checkpoint for C goes to the checkpoint writer: the batches generated but
-// not completed, and every stream's recovery data (runtime/metadata_checkpoint.hpp).
+// With a checkpoint directory, a metadata checkpoint goes to the checkpoint
+// writer after each batch is generated (its allocation recorded before its
+// jobs run) and each time the completed prefix of batches grows (every batch
+// at or before time C has completed): C, the batches generated but not
+// completed, and every stream's recovery data (runtime/metadata_checkpoint.hpp).
 #include <spdlog/spdlog.h>
 
 #include <set>
@@ -35,6 +36,7 @@ struct job_generator_state {
 using generator_actor = caf::stateful_actor<job_generator_state>;
 
 void generate_due(generator_actor* self);
+std::optional<MetadataCheckpoint> make_checkpoint(generator_actor* self);
 
 void generate_batch(generator_actor* self, int64_t t, BlockAllocation blocks, std::map<int, InputFlowInfo> flow) {
   auto& st = self->state;
@@ -62,6 +64,11 @@ void generate_batch(generator_actor* self, int64_t t, BlockAllocation blocks, st
     msg.jobs.clear();
   }
   self->send(st.setup.scheduler, job_set_atom::value, std::move(msg));
+  // As Spark does, a checkpoint after generating too: it records this
+  // batch's allocation (its blocks, its files) before any of its jobs run,
+  // so a restart regenerates it with the same input.
+  if (st.setup.checkpoint_writer)
+    if (auto c = make_checkpoint(self)) self->send(st.setup.checkpoint_writer, checkpoint_atom::value, std::move(*c));
 }
 
 // Every batch at or before this time has completed.

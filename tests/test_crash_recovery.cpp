@@ -50,10 +50,12 @@ bool wait_until(const std::vector<std::string>& dirs, const std::function<bool()
   return ok;
 }
 
-// Waits for a name containing `part` to be created in `dir`; true if one was.
-bool wait_for_creation(const std::string& dir, const std::string& part, std::chrono::milliseconds deadline) {
+// Waits for an event of `mask` (by default: a creation) on a name containing
+// `part` in `dir`; true if one came.
+bool wait_for_creation(const std::string& dir, const std::string& part, std::chrono::milliseconds deadline,
+                       uint32_t mask = IN_CREATE) {
   int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-  ::inotify_add_watch(fd, dir.c_str(), IN_CREATE);
+  ::inotify_add_watch(fd, dir.c_str(), mask);
   auto until = std::chrono::steady_clock::now() + deadline;
   bool seen = false;
   while (!seen) {
@@ -270,11 +272,11 @@ TEST_CASE("a reliable receiver with the write-ahead log loses no line across SIG
   REQUIRE(wait_until({cp + "/metadata"}, [&] { return !fs::is_empty(cp + "/metadata"); }, std::chrono::seconds(60)));
 
   // The source grows by a few hundred numbered lines at a time; the driver
-  // is killed now and then: at once, after an output, or inside a metadata
-  // checkpoint (the log is appended to all the time lines arrive).
+  // is killed now and then: at once, after an output, inside a metadata
+  // checkpoint, or as the write-ahead log is appended to.
   int64_t lines = 0;
   int kills = 0;
-  std::uniform_int_distribution<int> burst(1, 600), kill_mode(0, 2), one_in(0, 4);
+  std::uniform_int_distribution<int> burst(1, 600), kill_mode(0, 3), one_in(0, 4);
   for (int step = 0; step < 40; ++step) {
     {
       std::ofstream append(source, std::ios::app);
@@ -291,6 +293,8 @@ TEST_CASE("a reliable receiver with the write-ahead log loses no line across SIG
       wait_until({dir.path()}, [&] { return output_batch(out) > before; }, std::chrono::seconds(30));
     } else if (mode == 2) {
       wait_for_creation(cp + "/metadata", "._tmp-", std::chrono::seconds(10));
+    } else {  // while the write-ahead log is being appended to
+      wait_for_creation(cp + "/receivedData/0", "log-", std::chrono::seconds(10), IN_MODIFY);
     }
     app->signal(SIGKILL);
     app->wait_exit(std::chrono::seconds(10));
@@ -340,7 +344,7 @@ TEST_CASE("a socket source with acknowledgements and the write-ahead log loses n
 
   int64_t lines = 0;
   int kills = 0;
-  std::uniform_int_distribution<int> burst(1, 800), kill_mode(0, 2), one_in(0, 4);
+  std::uniform_int_distribution<int> burst(1, 800), kill_mode(0, 3), one_in(0, 4);
   for (int step = 0; step < 40; ++step) {
     lines += burst(rng);
     server.make_available(lines);
@@ -355,6 +359,8 @@ TEST_CASE("a socket source with acknowledgements and the write-ahead log loses n
       wait_until({dir.path()}, [&] { return output_batch(out) > before; }, std::chrono::seconds(30));
     } else if (mode == 2) {
       wait_for_creation(cp + "/metadata", "._tmp-", std::chrono::seconds(10));
+    } else {  // while the write-ahead log is being appended to
+      wait_for_creation(cp + "/receivedData/0", "log-", std::chrono::seconds(10), IN_MODIFY);
     }
     app->signal(SIGKILL);
     app->wait_exit(std::chrono::seconds(10));

@@ -253,12 +253,8 @@ class Receiver : public ReceiverBase {
     if (text.empty()) return;
     if (text.back() != '\n') text.push_back('\n');
     if (lines < 0) lines = count_lines(text);
-    StoreBuffer<T>& buf = flush_local();
-    auto b = bridge();
-    if (!b) return;
-    while (buf.in_transit->load(std::memory_order_acquire) > 0 && !b->stopped()) std::this_thread::yield();
     auto bytes = static_cast<int64_t>(text.size());
-    b->push_block(Chunk{std::make_shared<const std::string>(std::move(text)), ChunkEncoding::text_lines, bytes}, lines);
+    store_own_block(Chunk{std::make_shared<const std::string>(std::move(text)), ChunkEncoding::text_lines, bytes}, lines);
   }
 
   // Reliable store: the records become a block of their own, after this
@@ -266,18 +262,24 @@ class Receiver : public ReceiverBase {
   // reported to the driver. Credits and the byte bound apply.
   void store(std::vector<T> records) {
     if (records.empty()) return;
-    StoreBuffer<T>& buf = flush_local();
     auto n = static_cast<int64_t>(records.size());
     int64_t bytes = approximate_bytes(records);
+    store_own_block(Chunk{std::make_shared<const std::vector<T>>(std::move(records)), ChunkEncoding::records, bytes}, n);
+  }
+
+ private:
+  // A reliable store's block of `n` records, after this thread's earlier
+  // stores; returns once it is stored.
+  void store_own_block(Chunk chunk, int64_t n) {
+    StoreBuffer<T>& buf = flush_local();
     auto b = bridge();
     if (!b) return;
     // The block request travels by another sender than this thread's chunks,
     // so it waits until they have arrived, to come after them.
     while (buf.in_transit->load(std::memory_order_acquire) > 0 && !b->stopped()) std::this_thread::yield();
-    b->push_block(Chunk{std::make_shared<const std::vector<T>>(std::move(records)), ChunkEncoding::records, bytes}, n);
+    b->push_block(std::move(chunk), n);
   }
 
- private:
   static int64_t count_lines(const std::string& text) {
     int64_t n = 0;
     const char* p = text.data();

@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 #include <sstream>
@@ -244,6 +245,40 @@ std::map<std::string, int64_t> output_fields(const std::string& path) {
   while (in >> name >> value) fields[name] = value;
   return fields;
 }
+
+// The receiver crash tests' run, 40 steps: each adds input, then lets a batch
+// pass, or kills the driver — at once, after the next output, inside a
+// metadata checkpoint, or as the write-ahead log is appended to — and starts
+// it again. Returns the number of kills.
+int feed_and_kill(std::mt19937_64& rng, const std::function<void()>& add_input, const std::string& dir,
+                  const std::string& cp, const std::string& out, std::unique_ptr<ChildProcess>& app,
+                  const std::function<std::unique_ptr<ChildProcess>()>& start_app) {
+  std::uniform_int_distribution<int> kill_mode(0, 3), one_in(0, 4);
+  auto next_output = [&] {
+    int64_t before = output_batch(out);
+    wait_until({dir}, [&] { return output_batch(out) > before; }, std::chrono::seconds(30));
+  };
+  int kills = 0;
+  for (int step = 0; step < 40; ++step) {
+    add_input();
+    if (one_in(rng) != 0) {
+      next_output();
+      continue;
+    }
+    int mode = kill_mode(rng);
+    if (mode == 1)
+      next_output();
+    else if (mode == 2)
+      wait_for_creation(cp + "/metadata", "._tmp-", std::chrono::seconds(10));
+    else if (mode == 3)
+      wait_for_creation(cp + "/receivedData/0", "log-", std::chrono::seconds(10), IN_MODIFY);
+    app->signal(SIGKILL);
+    app->wait_exit(std::chrono::seconds(10));
+    ++kills;
+    app = start_app();
+  }
+  return kills;
+}
 }  // namespace
 
 TEST_CASE("a reliable receiver with the write-ahead log loses no line across SIGKILLs of the driver") {
@@ -275,32 +310,14 @@ TEST_CASE("a reliable receiver with the write-ahead log loses no line across SIG
   // is killed now and then: at once, after an output, inside a metadata
   // checkpoint, or as the write-ahead log is appended to.
   int64_t lines = 0;
-  int kills = 0;
-  std::uniform_int_distribution<int> burst(1, 600), kill_mode(0, 3), one_in(0, 4);
-  for (int step = 0; step < 40; ++step) {
-    {
-      std::ofstream append(source, std::ios::app);
-      for (int n = burst(rng); n > 0; --n) append << "line-" << ++lines << "\n";
-    }
-    if (one_in(rng) != 0) {
-      int64_t before = output_batch(out);
-      wait_until({dir.path()}, [&] { return output_batch(out) > before; }, std::chrono::seconds(30));
-      continue;
-    }
-    int mode = kill_mode(rng);
-    if (mode == 1) {
-      int64_t before = output_batch(out);
-      wait_until({dir.path()}, [&] { return output_batch(out) > before; }, std::chrono::seconds(30));
-    } else if (mode == 2) {
-      wait_for_creation(cp + "/metadata", "._tmp-", std::chrono::seconds(10));
-    } else {  // while the write-ahead log is being appended to
-      wait_for_creation(cp + "/receivedData/0", "log-", std::chrono::seconds(10), IN_MODIFY);
-    }
-    app->signal(SIGKILL);
-    app->wait_exit(std::chrono::seconds(10));
-    ++kills;
-    app = start_app();
-  }
+  std::uniform_int_distribution<int> burst(1, 600);
+  const int kills = feed_and_kill(
+      rng,
+      [&] {
+        std::ofstream append(source, std::ios::app);
+        for (int n = burst(rng); n > 0; --n) append << "line-" << ++lines << "\n";
+      },
+      dir.path(), cp, out, app, start_app);
   REQUIRE(kills >= 3);
   // Every line counted (nothing lost); a line is counted twice only when the
   // kill fell between a store returning and its offset being committed: at
@@ -343,30 +360,14 @@ TEST_CASE("a socket source with acknowledgements and the write-ahead log loses n
   REQUIRE(wait_until({cp + "/metadata"}, [&] { return !fs::is_empty(cp + "/metadata"); }, std::chrono::seconds(60)));
 
   int64_t lines = 0;
-  int kills = 0;
-  std::uniform_int_distribution<int> burst(1, 800), kill_mode(0, 3), one_in(0, 4);
-  for (int step = 0; step < 40; ++step) {
-    lines += burst(rng);
-    server.make_available(lines);
-    if (one_in(rng) != 0) {
-      int64_t before = output_batch(out);
-      wait_until({dir.path()}, [&] { return output_batch(out) > before; }, std::chrono::seconds(30));
-      continue;
-    }
-    int mode = kill_mode(rng);
-    if (mode == 1) {
-      int64_t before = output_batch(out);
-      wait_until({dir.path()}, [&] { return output_batch(out) > before; }, std::chrono::seconds(30));
-    } else if (mode == 2) {
-      wait_for_creation(cp + "/metadata", "._tmp-", std::chrono::seconds(10));
-    } else {  // while the write-ahead log is being appended to
-      wait_for_creation(cp + "/receivedData/0", "log-", std::chrono::seconds(10), IN_MODIFY);
-    }
-    app->signal(SIGKILL);
-    app->wait_exit(std::chrono::seconds(10));
-    ++kills;
-    app = start_app();
-  }
+  std::uniform_int_distribution<int> burst(1, 800);
+  const int kills = feed_and_kill(
+      rng,
+      [&] {
+        lines += burst(rng);
+        server.make_available(lines);
+      },
+      dir.path(), cp, out, app, start_app);
   REQUIRE(kills >= 3);
   bool all = wait_until({dir.path()}, [&] { return output_fields(out)["distinct"] == lines; }, std::chrono::seconds(60));
   auto fields = output_fields(out);

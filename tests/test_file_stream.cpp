@@ -10,29 +10,13 @@
 #include <fstream>
 #include <mutex>
 
+#include "place_file.hpp"
 #include "runtime/rill.hpp"
 
 using namespace rill;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Writes `lines` to dir/name atomically (hidden temporary, rename) and sets
-// its modification time to `modified_ms` since the epoch.
-void place_file(const fs::path& dir, const std::string& name, const std::vector<std::string>& lines,
-                int64_t modified_ms) {
-  fs::create_directories(dir);
-  fs::path tmp = dir / ("." + name + ".writing");
-  {
-    std::ofstream out(tmp);
-    for (const auto& l : lines) out << l << "\n";
-  }
-  struct timespec times[2];
-  times[0].tv_sec = times[1].tv_sec = modified_ms / 1000;
-  times[0].tv_nsec = times[1].tv_nsec = (modified_ms % 1000) * 1000000;
-  REQUIRE(::utimensat(AT_FDCWD, tmp.c_str(), times, 0) == 0);
-  fs::rename(tmp, dir / name);
-}
 
 struct Collected {
   std::mutex m;

@@ -16,29 +16,13 @@
 
 #include "runtime/rill.hpp"
 #include "runtime/write_ahead_log.hpp"
+#include "place_file.hpp"
 #include "test_helpers.hpp"
 
 using namespace rill;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Writes `lines` to dir/name atomically (hidden temporary, rename) with the
-// modification time `modified_ms` on the manual clock's scale.
-void place_file(const fs::path& dir, const std::string& name, const std::vector<std::string>& lines,
-                int64_t modified_ms) {
-  fs::create_directories(dir);
-  fs::path tmp = dir / ("." + name + ".writing");
-  {
-    std::ofstream out(tmp);
-    for (const auto& l : lines) out << l << "\n";
-  }
-  struct timespec times[2];
-  times[0].tv_sec = times[1].tv_sec = modified_ms / 1000;
-  times[0].tv_nsec = times[1].tv_nsec = (modified_ms % 1000) * 1000000;
-  REQUIRE(::utimensat(AT_FDCWD, tmp.c_str(), times, 0) == 0);
-  fs::rename(tmp, dir / name);
-}
 
 using Counts = std::map<std::string, int64_t>;
 

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 packages=(g++ cmake make ccache pkg-config libcaf-dev libspdlog-dev catch2
-          libboost-serialization-dev zlib1g-dev netcat-openbsd gnuplot-nox
+          libboost-serialization-dev zlib1g-dev libssl-dev netcat-openbsd gnuplot-nox
           libcpp-httplib-dev prometheus-cpp-dev nlohmann-json3-dev libjs-chart.js)
 if [ "${1:-}" = "--test" ]; then
   packages+=(chromium python3-prometheus-client nodejs npm)

@@ -1,6 +1,7 @@
 // Spawn functions of Rill's actors. Each actor lives in its own file; this
 // header is what the engine needs to wire them together.
 #pragma once
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -114,6 +115,37 @@ caf::actor spawn_listener_bus(caf::actor_system& sys);
 // on_failure with a message naming the actor and the cause when one dies for
 // any reason but a shutdown.
 caf::actor spawn_engine_monitor(caf::actor_system& sys, std::function<void(const std::string&)> on_failure);
+
+// The driver's registry of worker processes (actors/cluster_master.cpp).
+// Answers (hello) with a fresh nonce and (register, registration_msg) with a
+// registration_reply: a worker whose graph fingerprint or secret proof
+// differs is refused, with an error naming both fingerprints (or the failed
+// authentication), logged on the driver too. (workers) lists the registered
+// workers as std::vector<node_info>; (workers, int32 n, int64 ms) replies
+// with the count once at least n are registered, or after ms with the count
+// then; (stop) tells every worker to stop and replies, once they are gone
+// (or after stop_timeout), with how many went.
+struct ClusterMasterSetup {
+  uint64_t fingerprint = 0;
+  std::string secret;  // rill.authenticate.secret ("" when unset)
+  std::string driver_id;
+  std::chrono::milliseconds stop_timeout{10000};  // how long (stop) waits for the workers to go
+};
+caf::actor spawn_cluster_master(caf::actor_system& sys, ClusterMasterSetup setup);
+
+// A worker's link to its driver (actors/worker_agent.cpp): connects (trying
+// again every 100 ms until `connect_within` has passed), registers, then
+// monitors the driver. Each callback runs on the agent: it must not block.
+struct WorkerAgentSetup {
+  std::string driver_host;
+  uint16_t driver_port = 0;
+  std::string secret;
+  std::chrono::milliseconds connect_within{30000};
+  std::function<void(const std::string& error)> on_registered;  // called once; "" when accepted
+  std::function<void()> on_stop;                                // the driver said stop
+  std::function<void(const std::string& why)> on_driver_lost;   // after registration only
+};
+caf::actor spawn_worker_agent(caf::actor_system& sys, WorkerAgentSetup setup, node_info self_info);
 
 // Makes an exception escaping one of `self`'s handlers end it with an error
 // that carries `name` and the exception's message (CAF's default keeps only

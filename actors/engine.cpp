@@ -1,6 +1,10 @@
 #include "actors/engine.hpp"
 
+#include <caf/io/middleman.hpp>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <future>
 
 #include <atomic>
 #include <thread>
@@ -43,8 +47,10 @@ class LocalExecutor : public Executor {
   std::atomic<bool> closed_{false};
 };
 
-caf::actor_system_config make_config(int workers) {
+caf::actor_system_config make_config(int workers, bool networked) {
   caf::actor_system_config cfg;
+  register_cluster_types(cfg);
+  if (networked) cfg.load<caf::io::middleman>();
   // Pooled actors (scheduler, generator, tracker) need few threads: the heavy
   // work runs on detached partition workers and job runners. A bounded
   // max-throughput keeps timers from being starved (notes/caf-0.17.md).
@@ -60,7 +66,7 @@ struct Engine::Impl {
       : conf(conf), graph(graph), clock(clock), on_error(std::move(on_error)),
         cores(conf.local_cores()),
         parallelism(static_cast<int>(conf.get_int("rill.default.parallelism", cores))),
-        cfg(make_config(cores)), sys(cfg) {
+        cfg(make_config(cores, conf.is_worker() || conf.is_cluster_driver())), sys(cfg) {
     monitor = spawn_engine_monitor(sys, [this](const std::string& message) { fail(message); });
     gateway = watch(spawn_request_gateway(sys), "request_gateway");
     for (int i = 0; i < cores; ++i) workers.push_back(watch(spawn_partition_worker(sys, i), "partition_worker " + std::to_string(i)));
@@ -204,6 +210,9 @@ struct Engine::Impl {
 
   void shutdown() {
     executor->close();
+    for (auto* a : {&cluster_master, &worker_agent})
+      if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+    cluster_master = worker_agent = nullptr;
     if (monitor) caf::anon_send_exit(monitor, caf::exit_reason::user_shutdown);
     for (auto* a : {&generator, &tracker, &scheduler, &block_manager, &listener_bus, &gateway, &checkpoint_writer})
       if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
@@ -225,6 +234,8 @@ struct Engine::Impl {
   std::vector<caf::actor> workers;
   std::vector<caf::actor> runners;
   caf::actor monitor, gateway, listener_bus, block_manager, scheduler, tracker, generator, checkpoint_writer;
+  caf::actor cluster_master;  // a driver of worker processes
+  caf::actor worker_agent;    // a worker
   std::shared_ptr<LocalExecutor> executor;
   int observer = -1;
   std::atomic<bool> running{false};
@@ -249,5 +260,83 @@ void Engine::start(Time first, std::optional<Checkpointing> checkpointing) {
   impl_->start(first, std::move(checkpointing));
 }
 void Engine::stop(bool graceful) { impl_->stop(graceful); }
+
+namespace {
+
+std::string this_host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+}  // namespace
+
+uint16_t Engine::serve_workers(const std::string& bind_address, uint16_t port, uint64_t fingerprint) {
+  ClusterMasterSetup setup;
+  setup.fingerprint = fingerprint;
+  setup.secret = impl_->conf.get("rill.authenticate.secret", "");
+  setup.driver_id = this_host_name() + "/" + std::to_string(getpid());
+  impl_->cluster_master = impl_->watch(spawn_cluster_master(impl_->sys, std::move(setup)), "cluster_master");
+  auto bound = impl_->sys.middleman().publish(impl_->cluster_master, port, bind_address.c_str(), true);
+  if (!bound)
+    throw RillError("the driver cannot listen for workers on " + bind_address + ":" + std::to_string(port) + ": " +
+                    impl_->sys.render(bound.error()));
+  return *bound;
+}
+
+void Engine::wait_for_workers(int n, Duration timeout) {
+  if (n <= 0) return;
+  auto reply = blocking_request<int32_t>(impl_->gateway, impl_->cluster_master, workers_atom::value,
+                                         static_cast<int32_t>(n), int64_t{timeout.milliseconds()});
+  if (!reply) throw RillError("waiting for workers failed: " + impl_->sys.render(reply.error()));
+  if (*reply >= n) return;
+  throw RillError("waited " + timeout.to_string() + " for " + std::to_string(n) + " workers to register, " +
+                  std::to_string(*reply) + " did (rill.cluster.minWorkers, rill.cluster.waitTimeout); start "
+                  "workers with --worker --driver HOST:PORT, or see their logs for why they were refused");
+}
+
+std::vector<Engine::WorkerInfo> Engine::workers() const {
+  std::vector<WorkerInfo> out;
+  if (!impl_->cluster_master) return out;
+  auto reply = blocking_request<std::vector<node_info>>(impl_->gateway, impl_->cluster_master, workers_atom::value);
+  if (!reply) return out;
+  for (const auto& n : *reply) out.push_back({n.node_id, n.host, n.pid, n.cores});
+  return out;
+}
+
+int Engine::stop_workers() {
+  if (!impl_->cluster_master) return 0;
+  auto reply = blocking_request<int32_t>(impl_->gateway, impl_->cluster_master, stop_atom::value);
+  if (!reply) {
+    spdlog::warn("stopping the workers: {}", impl_->sys.render(reply.error()));
+    return 0;
+  }
+  return *reply;
+}
+
+void Engine::join_driver(const std::string& host, uint16_t port, uint64_t fingerprint, Duration timeout,
+                         std::function<void()> on_stop, std::function<void(const std::string&)> on_lost) {
+  node_info self;
+  self.host = this_host_name();
+  self.pid = static_cast<int32_t>(getpid());
+  self.node_id = self.host + "/" + std::to_string(self.pid);
+  self.cores = impl_->cores;
+  self.fingerprint = fingerprint;
+  auto registered = std::make_shared<std::promise<std::string>>();
+  auto outcome = registered->get_future();
+  WorkerAgentSetup setup;
+  setup.driver_host = host;
+  setup.driver_port = port;
+  setup.secret = impl_->conf.get("rill.authenticate.secret", "");
+  setup.connect_within = std::chrono::milliseconds(timeout.milliseconds());
+  setup.on_registered = [registered](const std::string& error) { registered->set_value(error); };
+  setup.on_stop = std::move(on_stop);
+  setup.on_driver_lost = std::move(on_lost);
+  impl_->worker_agent = spawn_worker_agent(impl_->sys, std::move(setup), self);
+  const std::string error = outcome.get();
+  if (error.empty()) return;
+  if (error.find("refused this worker") != std::string::npos) throw ConfigError(error);
+  throw RillError(error);
+}
 
 }  // namespace rill

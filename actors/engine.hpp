@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "runtime/clock.hpp"
 #include "runtime/config.hpp"
@@ -48,6 +49,33 @@ class Engine {
   // received so far (and every batch already generated). Not graceful: drops
   // batches not yet started and waits for the running job only.
   void stop(bool graceful);
+
+  // -- worker processes (--master rill://..., local-cluster[w,c], --worker) ----------
+
+  struct WorkerInfo {
+    std::string node_id;  // "host/pid"
+    std::string host;
+    int pid = 0;
+    int cores = 0;
+  };
+  // Driver: accepts workers at bind_address:port (0: any free port) whose
+  // graph fingerprint is `fingerprint`; returns the port. Throws RillError
+  // when it cannot listen there.
+  uint16_t serve_workers(const std::string& bind_address, uint16_t port, uint64_t fingerprint);
+  // Waits until at least n workers have registered; after `timeout`, throws
+  // RillError saying how many came.
+  void wait_for_workers(int n, Duration timeout);
+  std::vector<WorkerInfo> workers() const;
+  // Tells every registered worker to stop and waits (at most 10 s) until they
+  // are gone; returns how many went.
+  int stop_workers();
+  // Worker: registers with the driver at host:port, trying to reach it for
+  // `timeout`. Throws ConfigError when the driver refuses (another program,
+  // another secret) and RillError when it cannot be reached. Once registered,
+  // on_stop runs when the driver says stop and on_lost when the driver is
+  // gone; both on an engine thread, so they must not block.
+  void join_driver(const std::string& host, uint16_t port, uint64_t fingerprint, Duration timeout,
+                   std::function<void()> on_stop, std::function<void(const std::string&)> on_lost);
 
   struct Impl;
 

@@ -46,6 +46,9 @@ using pending_atom = caf::atom_constant<caf::atom("pending")>;        // asks: u
 using flush_atom = caf::atom_constant<caf::atom("flush")>;            // cut the last block now
 using watch_atom = caf::atom_constant<caf::atom("watch")>;            // engine monitor: watch an actor
 using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;  // to the checkpoint writer
+using hello_atom = caf::atom_constant<caf::atom("hello")>;            // worker -> driver: a nonce, please
+using register_atom = caf::atom_constant<caf::atom("register")>;      // worker -> driver
+using workers_atom = caf::atom_constant<caf::atom("workers")>;        // engine -> cluster master
 
 // -- messages (local) ------------------------------------------------------------------
 
@@ -116,6 +119,52 @@ struct listener_msg {
 struct block_ids_msg {
   std::vector<int64_t> ids;
 };
+
+// -- messages (cross processes: inspectable, registered by register_cluster_types) --
+
+// A worker process as it introduces itself to the driver.
+struct node_info {
+  std::string node_id;  // "host/pid": unique among the processes of one run
+  std::string host;
+  int32_t pid = 0;
+  int32_t cores = 0;
+  uint64_t fingerprint = 0;  // its DStream graph's (DStreamGraph::fingerprint)
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_info& x) {
+  return f(caf::meta::type_name("rill::node_info"), x.node_id, x.host, x.pid, x.cores, x.fingerprint);
+}
+
+// worker -> driver, after (hello) gave it `nonce`: proof is
+// registration_proof(secret, nonce, node id, fingerprint); `agent` is the
+// worker's actor the driver monitors and tells to stop.
+struct registration_msg {
+  node_info node;
+  std::string nonce;
+  std::string proof;
+  caf::actor agent;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, registration_msg& x) {
+  return f(caf::meta::type_name("rill::registration_msg"), x.node, x.nonce, x.proof, x.agent);
+}
+
+// driver -> worker: empty `error` means registered.
+struct registration_reply {
+  std::string error;
+  std::string driver_id;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, registration_reply& x) {
+  return f(caf::meta::type_name("rill::registration_reply"), x.error, x.driver_id);
+}
+
+// Registers the cross-process message types above (the same names on every node).
+inline void register_cluster_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<node_info>("rill::node_info");
+  cfg.add_message_type<registration_msg>("rill::registration_msg");
+  cfg.add_message_type<registration_reply>("rill::registration_reply");
+}
 
 }  // namespace rill
 

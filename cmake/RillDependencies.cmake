@@ -4,6 +4,8 @@ find_package(Threads REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS serialization)
 # CRC-32 of checkpoint files and log records (zlib's is several times faster than Boost's).
 find_package(ZLIB REQUIRED)
+# HMAC-SHA256 for the workers' challenge-response registration (rill.authenticate.secret).
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 
 if(NOT TARGET caf::core)
   find_path(CAF_INCLUDE_DIR caf/all.hpp)

@@ -64,6 +64,10 @@ const std::map<std::string, KeySpec>& known_keys() {
       {"rill.default.parallelism", {Kind::integer, 1, 65536}},
       {"rill.flow.credits", {Kind::integer, 1, 1e6}},
       {"rill.flow.chunkRecords", {Kind::integer, 1, 16777216}},
+      {"rill.cluster.minWorkers", {Kind::integer, 0, 4096}},
+      {"rill.cluster.waitTimeout", {Kind::duration, 1, 86400e3}},
+      {"rill.cluster.bindAddress", {Kind::text}},
+      {"rill.authenticate.secret", {Kind::text}},
   };
   return keys;
 }
@@ -307,8 +311,40 @@ Duration Config::get_duration(const std::string& key, Duration fallback) const {
 
 bool Config::is_local() const { return master_ == "local" || master_.rfind("local[", 0) == 0; }
 
+bool Config::is_cluster_driver() const {
+  return !worker_ && (master_.rfind("rill://", 0) == 0 || master_.rfind("local-cluster[", 0) == 0);
+}
+
+std::pair<int, int> Config::local_cluster_shape() const {
+  if (master_.rfind("local-cluster[", 0) != 0) return {0, 0};
+  std::string body = master_.substr(14, master_.size() - 15);  // validated by set_master
+  auto comma = body.find(',');
+  int64_t w = 0, c = 0;
+  parse_whole_number(body.substr(0, comma), w);
+  parse_whole_number(body.substr(comma + 1), c);
+  return {static_cast<int>(w), static_cast<int>(c)};
+}
+
+std::pair<std::string, uint16_t> Config::master_address() const {
+  if (master_.rfind("rill://", 0) != 0) return {"", 0};
+  auto colon = master_.rfind(':');
+  int64_t port = 0;
+  parse_whole_number(master_.substr(colon + 1), port);  // validated by set_master
+  return {master_.substr(7, colon - 7), static_cast<uint16_t>(port)};
+}
+
+std::pair<std::string, uint16_t> Config::driver_host_port() const {
+  auto colon = driver_address_.rfind(':');
+  int64_t port = 0;
+  if (colon == std::string::npos || colon == 0 || !parse_whole_number(driver_address_.substr(colon + 1), port) ||
+      port < 1 || port > 65535)
+    throw ConfigError("--driver takes host:port with a port from 1 to 65535, got '" + driver_address_ + "'");
+  return {driver_address_.substr(0, colon), static_cast<uint16_t>(port)};
+}
+
 int Config::local_cores() const {
   int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (worker_) return worker_cores_ > 0 ? worker_cores_ : hw;
   if (master_ == "local") return 1;
   if (master_ == "local[*]" || master_.rfind("local[", 0) != 0) return hw;
   int64_t n = 1;
@@ -349,7 +385,7 @@ namespace {
 void scan_args(int argc, char** argv,
                const std::function<void(const std::string&, const std::string&)>& on_option,
                const std::function<void(const std::string&)>& on_other) {
-  static const std::vector<std::string> with_value = {"--master", "--conf", "--driver",
+  static const std::vector<std::string> with_value = {"--master", "--conf", "--driver", "--cores",
                                                       "--properties-file"};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -391,6 +427,12 @@ Config Config::from_args(int argc, char** argv) {
           c.worker_ = true;
         } else if (opt == "--driver") {
           c.driver_address_ = v;
+        } else if (opt == "--cores") {
+          int64_t n = 0;
+          if (!parse_whole_number(v, n) || n < 1 || n > Config::max_local_cores())
+            throw ConfigError("--cores takes a whole number from 1 to " + std::to_string(Config::max_local_cores()) +
+                              ", got '" + v + "'");
+          c.worker_cores_ = static_cast<int>(n);
         } else if (opt == "--properties-file") {
           c.load_properties_file(v);
         }

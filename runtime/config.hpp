@@ -45,6 +45,13 @@
 //   rill.streaming.receiver.maxBytesInFlight 64m     bytes a receiver may have received whose batch
 //                                                    has not completed; at the bound it stops
 //                                                    reading (store() blocks) until batches finish
+//   rill.cluster.minWorkers                  1 (rill://), w (local-cluster[w,c])  workers start()
+//                                                    waits for before the first batch
+//   rill.cluster.waitTimeout                 30s     how long start() waits for them, and how long
+//                                                    a worker tries to reach its driver
+//   rill.cluster.bindAddress                 the rill:// host; 127.0.0.1 for local-cluster
+//   rill.authenticate.secret                 unset   workers must prove they know it
+//                                                    (challenge-response; it never travels)
 //   rill.master, rill.app.name               (same as set_master / set_app_name)
 //
 // Numbers are range-checked (a ConfigError names key, value and the range):
@@ -52,8 +59,10 @@
 // flow.chunkRecords 1..2^24, durations 1ms..1h, local[n] 1..max_local_cores().
 // Keys outside `rill.` are refused too (Spark's `spark.x` is `rill.x` here).
 #pragma once
+#include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/time.hpp"
@@ -99,11 +108,19 @@ class Config {
   // This process was started with --worker (multi-node mode).
   bool is_worker() const { return worker_; }
   const std::string& driver_address() const { return driver_address_; }
+  // The driver's host and port from --driver; ConfigError when malformed.
+  std::pair<std::string, uint16_t> driver_host_port() const;
+  // A driver of worker processes: master rill://host:port or local-cluster[w,c].
+  bool is_cluster_driver() const;
+  // (workers, cores) of a local-cluster[w,c] master; (0, 0) otherwise.
+  std::pair<int, int> local_cluster_shape() const;
+  // (host, port) of a rill://host:port master; ("", 0) otherwise.
+  std::pair<std::string, uint16_t> master_address() const;
 
   // Reads `key=value` (or `key value`) lines; '#' and '!' start comments.
   Config& load_properties_file(const std::string& path);
 
-  // Reads --master M, --conf k=v, --worker, --driver host:port and
+  // Reads --master M, --conf k=v, --worker, --driver host:port, --cores N and
   // --properties-file F wherever they stand (also in the --opt=value form).
   // argv is left unchanged; app_arguments() gives what remains.
   static Config from_args(int argc, char** argv);
@@ -116,6 +133,7 @@ class Config {
   std::string master_ = "local[*]";
   std::string app_name_ = "rill";
   bool worker_ = false;
+  int worker_cores_ = 0;  // --cores; 0: every hardware thread
   std::string driver_address_;
   std::map<std::string, std::string> entries_;
 };

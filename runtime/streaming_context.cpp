@@ -4,11 +4,15 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "actors/engine.hpp"
 #include "receivers/file_input_dstream.hpp"
+#include "runtime/cluster_auth.hpp"
 #include "runtime/files.hpp"
+#include "runtime/local_cluster.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/shutdown_hook.hpp"
 #include "runtime/thread_role.hpp"
@@ -37,9 +41,8 @@ StreamingContext::StreamingContext(const Config& conf, Duration batch_duration)
     clock_ = std::make_unique<ManualClock>();
   else
     clock_ = std::make_unique<SystemClock>();
-  if (!conf_.is_local())
-    throw ConfigError("master '" + conf_.master() +
-                      "': only local masters (local, local[n], local[*]) are supported so far");
+  if (conf_.is_worker() && conf_.driver_address().empty())
+    throw ConfigError("--worker needs --driver HOST:PORT (the address of the driver to register with)");
   engine_ = std::make_unique<Engine>(conf_, *graph_, *clock_,
                                      [this](std::exception_ptr e) { report_error(e); });
 }
@@ -58,6 +61,7 @@ StreamingContext::~StreamingContext() {
   }
   remove_shutdown_hook(this);
   ui_.reset();
+  local_cluster_.reset();
   engine_.reset();
 }
 
@@ -111,17 +115,19 @@ void StreamingContext::start() {
           "only one StreamingContext may be active in a process at a time; stop the other first");
     active_context = this;
   }
+  // Before graph_->start(), on drivers, workers and restarts alike.
+  const uint64_t fingerprint = graph_->fingerprint();
   try {
+    if (conf_.is_worker()) serve_as_worker(fingerprint);
     std::optional<Engine::Checkpointing> checkpointing;
     if (!checkpoint_dir_.empty()) {
       check_checkpoint_directory_writable();
       checkpointing.emplace();
       checkpointing->directory = checkpoint_dir_;
-      // Before graph_->start(): get_or_create compares it with a graph that
-      // has not started either.
-      checkpointing->base.graph_fingerprint = graph_->fingerprint();
+      checkpointing->base.graph_fingerprint = fingerprint;
       checkpointing->base.batch_ms = batch_.milliseconds();
       checkpointing->base.config = conf_.entries();
+      checkpointing->base.config.erase("rill.authenticate.secret");  // never written to disk
     }
     Time first;
     if (recovered_) {
@@ -134,11 +140,13 @@ void StreamingContext::start() {
       graph_->start(first - batch_);
     }
     check_write_ahead_log_usable();
+    if (conf_.is_cluster_driver()) start_cluster(fingerprint);
     if (checkpointing)
       checkpointing->base.zero_time_ms = recovered_ ? recovered_->zero_time_ms : (first - batch_).milliseconds();
     start_ui();
     engine_->start(first, std::move(checkpointing));
   } catch (...) {
+    stop_cluster();
     std::lock_guard<std::mutex> lock(active_mutex);
     active_context = nullptr;
     throw;
@@ -284,6 +292,7 @@ void StreamingContext::stop_now(bool stop_gracefully) {
     if (state_ == State::stopped) return;
   }
   engine_->stop(stop_gracefully);
+  stop_cluster();
   graph_->mark_stopped();
   {
     std::lock_guard<std::mutex> lock(active_mutex);
@@ -293,6 +302,73 @@ void StreamingContext::stop_now(bool stop_gracefully) {
   state_ = State::stopped;
   state_changed_.notify_all();
   spdlog::info("StreamingContext stopped{}", stop_gracefully ? " gracefully" : "");
+}
+
+void StreamingContext::start_cluster(uint64_t fingerprint) {
+  const auto [workers, cores] = conf_.local_cluster_shape();
+  const auto [master_host, master_port] = conf_.master_address();
+  const std::string bind = conf_.get("rill.cluster.bindAddress", workers > 0 ? "127.0.0.1" : master_host);
+  const uint16_t port = engine_->serve_workers(bind, workers > 0 ? 0 : master_port, fingerprint);
+  spdlog::info("the driver listens for workers on {}:{} (graph fingerprint {})", bind, port,
+               fingerprint_hex(fingerprint));
+  if (workers > 0)
+    local_cluster_ = std::make_unique<LocalClusterProcesses>(workers, cores, bind == "0.0.0.0" ? "127.0.0.1" : bind,
+                                                             port);
+  const int wanted = static_cast<int>(conf_.get_int("rill.cluster.minWorkers", workers > 0 ? workers : 1));
+  engine_->wait_for_workers(wanted, conf_.get_duration("rill.cluster.waitTimeout", Seconds(30)));
+  spdlog::info("{} workers registered; batches are still computed in the driver process (tasks do not run on "
+               "workers yet)",
+               engine_->workers().size());
+}
+
+void StreamingContext::stop_cluster() {
+  if (!conf_.is_cluster_driver()) return;
+  const int stopped = engine_->stop_workers();
+  if (local_cluster_) {
+    const size_t started = local_cluster_->pids().size();
+    const int clean = local_cluster_->wait_or_kill(Seconds(10));
+    spdlog::info("local-cluster: {} of {} worker processes exited cleanly", clean, started);
+    local_cluster_.reset();
+  } else if (stopped > 0) {
+    spdlog::info("{} workers stopped", stopped);
+  }
+}
+
+void StreamingContext::serve_as_worker(uint64_t fingerprint) {
+  watch_driver_lifeline();
+  const auto [host, port] = conf_.driver_host_port();
+  struct Outcome {
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool stop = false;
+    std::string lost;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  auto stop = [outcome] {
+    std::lock_guard<std::mutex> lock(outcome->mutex);
+    outcome->stop = true;
+    outcome->changed.notify_all();
+  };
+  spdlog::info("worker: registering with the driver at {}:{} (graph fingerprint {}, {} cores)", host, port,
+               fingerprint_hex(fingerprint), engine_->parallelism());
+  engine_->join_driver(host, port, fingerprint, conf_.get_duration("rill.cluster.waitTimeout", Seconds(30)), stop,
+                       [outcome](const std::string& why) {
+                         std::lock_guard<std::mutex> lock(outcome->mutex);
+                         outcome->lost = why;
+                         outcome->changed.notify_all();
+                       });
+  spdlog::info("worker: registered with the driver at {}:{}; serving it until it stops this worker", host, port);
+  install_shutdown_hook(this, [stop](int) { stop(); });
+  std::unique_lock<std::mutex> lock(outcome->mutex);
+  outcome->changed.wait(lock, [&] { return outcome->stop || !outcome->lost.empty(); });
+  const bool lost = !outcome->lost.empty();
+  if (lost)
+    spdlog::error("worker: {}; this worker exits", outcome->lost);
+  else
+    spdlog::info("worker: stopped by the driver; exiting");
+  spdlog::default_logger()->flush();
+  std::fflush(nullptr);
+  std::_Exit(lost ? 1 : 0);
 }
 
 void StreamingContext::on_shutdown_signal(int sig) {

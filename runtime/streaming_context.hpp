@@ -33,6 +33,7 @@
 namespace rill {
 
 class Engine;
+class LocalClusterProcesses;
 class StreamingStatus;
 class UiServer;
 
@@ -145,6 +146,13 @@ class StreamingContext {
   }
 
   // -- lifecycle ----------------------------------------------------------------
+  // On a worker (--worker --driver HOST:PORT) start() registers with the
+  // driver and then serves it; it does not return: the process exits with
+  // status 0 when the driver stops it and 1 when the driver disappears. It
+  // throws ConfigError when the driver refuses the worker (a different
+  // program or secret) and RillError when the driver cannot be reached within
+  // rill.cluster.waitTimeout. On a driver of workers (rill://, local-cluster)
+  // start() first waits for rill.cluster.minWorkers to register.
   void start();
   // Blocks until stop() or an error; rethrows the error.
   void await_termination();
@@ -191,6 +199,11 @@ class StreamingContext {
   // first batch to generate.
   Time restore_from_checkpoint();
   void check_checkpoint_directory_writable() const;
+  [[noreturn]] void serve_as_worker(uint64_t fingerprint);
+  // A driver of workers: listens, starts local-cluster processes, waits for
+  // rill.cluster.minWorkers.
+  void start_cluster(uint64_t fingerprint);
+  void stop_cluster();
   // With the receivers' write-ahead log on: a checkpoint directory, and
   // record types it can hold. Throws ConfigError saying which is missing.
   void check_write_ahead_log_usable();
@@ -203,6 +216,7 @@ class StreamingContext {
   std::unique_ptr<Engine> engine_;
   std::shared_ptr<StreamingStatus> status_;  // the UI's view of the run
   std::unique_ptr<UiServer> ui_;
+  std::unique_ptr<LocalClusterProcesses> local_cluster_;
 
   std::mutex stop_mutex_;   // held for the whole of a stop
   std::thread stopper_;     // runs a stop() called from an engine thread

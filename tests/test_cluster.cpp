@@ -1,0 +1,256 @@
+// Worker processes: the same program started as a driver (rill://host:port
+// or local-cluster[w,c]) and as workers (--worker --driver host:port), real
+// processes on 127.0.0.1. Registration checks the graph fingerprint and the
+// shared secret (challenge-response: the secret never crosses the wire); the
+// driver's stop ends its workers; a local-cluster leaves no process behind
+// however the driver ends; a worker exits when its driver is gone.
+#include <catch2/catch.hpp>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include <regex>
+
+#include "child_process.hpp"
+#include "runtime/rill.hpp"
+#include "tcp_relay.hpp"
+#include "tcp_test_server.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+int64_t counted(const std::string& out) {
+  static const std::regex count("count (\\d+)");
+  int64_t n = 0;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), count); it != std::sregex_iterator(); ++it)
+    n += std::stoll((*it)[1]);
+  return n;
+}
+
+std::string numbered_lines(int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += "line " + std::to_string(i) + "\n";
+  return s;
+}
+
+std::string sub_dir(const rill::testing::TemporaryDirectory& dir, const std::string& name) {
+  std::string path = dir.path() + "/" + name;
+  std::filesystem::create_directories(path);
+  return path;
+}
+
+std::function<bool(const std::string&)> contains(std::string text) {
+  return [text](const std::string& s) { return s.find(text) != std::string::npos; };
+}
+
+// The pids a local-cluster driver logged for its workers.
+std::vector<pid_t> worker_pids(const std::string& log) {
+  static const std::regex started("started worker process \\d+ of \\d+: pid (\\d+)");
+  std::vector<pid_t> pids;
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), started); it != std::sregex_iterator(); ++it)
+    pids.push_back(static_cast<pid_t>(std::stol((*it)[1])));
+  return pids;
+}
+
+// Waits until process `pid` has ended (reaping it if it became ours), up to `deadline`.
+bool process_ends(pid_t pid, std::chrono::milliseconds deadline) {
+  int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return errno == ESRCH;
+  pollfd p{fd, POLLIN, 0};
+  bool ended = ::poll(&p, 1, static_cast<int>(deadline.count())) == 1;
+  ::close(fd);
+  if (ended) ::waitpid(pid, nullptr, WNOHANG);
+  return ended;
+}
+
+// Workers orphaned by a killed driver become this process's children, so
+// that they can be waited for and reaped.
+void adopt_orphans() { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
+
+const std::vector<std::string> kQuiet = {"--conf", "rill.ui.enabled=false"};
+
+std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("a driver and two separately started workers: both register, every line is counted, stop ends them") {
+  rill::testing::TemporaryDirectory dir;
+  TcpTestServer source;
+  const std::string port = std::to_string(unused_loopback_port());
+  const std::string socket = std::to_string(source.port());
+  ChildProcess driver(RILL_TEST_LINE_COUNT,
+                      std::vector<std::string>{"--socket", socket, "--master", "rill://127.0.0.1:" + port, "--conf",
+                                               "rill.cluster.minWorkers=2"} + kQuiet,
+                      sub_dir(dir, "driver"));
+  ChildProcess worker1(RILL_TEST_LINE_COUNT,
+                       {"--socket", socket, "--worker", "--driver", "127.0.0.1:" + port, "--cores", "1"},
+                       sub_dir(dir, "worker1"));
+  ChildProcess worker2(RILL_TEST_LINE_COUNT,
+                       {"--socket", socket, "--worker", "--driver", "127.0.0.1:" + port, "--cores", "1"},
+                       sub_dir(dir, "worker2"));
+  REQUIRE(driver.wait_for_stderr(contains("2 workers registered"), 30s));
+  CHECK(driver.err().find("pid " + std::to_string(worker1.pid()) + ") registered with 1 cores") != std::string::npos);
+  CHECK(driver.err().find("pid " + std::to_string(worker2.pid()) + ") registered with 1 cores") != std::string::npos);
+  CHECK(worker1.wait_for_stderr(contains("registered with the driver at 127.0.0.1:" + port), 10s));
+
+  REQUIRE(source.accept_client(20s));
+  const int n = 3000;
+  source.send_all(numbered_lines(n));
+  REQUIRE(driver.wait_for_stdout([&](const std::string& out) { return counted(out) >= n; }, 30s));
+  driver.signal(SIGTERM);
+  REQUIRE(driver.wait_exit(30s) == 0);
+  CHECK(driver.out().find("total " + std::to_string(n)) != std::string::npos);
+  CHECK(counted(driver.out()) == n);
+  for (auto* w : {&worker1, &worker2}) {
+    CHECK(w->wait_exit(20s) == 0);
+    CHECK(w->err().find("stopped by the driver") != std::string::npos);
+    CHECK(w->out().empty());  // main() never continued past start() on a worker
+  }
+}
+
+TEST_CASE("local-cluster[2,1] starts two worker processes from its own executable and stops them with itself") {
+  adopt_orphans();
+  rill::testing::TemporaryDirectory dir;
+  TcpTestServer source;
+  ChildProcess driver(RILL_TEST_LINE_COUNT,
+                      std::vector<std::string>{"--socket", std::to_string(source.port()), "--master",
+                                               "local-cluster[2,1]"} + kQuiet,
+                      dir.path());
+  REQUIRE(driver.wait_for_stderr(contains("2 workers registered"), 30s));
+  const auto pids = worker_pids(driver.err());
+  REQUIRE(pids.size() == 2);
+  for (pid_t pid : pids)
+    CHECK(driver.err().find("pid " + std::to_string(pid) + ") registered with 1 cores") != std::string::npos);
+  REQUIRE(source.accept_client(20s));
+  const int n = 2000;
+  source.send_all(numbered_lines(n));
+  REQUIRE(driver.wait_for_stdout([&](const std::string& out) { return counted(out) >= n; }, 30s));
+  driver.signal(SIGTERM);
+  REQUIRE(driver.wait_exit(30s) == 0);
+  CHECK(driver.err().find("2 of 2 worker processes exited cleanly") != std::string::npos);
+  for (pid_t pid : pids) CHECK(process_ends(pid, 1ms));
+}
+
+TEST_CASE("local-cluster leaves no process behind when its driver fails or is killed") {
+  adopt_orphans();
+  rill::testing::TemporaryDirectory dir;
+  SECTION("the driver gives up waiting for workers (an error at start)") {
+    ChildProcess driver(RILL_TEST_LINE_COUNT,
+                        std::vector<std::string>{"--generator", "10", "--master", "local-cluster[2,1]", "--conf",
+                                                 "rill.cluster.minWorkers=3", "--conf",
+                                                 "rill.cluster.waitTimeout=3s"} + kQuiet,
+                        dir.path());
+    CHECK(driver.wait_exit(30s) == 1);
+    CHECK(driver.err().find("for 3 workers to register, 2 did") != std::string::npos);
+    const auto pids = worker_pids(driver.err());
+    CHECK(pids.size() == 2);
+    for (pid_t pid : pids) CHECK(process_ends(pid, 10s));
+  }
+  SECTION("the driver is killed with SIGKILL") {
+    ChildProcess driver(RILL_TEST_LINE_COUNT,
+                        std::vector<std::string>{"--generator", "10", "--master", "local-cluster[2,1]"} + kQuiet,
+                        dir.path());
+    REQUIRE(driver.wait_for_stderr(contains("2 workers registered"), 30s));
+    const auto pids = worker_pids(driver.err());
+    REQUIRE(pids.size() == 2);
+    driver.signal(SIGKILL);
+    driver.wait_exit(10s);
+    for (pid_t pid : pids) CHECK(process_ends(pid, 10s));
+  }
+}
+
+TEST_CASE("a worker built from a different program is refused, on both sides, naming both fingerprints") {
+  rill::testing::TemporaryDirectory dir;
+  const std::string port = std::to_string(unused_loopback_port());
+  // minWorkers 0: the driver runs without waiting for the worker it will refuse.
+  ChildProcess driver(RILL_TEST_LINE_COUNT,
+                      std::vector<std::string>{"--generator", "10", "--master", "rill://127.0.0.1:" + port,
+                                               "--conf", "rill.cluster.minWorkers=0"} + kQuiet,
+                      sub_dir(dir, "driver"));
+  // One more stream: another graph.
+  ChildProcess worker(RILL_TEST_LINE_COUNT,
+                      {"--generator", "10", "--unused-generator", "5", "--worker", "--driver", "127.0.0.1:" + port},
+                      sub_dir(dir, "worker"));
+  CHECK(worker.wait_exit(30s) == 1);
+  static const std::regex fingerprint("graph fingerprint ([0-9a-f]{16})");
+  std::smatch theirs, ours;
+  const std::string worker_log = worker.err();
+  REQUIRE(std::regex_search(worker_log, theirs, fingerprint));
+  const std::string driver_log = driver.err();
+  REQUIRE(std::regex_search(driver_log, ours, fingerprint));
+  CHECK(theirs[1] != ours[1]);
+  const std::string refusal = "its graph fingerprint " + theirs[1].str() + " differs from the driver's " + ours[1].str();
+  CHECK(worker_log.find("refused this worker: it runs a different program: " + refusal) != std::string::npos);
+  CHECK(driver.wait_for_stderr(contains(refusal), 5s));
+  driver.signal(SIGTERM);
+  CHECK(driver.wait_exit(30s) == 0);
+}
+
+TEST_CASE("with rill.authenticate.secret a worker must know the secret, which never crosses the wire") {
+  rill::testing::TemporaryDirectory dir;
+  const uint16_t port = unused_loopback_port();
+  const std::string secret = "driver-secret-4f1c9a";
+  ChildProcess driver(RILL_TEST_LINE_COUNT,
+                      std::vector<std::string>{"--generator", "10", "--master",
+                                               "rill://127.0.0.1:" + std::to_string(port), "--conf",
+                                               "rill.authenticate.secret=" + secret} + kQuiet,
+                      sub_dir(dir, "driver"));
+  REQUIRE(driver.wait_for_stderr(contains("listens for workers"), 30s));
+  TcpRelay wire(port);  // workers reach the driver through it, so every byte is seen
+  const std::string via = "127.0.0.1:" + std::to_string(wire.port());
+
+  ChildProcess wrong(RILL_TEST_LINE_COUNT,
+                     {"--generator", "10", "--worker", "--driver", via, "--conf",
+                      "rill.authenticate.secret=worker-guess-77b2e0"},
+                     sub_dir(dir, "wrong"));
+  CHECK(wrong.wait_exit(30s) == 1);
+  CHECK(wrong.err().find("refused this worker: authentication failed") != std::string::npos);
+  CHECK(driver.wait_for_stderr(contains("authentication failed: its rill.authenticate.secret differs"), 5s));
+
+  ChildProcess none(RILL_TEST_LINE_COUNT, {"--generator", "10", "--worker", "--driver", via}, sub_dir(dir, "none"));
+  CHECK(none.wait_exit(30s) == 1);
+  CHECK(none.err().find("authentication failed") != std::string::npos);
+
+  ChildProcess right(RILL_TEST_LINE_COUNT,
+                     {"--generator", "10", "--worker", "--driver", via, "--conf", "rill.authenticate.secret=" + secret},
+                     sub_dir(dir, "right"));
+  CHECK(right.wait_for_stderr(contains("registered with the driver"), 30s));
+  driver.signal(SIGTERM);
+  CHECK(driver.wait_exit(30s) == 0);
+  CHECK(right.wait_exit(20s) == 0);
+
+  const std::string wire_bytes = wire.bytes();
+  CHECK(wire_bytes.find("rill::registration_msg") != std::string::npos);  // the relay did see registrations
+  CHECK(wire_bytes.find(secret) == std::string::npos);
+  CHECK(wire_bytes.find("worker-guess-77b2e0") == std::string::npos);
+}
+
+TEST_CASE("a worker exits with a clear message when its driver disappears or cannot be reached") {
+  rill::testing::TemporaryDirectory dir;
+  SECTION("the driver is killed") {
+    const std::string port = std::to_string(unused_loopback_port());
+    ChildProcess driver(RILL_TEST_LINE_COUNT,
+                        std::vector<std::string>{"--generator", "10", "--master", "rill://127.0.0.1:" + port} + kQuiet,
+                        sub_dir(dir, "driver"));
+    ChildProcess worker(RILL_TEST_LINE_COUNT, {"--generator", "10", "--worker", "--driver", "127.0.0.1:" + port},
+                        sub_dir(dir, "worker"));
+    REQUIRE(driver.wait_for_stderr(contains("1 workers registered"), 30s));
+    driver.signal(SIGKILL);
+    driver.wait_exit(10s);
+    CHECK(worker.wait_exit(20s) == 1);
+    CHECK(worker.err().find("the driver at 127.0.0.1:" + port + " disappeared") != std::string::npos);
+  }
+  SECTION("nothing listens at the driver's address") {
+    const std::string port = std::to_string(unused_loopback_port());
+    ChildProcess worker(RILL_TEST_LINE_COUNT,
+                        {"--generator", "10", "--worker", "--driver", "127.0.0.1:" + port, "--conf",
+                         "rill.cluster.waitTimeout=1s"},
+                        dir.path());
+    CHECK(worker.wait_exit(20s) == 1);
+    CHECK(worker.err().find("could not reach the driver at 127.0.0.1:" + port + " within 1000 ms") !=
+          std::string::npos);
+  }
+}

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "actors/actors.hpp"
+#include "runtime/rdd_name.hpp"
 #include "runtime/thread_role.hpp"
 
 namespace rill {
@@ -32,6 +33,7 @@ caf::behavior job_runner(caf::event_based_actor*) {
         job_result r;
         r.start_ms = wall_clock_ms();
         try {
+          RddNamingScope naming(RddName::Origin::output_job, m.job->output_id, m.job->time.milliseconds());
           m.job->run();
         } catch (const std::exception& e) {
           r.error = e.what();

@@ -45,7 +45,7 @@ template <class K, class V, class C, class Agg>
 class CombiningShuffle : public ShuffleDependencyBase {
  public:
   CombiningShuffle(RDDNodePtr<std::pair<K, V>> parent, Agg agg, int num_reduce)
-      : ShuffleDependencyBase(parent->num_partitions(), num_reduce),
+      : ShuffleDependencyBase(*parent, num_reduce),
         parent_(std::move(parent)), agg_(std::move(agg)) {}
 
   const RDDBase& map_side() const override { return *parent_; }
@@ -129,7 +129,7 @@ template <class T>
 class RepartitionShuffle : public ShuffleDependencyBase {
  public:
   RepartitionShuffle(RDDNodePtr<T> parent, int n)
-      : ShuffleDependencyBase(parent->num_partitions(), n), parent_(std::move(parent)) {}
+      : ShuffleDependencyBase(*parent, n), parent_(std::move(parent)) {}
   const RDDBase& map_side() const override { return *parent_; }
   TaskOutput run_map_task(int m) const override {
     const int n = num_reduce_partitions();
@@ -177,7 +177,7 @@ template <class K, class V>
 class KeyPartitionShuffle : public ShuffleDependencyBase {
  public:
   KeyPartitionShuffle(RDDNodePtr<std::pair<K, V>> parent, int n)
-      : ShuffleDependencyBase(parent->num_partitions(), n), parent_(std::move(parent)) {}
+      : ShuffleDependencyBase(*parent, n), parent_(std::move(parent)) {}
   const RDDBase& map_side() const override { return *parent_; }
   TaskOutput run_map_task(int m) const override {
     const int n = num_reduce_partitions();

@@ -113,7 +113,11 @@ class DStreamNode : public DStreamBase {
     auto it = generated_.find(t);
     if (it != generated_.end()) return it->second;
     if (!is_time_valid(t)) return {};
-    RDD<T> rdd = compute(t);
+    RDD<T> rdd;
+    {
+      RddNamingScope naming(RddName::Origin::stream, id(), t.milliseconds());
+      rdd = compute(t);
+    }
     if (rdd) {
       if (persist_) rdd.persist();
       generated_.emplace(t, rdd);

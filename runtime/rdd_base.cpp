@@ -7,7 +7,6 @@
 namespace rill {
 namespace {
 std::atomic<int64_t> next_rdd_id{0};
-std::atomic<int64_t> next_shuffle_id{0};
 
 void collect_shuffles(const RDDBase& rdd, std::set<const RDDBase*>& seen,
                       std::vector<ShuffleDependencyBase*>& out) {
@@ -18,20 +17,23 @@ void collect_shuffles(const RDDBase& rdd, std::set<const RDDBase*>& seen,
 }  // namespace
 
 RDDBase::RDDBase(std::shared_ptr<Executor> executor, int num_partitions)
-    : id_(next_rdd_id++), num_partitions_(num_partitions), executor_(std::move(executor)) {
+    : id_(next_rdd_id++),
+      name_(executor ? next_rdd_name(executor->static_rdd_counter()) : RddName{}),
+      num_partitions_(num_partitions),
+      executor_(std::move(executor)) {
   if (num_partitions < 0 || num_partitions > kMaxPartitions)
     throw RillError("an RDD cannot have " + std::to_string(num_partitions) + " partitions: the range is 0 to " +
                     std::to_string(kMaxPartitions) + " (as for rill.default.parallelism)");
 }
 
-ShuffleDependencyBase::ShuffleDependencyBase(int num_map_partitions, int num_reduce_partitions)
-    : shuffle_id_(next_shuffle_id++),
-      num_map_partitions_(num_map_partitions),
+ShuffleDependencyBase::ShuffleDependencyBase(const RDDBase& map_side, int num_reduce_partitions)
+    : name_(map_side.executor() ? next_rdd_name(map_side.executor()->static_rdd_counter()) : RddName{}),
+      num_map_partitions_(map_side.num_partitions()),
       num_reduce_partitions_(num_reduce_partitions) {}
 
 std::vector<ErasedPartition> ShuffleDependencyBase::buckets_for(int r) const {
   if (!ready_.load(std::memory_order_acquire))
-    throw RillError("shuffle " + std::to_string(shuffle_id_) +
+    throw RillError("shuffle " + name_.to_string() +
                     " was read before its map stage ran (the job did not prepare its shuffles)");
   std::vector<ErasedPartition> buckets;
   buckets.reserve(outputs_.size());

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "runtime/block_store.hpp"
+#include "runtime/rdd_name.hpp"
 #include "runtime/sink.hpp"
 #include "runtime/task.hpp"
 
@@ -40,8 +41,11 @@ class RDDBase {
   RDDBase(const RDDBase&) = delete;
   RDDBase& operator=(const RDDBase&) = delete;
 
-  // Unique in the process; 64 bits, so a long run never wraps.
+  // Unique in the process; 64 bits, so a long run never wraps. Keys this
+  // process's caches; processes agree on name(), not on id().
   int64_t id() const { return id_; }
+  // The same in every process that runs the program (runtime/rdd_name.hpp).
+  const RddName& name() const { return name_; }
   int num_partitions() const { return num_partitions_; }
   const std::shared_ptr<Executor>& executor() const { return executor_; }
 
@@ -52,6 +56,7 @@ class RDDBase {
 
  private:
   int64_t id_;
+  RddName name_;
   int num_partitions_;
   std::shared_ptr<Executor> executor_;
 };
@@ -61,10 +66,12 @@ class RDDBase {
 // stage runs at most once; later jobs reuse its outputs, as Spark does.
 class ShuffleDependencyBase {
  public:
-  ShuffleDependencyBase(int num_map_partitions, int num_reduce_partitions);
+  // map_side: the RDD whose partitions the map tasks read.
+  ShuffleDependencyBase(const RDDBase& map_side, int num_reduce_partitions);
   virtual ~ShuffleDependencyBase() = default;
 
-  int64_t shuffle_id() const { return shuffle_id_; }
+  // Named like an RDD, from the same sequence (runtime/rdd_name.hpp).
+  const RddName& name() const { return name_; }
   int num_map_partitions() const { return num_map_partitions_; }
   int num_reduce_partitions() const { return num_reduce_partitions_; }
   virtual const RDDBase& map_side() const = 0;
@@ -77,7 +84,7 @@ class ShuffleDependencyBase {
 
  private:
   friend void prepare_shuffles(const RDDBase&);
-  int64_t shuffle_id_;
+  RddName name_;
   int num_map_partitions_;
   int num_reduce_partitions_;
   std::mutex mutex_;

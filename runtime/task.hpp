@@ -2,6 +2,7 @@
 // a task computes one partition and yields erased partitions (one for a
 // result task, one bucket per reduce partition for a shuffle map task).
 #pragma once
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -31,6 +32,12 @@ class Executor {
   virtual int default_parallelism() const = 0;
   // This node's store of persisted partitions.
   virtual BlockStore& block_store() = 0;
+  // Numbers the static RDDs and shuffles of this executor's context in
+  // construction order (runtime/rdd_name.hpp).
+  std::atomic<int>& static_rdd_counter() { return static_rdd_counter_; }
+
+ private:
+  std::atomic<int> static_rdd_counter_{0};
 };
 
 }  // namespace rill

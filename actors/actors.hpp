@@ -1,6 +1,7 @@
 // Spawn functions of Rill's actors. Each actor lives in its own file; this
 // header is what the engine needs to wire them together.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -11,6 +12,7 @@
 #include "runtime/config.hpp"
 #include "runtime/dstream_graph.hpp"
 #include "runtime/metadata_checkpoint.hpp"
+#include "runtime/rdd_node.hpp"
 #include "receivers/block_codec.hpp"
 #include "runtime/write_ahead_log.hpp"
 
@@ -121,7 +123,7 @@ caf::actor spawn_engine_monitor(caf::actor_system& sys, std::function<void(const
 // registration_reply: a worker whose graph fingerprint or secret proof
 // differs is refused, with an error naming both fingerprints (or the failed
 // authentication), logged on the driver too. (workers) lists the registered
-// workers as std::vector<node_info>; (workers, int32 n, int64 ms) replies
+// workers as std::vector<node_info> and (workers, get) their task servers; (workers, int32 n, int64 ms) replies
 // with the count once at least n are registered, or after ms with the count
 // then; (stop) tells every worker to stop and replies, once they are gone
 // (or after stop_timeout), with how many went.
@@ -130,6 +132,8 @@ struct ClusterMasterSetup {
   std::string secret;  // rill.authenticate.secret ("" when unset)
   std::string driver_id;
   std::chrono::milliseconds stop_timeout{10000};  // how long (stop) waits for the workers to go
+  int64_t zero_time_ms = 0;      // told to each worker: its graph starts there
+  int32_t default_parallelism = 1;
 };
 caf::actor spawn_cluster_master(caf::actor_system& sys, ClusterMasterSetup setup);
 
@@ -137,15 +141,54 @@ caf::actor spawn_cluster_master(caf::actor_system& sys, ClusterMasterSetup setup
 // again every 100 ms until `connect_within` has passed), registers, then
 // monitors the driver. Each callback runs on the agent: it must not block.
 struct WorkerAgentSetup {
+  caf::actor task_server;  // named in the registration
   std::string driver_host;
   uint16_t driver_port = 0;
   std::string secret;
   std::chrono::milliseconds connect_within{30000};
-  std::function<void(const std::string& error)> on_registered;  // called once; "" when accepted
+  // Called once: "" and the driver's reply when accepted, else the error.
+  std::function<void(const std::string& error, const registration_reply& reply)> on_registered;
   std::function<void()> on_stop;                                // the driver said stop
   std::function<void(const std::string& why)> on_driver_lost;   // after registration only
 };
 caf::actor spawn_worker_agent(caf::actor_system& sys, WorkerAgentSetup setup, node_info self_info);
+
+class MapOutputStore;
+
+// A worker's server of named tasks (actors/task_server.cpp): (inputs,
+// batch_inputs_msg) installs a batch's blocks in the graph; (ntask,
+// named_task_msg) rebuilds the task's target from the graph, runs it on this
+// node's partition workers and replies a named_task_result; (fetch, shuffle,
+// m, r) replies a map output bucket as a record frame; (clear, t) forgets
+// batches as the driver's graph did. Tasks wait until `graph_started` holds.
+struct TaskServerStats {
+  std::atomic<int64_t> tasks{0};         // run to completion
+  std::atomic<int64_t> bytes_served{0};  // map output frames sent to other nodes
+};
+struct TaskServerSetup {
+  std::shared_ptr<TaskServerStats> stats;
+  DStreamGraph* graph = nullptr;
+  caf::actor scheduler;
+  caf::actor gateway;
+  std::shared_ptr<MapOutputStore> map_outputs;
+  std::shared_ptr<std::atomic<bool>> graph_started;
+};
+caf::actor spawn_task_server(caf::actor_system& sys, TaskServerSetup setup);
+
+// The driver's sender of named tasks (actors/task_dispatcher.cpp): for
+// (dispatch, dispatch_msg, all workers) it sends the batch inputs to every
+// worker, then each task to its destination, and replies a dispatch_result
+// in task order (a task's error names its worker). Sending both from one
+// actor keeps them in order at each worker. (clear, t, workers) forwards.
+caf::actor spawn_task_dispatcher(caf::actor_system& sys, std::chrono::milliseconds task_timeout);
+
+// Buckets of `shuffle` fetched from the task servers in `holders` (one per map
+// partition): read from `local` when the holder is `self`, else requested
+// and decoded (a frame that fails its check is an error naming the holder).
+ShuffleDependencyBase::RemoteBuckets remote_buckets(caf::actor_system& sys, caf::actor gateway, caf::actor self,
+                                                    std::shared_ptr<MapOutputStore> local,
+                                                    const ShuffleDependencyBase* shuffle,
+                                                    std::vector<caf::actor> holders);
 
 // Makes an exception escaping one of `self`'s handlers end it with an error
 // that carries `name` and the exception's message (CAF's default keeps only

@@ -29,19 +29,31 @@ struct gateway_job {
 // The gateway: spawns one helper actor per gateway_job it receives.
 caf::actor spawn_request_gateway(caf::actor_system& sys);
 
+// As blocking_request, failing with request_timeout after `timeout` (for
+// requests to other processes: CAF 0.17 never fails those when the peer dies).
+template <class T, class Duration, class... Ts>
+caf::expected<T> blocking_request_within(const caf::actor& gateway, const caf::actor& dest, Duration timeout,
+                                         Ts... xs);
+
 template <class T, class... Ts>
 caf::expected<T> blocking_request(const caf::actor& gateway, const caf::actor& dest, Ts... xs) {
+  return blocking_request_within<T>(gateway, dest, caf::infinite, xs...);
+}
+
+template <class T, class Duration, class... Ts>
+caf::expected<T> blocking_request_within(const caf::actor& gateway, const caf::actor& dest, Duration timeout,
+                                         Ts... xs) {
   if (!dest || !gateway) return caf::make_error(caf::sec::invalid_argument, std::string("no such actor"));
   auto reply = std::make_shared<std::promise<caf::expected<T>>>();
   auto future = reply->get_future();
-  auto job = [reply, dest, xs...](caf::event_based_actor* self) {
+  auto job = [reply, dest, timeout, xs...](caf::event_based_actor* self) {
     self->monitor(dest);
     self->set_down_handler([=](caf::down_msg& dm) {
       reply->set_value(caf::make_error(caf::sec::request_receiver_down,
                                        "the actor died before replying: " + self->system().render(dm.reason)));
       self->quit();
     });
-    self->request(dest, caf::infinite, xs...)
+    self->request(dest, timeout, xs...)
         .then(
             [=](T& value) {
               reply->set_value(std::move(value));

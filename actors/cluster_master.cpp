@@ -19,6 +19,7 @@ constexpr size_t kMaxOutstandingNonces = 1024;
 struct registered_worker {
   node_info info;
   caf::actor agent;
+  caf::actor task_server;
 };
 
 struct cluster_master_state {
@@ -74,14 +75,14 @@ registration_reply admit(master_actor* self, registration_msg& m) {
     return refuse("it runs a different program: its graph fingerprint " + fingerprint_hex(m.node.fingerprint) +
                   " differs from the driver's " + fingerprint_hex(st.setup.fingerprint) +
                   "; start workers from the same binary with the same arguments");
-  if (!m.agent) return refuse("its registration names no worker actor");
+  if (!m.agent || !m.task_server) return refuse("its registration names no worker actors");
   for (const auto& w : st.workers)
     if (w.info.node_id == m.node.node_id) return refuse("a worker with the same node id is already registered");
   self->monitor(m.agent);
-  st.workers.push_back({m.node, m.agent});
+  st.workers.push_back({m.node, m.agent, m.task_server});
   spdlog::info("{} registered with {} cores ({} workers now)", who, m.node.cores, st.workers.size());
   wake_waiters(self);
-  return {"", st.setup.driver_id};
+  return {"", st.setup.driver_id, st.setup.zero_time_ms, st.setup.default_parallelism};
 }
 
 caf::behavior cluster_master(master_actor* self, ClusterMasterSetup setup) {
@@ -112,6 +113,11 @@ caf::behavior cluster_master(master_actor* self, ClusterMasterSetup setup) {
         return nonce;
       },
       [=](register_atom, registration_msg& m) { return admit(self, m); },
+      [=](workers_atom, caf::get_atom) {
+        std::vector<caf::actor> servers;
+        for (const auto& w : self->state.workers) servers.push_back(w.task_server);
+        return servers;
+      },
       [=](workers_atom) {
         std::vector<node_info> out;
         for (const auto& w : self->state.workers) out.push_back(w.info);

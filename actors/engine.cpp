@@ -5,12 +5,19 @@
 #include <unistd.h>
 
 #include <future>
+#include <map>
+#include <optional>
+#include <set>
 
 #include <atomic>
 #include <thread>
 
 #include "actors/actors.hpp"
 #include "actors/blocking_request.hpp"
+#include "actors/map_output_store.hpp"
+#include "receivers/receiver_stream.hpp"
+#include "runtime/dstream_base.hpp"
+#include "runtime/lineage.hpp"
 #include "runtime/block_store.hpp"
 #include "runtime/errors.hpp"
 
@@ -24,16 +31,24 @@ class LocalExecutor : public Executor {
   LocalExecutor(caf::actor_system& sys, caf::actor gateway, caf::actor scheduler, int parallelism)
       : sys_(sys), gateway_(std::move(gateway)), scheduler_(std::move(scheduler)), parallelism_(parallelism) {}
 
+  // Runs a stage elsewhere when it can (the workers of a cluster): returns
+  // nothing to have it run here.
+  using RemoteRunner = std::function<std::optional<std::vector<TaskOutput>>(std::vector<TaskPtr>&)>;
+
   std::vector<TaskOutput> run_stage(std::vector<TaskPtr> tasks) override {
     if (closed_.load()) throw IllegalStateError("the StreamingContext of this RDD has been destroyed");
     if (tasks.empty()) return {};
+    if (remote_)
+      if (auto outputs = remote_(tasks)) return std::move(*outputs);
     auto reply = blocking_request<stage_result>(gateway_, scheduler_, run_stage_atom::value, stage_msg{std::move(tasks)});
     if (!reply) throw JobFailedError("job scheduler failed: " + sys_.render(reply.error()));
     if (!reply->error.empty()) throw JobFailedError(reply->error);
     return std::move(reply->outputs);
   }
 
-  int default_parallelism() const override { return parallelism_; }
+  int default_parallelism() const override { return parallelism_.load(); }
+  void set_default_parallelism(int n) { parallelism_ = n; }
+  void set_remote_runner(RemoteRunner r) { remote_ = std::move(r); }
   BlockStore& block_store() override { return *store_; }
   const std::shared_ptr<BlockStore>& store() const { return store_; }
   void close() { closed_ = true; }
@@ -42,7 +57,8 @@ class LocalExecutor : public Executor {
   caf::actor_system& sys_;
   caf::actor gateway_;
   caf::actor scheduler_;
-  int parallelism_;
+  std::atomic<int> parallelism_;
+  RemoteRunner remote_;  // set before any stage runs (serve_workers), then only read
   std::shared_ptr<BlockStore> store_ = std::make_shared<BlockStore>();
   std::atomic<bool> closed_{false};
 };
@@ -210,9 +226,9 @@ struct Engine::Impl {
 
   void shutdown() {
     executor->close();
-    for (auto* a : {&cluster_master, &worker_agent})
+    for (auto* a : {&cluster_master, &worker_agent, &task_server, &task_dispatcher})
       if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
-    cluster_master = worker_agent = nullptr;
+    cluster_master = worker_agent = task_server = task_dispatcher = nullptr;
     if (monitor) caf::anon_send_exit(monitor, caf::exit_reason::user_shutdown);
     for (auto* a : {&generator, &tracker, &scheduler, &block_manager, &listener_bus, &gateway, &checkpoint_writer})
       if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
@@ -234,8 +250,126 @@ struct Engine::Impl {
   std::vector<caf::actor> workers;
   std::vector<caf::actor> runners;
   caf::actor monitor, gateway, listener_bus, block_manager, scheduler, tracker, generator, checkpoint_writer;
-  caf::actor cluster_master;  // a driver of worker processes
-  caf::actor worker_agent;    // a worker
+  caf::actor cluster_master;   // a driver of worker processes
+  caf::actor task_dispatcher;  // a driver of worker processes
+  caf::actor worker_agent;     // a worker
+  caf::actor task_server;      // a worker
+  std::shared_ptr<MapOutputStore> map_outputs = std::make_shared<MapOutputStore>();
+  std::shared_ptr<TaskServerStats> served = std::make_shared<TaskServerStats>();  // a worker's
+  std::atomic<int64_t> remote_tasks{0};  // a driver's, run on workers
+
+  // -- a driver's remote stages (the map-output tracker and the inputs sent) --
+  std::mutex remote_mutex;
+  std::map<RddName, std::vector<caf::actor>> map_output_holders;  // shuffle -> [map partition]
+  std::set<std::pair<int, int64_t>> inputs_sent;                  // (stream, batch ms)
+  std::atomic<int64_t> bytes_to_workers{0}, bytes_from_workers{0};
+
+  std::vector<caf::actor> task_servers() {
+    auto reply = blocking_request<std::vector<caf::actor>>(gateway, cluster_master, workers_atom::value,
+                                                           caf::get_atom::value);
+    return reply ? std::move(*reply) : std::vector<caf::actor>{};
+  }
+
+  // The blocks of every batch up to `through` not yet sent to the workers.
+  std::vector<batch_inputs_msg> inputs_to_send(Time through) {
+    std::map<int64_t, batch_inputs_msg> by_time;
+    for (const auto& [stream_id, t] : graph.blocks().keys()) {
+      if (t > through || inputs_sent.count({stream_id, t.milliseconds()})) continue;
+      ReceiverStreamBase* stream = nullptr;
+      for (const auto& r : graph.receiver_streams())
+        if (r->stream_id() == stream_id) stream = r.get();
+      if (!stream) continue;
+      inputs_sent.insert({stream_id, t.milliseconds()});
+      auto& msg = by_time[t.milliseconds()];
+      msg.time_ms = t.milliseconds();
+      shipped_stream_blocks sb;
+      sb.stream = stream_id;
+      for (const auto& block : graph.blocks().get(stream_id, t)) {
+        EncodedBlock encoded = stream->encode_block(*block);
+        std::string payload;
+        for (auto part : encoded.parts) payload.append(part.data(), part.size());
+        shipped_block b{block->id, frame_records(payload)};
+        bytes_to_workers += static_cast<int64_t>(b.payload.size());
+        sb.blocks.push_back(std::move(b));
+      }
+      msg.streams.push_back(std::move(sb));
+    }
+    std::vector<batch_inputs_msg> out;
+    for (auto& kv : by_time) out.push_back(std::move(kv.second));
+    return out;
+  }
+
+  // A stage on the workers, when every task can run by name there and what
+  // they read is there (or sent with them); nothing otherwise.
+  std::optional<std::vector<TaskOutput>> run_remotely(std::vector<TaskPtr>& tasks) {
+    for (const auto& t : tasks) {
+      if (!t->name || t->name->target.origin != RddName::Origin::stream) return std::nullopt;
+      DStreamBase* stream = graph.stream_by_id(t->name->target.owner);
+      if (!stream || !stream->computable_by_workers()) return std::nullopt;
+    }
+    auto servers = task_servers();
+    if (servers.empty()) return std::nullopt;
+    std::lock_guard<std::mutex> lock(remote_mutex);
+    dispatch_msg m;
+    Time through(0);
+    for (const auto& t : tasks) {
+      const RDDBase& reads_from = t->name->kind == TaskName::Kind::result ? *t->rdd : t->shuffle->map_side();
+      named_task_msg nt;
+      nt.kind = static_cast<int32_t>(t->name->kind);
+      nt.target = to_wire(t->name->target);
+      nt.partition = t->partition;
+      for (auto* dep : shuffles_read_by(reads_from)) {
+        auto it = map_output_holders.find(dep->name());
+        if (it == map_output_holders.end()) return std::nullopt;  // its map stage ran here
+        nt.shuffles.push_back({to_wire(dep->name()), it->second});
+      }
+      through = std::max(through, Time(t->name->target.time_ms));
+      m.tasks.push_back(std::move(nt));
+      m.destinations.push_back(servers[static_cast<size_t>(t->partition) % servers.size()]);
+    }
+    m.inputs = inputs_to_send(through);
+    const auto destinations = m.destinations;
+    auto reply = blocking_request<dispatch_result>(gateway, task_dispatcher, dispatch_atom::value, std::move(m),
+                                                   servers);
+    if (!reply) throw JobFailedError("sending tasks to the workers failed: " + sys.render(reply.error()));
+    std::vector<TaskOutput> outputs(tasks.size());
+    std::vector<caf::actor> holders;
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      const auto& r = reply->results[i];
+      const Task& t = *tasks[i];
+      const std::string where = "worker " + caf::to_string(destinations[i].node());
+      if (!r.error.empty())
+        throw JobFailedError("task " + std::to_string(t.partition) + " of " + t.name->target.to_string() + " on " +
+                             where + " failed: " + r.error);
+      bytes_from_workers += static_cast<int64_t>(r.frame.size());
+      ++remote_tasks;
+      if (t.name->kind == TaskName::Kind::shuffle_map) {
+        if (holders.size() <= static_cast<size_t>(t.partition)) holders.resize(t.partition + 1);
+        holders[t.partition] = destinations[i];
+      } else {
+        outputs[i] = t.finish(*t.rdd->with_fetched_partition(t.partition, r.frame, where));
+      }
+    }
+    if (tasks.front()->name->kind == TaskName::Kind::shuffle_map) {
+      ShuffleDependencyBase* dep = tasks.front()->shuffle;
+      map_output_holders[dep->name()] = holders;
+      dep->set_remote_map_outputs(remote_buckets(sys, gateway, nullptr, nullptr, dep, holders));
+    }
+    return outputs;
+  }
+
+  // The driver's graph forgot batches through t: so do the workers.
+  void forget_through(Time t) {
+    const int64_t keep = graph.longest_remember().milliseconds() + graph.batch_duration().milliseconds();
+    {
+      std::lock_guard<std::mutex> lock(remote_mutex);
+      for (auto it = map_output_holders.begin(); it != map_output_holders.end();)
+        it = it->first.time_ms <= t.milliseconds() - keep ? map_output_holders.erase(it) : std::next(it);
+      for (auto it = inputs_sent.begin(); it != inputs_sent.end();)
+        it = it->second <= t.milliseconds() - keep ? inputs_sent.erase(it) : std::next(it);
+    }
+    caf::anon_send(task_dispatcher, clear_atom::value, int64_t{t.milliseconds()}, task_servers());
+  }
   std::shared_ptr<LocalExecutor> executor;
   int observer = -1;
   std::atomic<bool> running{false};
@@ -271,12 +405,19 @@ std::string this_host_name() {
 
 }  // namespace
 
-uint16_t Engine::serve_workers(const std::string& bind_address, uint16_t port, uint64_t fingerprint) {
+uint16_t Engine::serve_workers(const std::string& bind_address, uint16_t port, uint64_t fingerprint,
+                               Time zero_time) {
   ClusterMasterSetup setup;
   setup.fingerprint = fingerprint;
+  setup.zero_time_ms = zero_time.milliseconds();
+  setup.default_parallelism = impl_->parallelism;
   setup.secret = impl_->conf.get("rill.authenticate.secret", "");
   setup.driver_id = this_host_name() + "/" + std::to_string(getpid());
   impl_->cluster_master = impl_->watch(spawn_cluster_master(impl_->sys, std::move(setup)), "cluster_master");
+  impl_->task_dispatcher = impl_->watch(spawn_task_dispatcher(impl_->sys, std::chrono::minutes(10)), "task_dispatcher");
+  Impl* impl = impl_.get();
+  impl_->executor->set_remote_runner([impl](std::vector<TaskPtr>& tasks) { return impl->run_remotely(tasks); });
+  impl_->graph.set_clear_listener([impl](Time t) { impl->forget_through(t); });
   auto bound = impl_->sys.middleman().publish(impl_->cluster_master, port, bind_address.c_str(), true);
   if (!bound)
     throw RillError("the driver cannot listen for workers on " + bind_address + ":" + std::to_string(port) + ": " +
@@ -304,6 +445,15 @@ std::vector<Engine::WorkerInfo> Engine::workers() const {
   return out;
 }
 
+std::string Engine::cluster_summary() const {
+  if (impl_->task_server)
+    return "ran " + std::to_string(impl_->served->tasks.load()) + " tasks, sent " +
+           std::to_string(impl_->served->bytes_served.load()) + " bytes of map outputs to other nodes";
+  return std::to_string(impl_->remote_tasks.load()) + " tasks ran on workers; " +
+         std::to_string(impl_->bytes_to_workers.load()) + " bytes of received blocks sent to them, " +
+         std::to_string(impl_->bytes_from_workers.load()) + " bytes of results back";
+}
+
 int Engine::stop_workers() {
   if (!impl_->cluster_master) return 0;
   auto reply = blocking_request<int32_t>(impl_->gateway, impl_->cluster_master, stop_atom::value);
@@ -322,19 +472,39 @@ void Engine::join_driver(const std::string& host, uint16_t port, uint64_t finger
   self.node_id = self.host + "/" + std::to_string(self.pid);
   self.cores = impl_->cores;
   self.fingerprint = fingerprint;
-  auto registered = std::make_shared<std::promise<std::string>>();
+  auto registered = std::make_shared<std::promise<std::pair<std::string, registration_reply>>>();
   auto outcome = registered->get_future();
+  auto graph_started = std::make_shared<std::atomic<bool>>(false);
+  TaskServerSetup server;
+  server.stats = impl_->served;
+  server.graph = &impl_->graph;
+  server.scheduler = impl_->scheduler;
+  server.gateway = impl_->gateway;
+  server.map_outputs = impl_->map_outputs;
+  server.graph_started = graph_started;
+  impl_->task_server = impl_->watch(spawn_task_server(impl_->sys, std::move(server)), "task_server");
   WorkerAgentSetup setup;
+  setup.task_server = impl_->task_server;
   setup.driver_host = host;
   setup.driver_port = port;
   setup.secret = impl_->conf.get("rill.authenticate.secret", "");
   setup.connect_within = std::chrono::milliseconds(timeout.milliseconds());
-  setup.on_registered = [registered](const std::string& error) { registered->set_value(error); };
+  setup.on_registered = [registered](const std::string& error, const registration_reply& reply) {
+    registered->set_value({error, reply});
+  };
   setup.on_stop = std::move(on_stop);
   setup.on_driver_lost = std::move(on_lost);
   impl_->worker_agent = spawn_worker_agent(impl_->sys, std::move(setup), self);
-  const std::string error = outcome.get();
-  if (error.empty()) return;
+  const auto [error, reply] = outcome.get();
+  if (error.empty()) {
+    // The driver's batch times and partition counts, so that this node's
+    // lineage of every batch is the driver's.
+    impl_->executor->set_default_parallelism(reply.default_parallelism);
+    impl_->parallelism = reply.default_parallelism;
+    impl_->graph.start(Time(reply.zero_time_ms));
+    graph_started->store(true);
+    return;
+  }
   if (error.find("refused this worker") != std::string::npos) throw ConfigError(error);
   throw RillError(error);
 }

@@ -59,9 +59,10 @@ class Engine {
     int cores = 0;
   };
   // Driver: accepts workers at bind_address:port (0: any free port) whose
-  // graph fingerprint is `fingerprint`; returns the port. Throws RillError
-  // when it cannot listen there.
-  uint16_t serve_workers(const std::string& bind_address, uint16_t port, uint64_t fingerprint);
+  // graph fingerprint is `fingerprint`, telling each the graph's zero time;
+  // returns the port. From then on, stages whose tasks a worker can run by
+  // name run on the workers. Throws RillError when it cannot listen there.
+  uint16_t serve_workers(const std::string& bind_address, uint16_t port, uint64_t fingerprint, Time zero_time);
   // Waits until at least n workers have registered; after `timeout`, throws
   // RillError saying how many came.
   void wait_for_workers(int n, Duration timeout);
@@ -70,12 +71,18 @@ class Engine {
   // are gone; returns how many went.
   int stop_workers();
   // Worker: registers with the driver at host:port, trying to reach it for
-  // `timeout`. Throws ConfigError when the driver refuses (another program,
+  // `timeout`, then starts the graph at the driver's zero time and serves
+  // the driver's tasks. Throws ConfigError when the driver refuses (another program,
   // another secret) and RillError when it cannot be reached. Once registered,
   // on_stop runs when the driver says stop and on_lost when the driver is
   // gone; both on an engine thread, so they must not block.
   void join_driver(const std::string& host, uint16_t port, uint64_t fingerprint, Duration timeout,
                    std::function<void()> on_stop, std::function<void(const std::string&)> on_lost);
+
+  // What this node did for a cluster, for the log: a worker's tasks run and
+  // map output bytes served; a driver's tasks run on workers and bytes
+  // exchanged with them.
+  std::string cluster_summary() const;
 
   struct Impl;
 

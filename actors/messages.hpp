@@ -49,6 +49,11 @@ using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;  // to the 
 using hello_atom = caf::atom_constant<caf::atom("hello")>;            // worker -> driver: a nonce, please
 using register_atom = caf::atom_constant<caf::atom("register")>;      // worker -> driver
 using workers_atom = caf::atom_constant<caf::atom("workers")>;        // engine -> cluster master
+using named_task_atom = caf::atom_constant<caf::atom("ntask")>;       // driver -> worker: run a task by name
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;            // a map output bucket, please
+using inputs_atom = caf::atom_constant<caf::atom("inputs")>;          // driver -> worker: a batch's blocks
+using clear_atom = caf::atom_constant<caf::atom("clear")>;            // driver -> worker: batches done
+using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;      // executor -> task dispatcher
 
 // -- messages (local) ------------------------------------------------------------------
 
@@ -143,20 +148,123 @@ struct registration_msg {
   std::string nonce;
   std::string proof;
   caf::actor agent;
+  caf::actor task_server;  // runs the driver's named tasks, serves its map outputs
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, registration_msg& x) {
-  return f(caf::meta::type_name("rill::registration_msg"), x.node, x.nonce, x.proof, x.agent);
+  return f(caf::meta::type_name("rill::registration_msg"), x.node, x.nonce, x.proof, x.agent, x.task_server);
 }
 
-// driver -> worker: empty `error` means registered.
+// driver -> worker: empty `error` means registered; then the worker's graph
+// starts at the driver's zero time, with the driver's default parallelism.
 struct registration_reply {
   std::string error;
   std::string driver_id;
+  int64_t zero_time_ms = 0;
+  int32_t default_parallelism = 1;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, registration_reply& x) {
-  return f(caf::meta::type_name("rill::registration_reply"), x.error, x.driver_id);
+  return f(caf::meta::type_name("rill::registration_reply"), x.error, x.driver_id, x.zero_time_ms,
+           x.default_parallelism);
+}
+
+// An RddName on the wire.
+struct wire_rdd_name {
+  int32_t origin = 0;
+  int32_t owner = 0;
+  int64_t time_ms = 0;
+  int32_t ordinal = 0;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, wire_rdd_name& x) {
+  return f(caf::meta::type_name("rill::wire_rdd_name"), x.origin, x.owner, x.time_ms, x.ordinal);
+}
+inline wire_rdd_name to_wire(const RddName& n) {
+  return {static_cast<int32_t>(n.origin), n.owner, n.time_ms, n.ordinal};
+}
+inline RddName from_wire(const wire_rdd_name& w) {
+  return {static_cast<RddName::Origin>(w.origin), w.owner, w.time_ms, w.ordinal};
+}
+
+// Where each map partition's output of a shuffle lives (a task server each).
+struct map_output_locations {
+  wire_rdd_name shuffle;
+  std::vector<caf::actor> holders;  // [map partition]
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, map_output_locations& x) {
+  return f(caf::meta::type_name("rill::map_output_locations"), x.shuffle, x.holders);
+}
+
+// driver -> worker: run a task by name (runtime/task.hpp TaskName), with the
+// locations of the map outputs it reads.
+struct named_task_msg {
+  int32_t kind = 0;  // TaskName::Kind
+  wire_rdd_name target;
+  int32_t partition = 0;
+  std::vector<map_output_locations> shuffles;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, named_task_msg& x) {
+  return f(caf::meta::type_name("rill::named_task_msg"), x.kind, x.target, x.partition, x.shuffles);
+}
+
+// worker -> driver: a result task's partition as a record frame (empty for a
+// map task), or the error that ended the task.
+struct named_task_result {
+  std::string frame;
+  std::string error;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, named_task_result& x) {
+  return f(caf::meta::type_name("rill::named_task_result"), x.frame, x.error);
+}
+
+// driver -> worker: the blocks the driver allocated to a batch, per stream
+// (payloads as the write-ahead log encodes them).
+struct shipped_block {
+  int64_t id = 0;
+  std::string payload;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, shipped_block& x) {
+  return f(caf::meta::type_name("rill::shipped_block"), x.id, x.payload);
+}
+struct shipped_stream_blocks {
+  int32_t stream = 0;
+  std::vector<shipped_block> blocks;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, shipped_stream_blocks& x) {
+  return f(caf::meta::type_name("rill::shipped_stream_blocks"), x.stream, x.blocks);
+}
+struct batch_inputs_msg {
+  int64_t time_ms = 0;
+  std::vector<shipped_stream_blocks> streams;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, batch_inputs_msg& x) {
+  return f(caf::meta::type_name("rill::batch_inputs_msg"), x.time_ms, x.streams);
+}
+
+// executor -> task dispatcher (local): batch inputs to send first, then each
+// task to its worker; the reply holds the results in task order.
+struct dispatch_msg {
+  std::vector<batch_inputs_msg> inputs;
+  std::vector<named_task_msg> tasks;
+  std::vector<caf::actor> destinations;  // [task]
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dispatch_msg& x) {
+  return f(caf::meta::type_name("rill::dispatch_msg"), x.inputs, x.tasks, x.destinations);
+}
+struct dispatch_result {
+  std::vector<named_task_result> results;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dispatch_result& x) {
+  return f(caf::meta::type_name("rill::dispatch_result"), x.results);
 }
 
 // Registers the cross-process message types above (the same names on every node).
@@ -164,6 +272,13 @@ inline void register_cluster_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<node_info>("rill::node_info");
   cfg.add_message_type<registration_msg>("rill::registration_msg");
   cfg.add_message_type<registration_reply>("rill::registration_reply");
+  cfg.add_message_type<wire_rdd_name>("rill::wire_rdd_name");
+  cfg.add_message_type<map_output_locations>("rill::map_output_locations");
+  cfg.add_message_type<named_task_msg>("rill::named_task_msg");
+  cfg.add_message_type<named_task_result>("rill::named_task_result");
+  cfg.add_message_type<shipped_block>("rill::shipped_block");
+  cfg.add_message_type<shipped_stream_blocks>("rill::shipped_stream_blocks");
+  cfg.add_message_type<batch_inputs_msg>("rill::batch_inputs_msg");
 }
 
 }  // namespace rill

@@ -31,12 +31,12 @@ std::string driver_address(agent_actor* self) {
   return self->state.setup.driver_host + ":" + std::to_string(self->state.setup.driver_port);
 }
 
-void finish(agent_actor* self, const std::string& error) {
+void finish(agent_actor* self, const std::string& error, const registration_reply& reply = {}) {
   auto& st = self->state;
   if (st.finished) return;
   st.finished = true;
   st.registered = error.empty();
-  st.setup.on_registered(error);
+  st.setup.on_registered(error, reply);
   if (!error.empty()) self->quit();
 }
 
@@ -52,10 +52,13 @@ void register_with(agent_actor* self, caf::actor driver) {
             m.nonce = nonce;
             m.proof = registration_proof(st.setup.secret, nonce, st.self_info.node_id, st.self_info.fingerprint);
             m.agent = caf::actor_cast<caf::actor>(self);
+            m.task_server = st.setup.task_server;
             self->request(driver, kStepTimeout, register_atom::value, std::move(m))
                 .then([=](registration_reply& r) {
-                        finish(self, r.error.empty() ? "" : "the driver at " + driver_address(self) +
-                                                                " refused this worker: " + r.error);
+                        finish(self,
+                               r.error.empty() ? "" : "the driver at " + driver_address(self) +
+                                                          " refused this worker: " + r.error,
+                               r);
                       },
                       [=](caf::error& e) {
                         finish(self, "registering with the driver at " + driver_address(self) +

@@ -49,6 +49,10 @@ class CombiningShuffle : public ShuffleDependencyBase {
         parent_(std::move(parent)), agg_(std::move(agg)) {}
 
   const RDDBase& map_side() const override { return *parent_; }
+  std::string encode_bucket(const ErasedPartition& b) const override { return encode_erased<std::pair<K, C>>(b, name()); }
+  ErasedPartition decode_bucket(const std::string& f, const std::string& origin) const override {
+    return decode_erased<std::pair<K, C>>(f, origin, name());
+  }
   const Agg& aggregator() const { return agg_; }
   static std::atomic<size_t>& map_keys_hint() {
     static std::atomic<size_t> hint{0};
@@ -131,6 +135,10 @@ class RepartitionShuffle : public ShuffleDependencyBase {
   RepartitionShuffle(RDDNodePtr<T> parent, int n)
       : ShuffleDependencyBase(*parent, n), parent_(std::move(parent)) {}
   const RDDBase& map_side() const override { return *parent_; }
+  std::string encode_bucket(const ErasedPartition& b) const override { return encode_erased<T>(b, name()); }
+  ErasedPartition decode_bucket(const std::string& f, const std::string& origin) const override {
+    return decode_erased<T>(f, origin, name());
+  }
   TaskOutput run_map_task(int m) const override {
     const int n = num_reduce_partitions();
     std::vector<std::shared_ptr<std::vector<T>>> buckets(n);
@@ -179,6 +187,10 @@ class KeyPartitionShuffle : public ShuffleDependencyBase {
   KeyPartitionShuffle(RDDNodePtr<std::pair<K, V>> parent, int n)
       : ShuffleDependencyBase(*parent, n), parent_(std::move(parent)) {}
   const RDDBase& map_side() const override { return *parent_; }
+  std::string encode_bucket(const ErasedPartition& b) const override { return encode_erased<std::pair<K, V>>(b, name()); }
+  ErasedPartition decode_bucket(const std::string& f, const std::string& origin) const override {
+    return decode_erased<std::pair<K, V>>(f, origin, name());
+  }
   TaskOutput run_map_task(int m) const override {
     const int n = num_reduce_partitions();
     std::vector<std::shared_ptr<std::vector<std::pair<K, V>>>> buckets(n);

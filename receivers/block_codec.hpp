@@ -28,28 +28,10 @@
 #include <vector>
 
 #include "runtime/errors.hpp"
+#include "runtime/record_codec.hpp"
 #include "runtime/received_block.hpp"
 
 namespace rill {
-
-template <class T, class = void>
-struct has_member_serialize : std::false_type {};
-template <class T>
-struct has_member_serialize<T, std::void_t<decltype(std::declval<T&>().serialize(
-                                   std::declval<boost::archive::binary_oarchive&>(), 0u))>> : std::true_type {};
-
-template <class T>
-struct is_serializable : std::bool_constant<std::is_arithmetic_v<T> || has_member_serialize<T>::value> {};
-template <>
-struct is_serializable<std::string> : std::true_type {};
-template <class A, class B>
-struct is_serializable<std::pair<A, B>> : std::bool_constant<is_serializable<A>::value && is_serializable<B>::value> {};
-template <class T>
-struct is_serializable<std::vector<T>> : is_serializable<T> {};
-template <class K, class V>
-struct is_serializable<std::map<K, V>> : std::bool_constant<is_serializable<K>::value && is_serializable<V>::value> {};
-template <class T>
-inline constexpr bool is_serializable_v = is_serializable<T>::value;
 
 namespace block_codec_detail {
 template <class U>

@@ -39,6 +39,13 @@ class ReceiverInputDStream : public DStreamNode<T>,
   std::unique_ptr<ReceiverBase> make_receiver() const override { return factory_(); }
 
   bool loggable() const override { return is_serializable_v<T>; }
+  bool computable_by_workers() const override { return is_serializable_v<T>; }
+  ReceivedBlockPtr decode_block(const std::string& payload, int64_t block_id) const override {
+    if constexpr (is_serializable_v<T>)
+      return rill::decode_block<T>(payload, block_id, this->id());
+    else
+      throw RillError(this->name() + ": its record type cannot cross processes");
+  }
   std::string record_type_name() const override { return this->record_type(); }
   EncodedBlock encode_block(const ReceivedBlock& block) const override {
     if constexpr (is_serializable_v<T>)
@@ -60,7 +67,7 @@ class ReceiverInputDStream : public DStreamNode<T>,
       if (!receiver_log_enabled(this->context())) return;
       const int id = this->id();
       recover_logged_blocks(this->context(), id, this->name(), c, [id](const std::string& payload, int64_t block_id) {
-        return decode_block<T>(payload, block_id, id);
+        return rill::decode_block<T>(payload, block_id, id);
       });
       std::lock_guard<std::mutex> lock(log_mutex_);
       if (auto it = c.received_blocks.find(id); it != c.received_blocks.end()) logged_ = it->second;

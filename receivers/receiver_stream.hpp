@@ -26,6 +26,8 @@ class ReceiverStreamBase {
   virtual bool loggable() const = 0;
   virtual std::string record_type_name() const = 0;
   virtual EncodedBlock encode_block(const ReceivedBlock& block) const = 0;
+  // A block from encode_block's bytes (joined), made elsewhere.
+  virtual ReceivedBlockPtr decode_block(const std::string& payload, int64_t block_id) const = 0;
 };
 
 }  // namespace rill

@@ -93,4 +93,11 @@ Time DStreamBase::zero_time() const {
   return zero_time_;
 }
 
+bool DStreamBase::computable_by_workers() const {
+  if (parents_.empty() || must_checkpoint()) return false;
+  for (const auto& p : parents_)
+    if (!p->computable_by_workers()) return false;
+  return true;
+}
+
 }  // namespace rill

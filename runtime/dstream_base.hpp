@@ -75,6 +75,16 @@ class DStreamBase {
   // The record type's name (for the graph fingerprint).
   virtual std::string record_type() const = 0;
 
+  // -- computing on workers ---------------------------------------------------------
+  // Whether a worker that built the same graph computes this stream's RDDs
+  // as the driver does: true for receiver streams (the driver sends each
+  // batch's blocks) and for streams whose parents all are, unless the stream
+  // keeps state across batches (its state lives in the driver for now).
+  virtual bool computable_by_workers() const;
+  // This stream's RDD at t, untyped (computed when not held yet); null when
+  // t is not one of its times (or the stream makes no RDDs: outputs).
+  virtual std::shared_ptr<const RDDBase> rdd_base_at(Time) { return nullptr; }
+
  protected:
   // How much longer than this stream's own remember duration its parents must
   // keep their RDDs (a window needs its whole length).
@@ -105,6 +115,11 @@ class DStreamNode : public DStreamBase {
  public:
   using DStreamBase::DStreamBase;
   std::string record_type() const override { return typeid(T).name(); }
+
+  std::shared_ptr<const RDDBase> rdd_base_at(Time t) override {
+    auto rdd = get_or_compute(t);
+    return rdd ? std::static_pointer_cast<const RDDBase>(rdd.node()) : nullptr;
+  }
 
   // The RDD of batch time t: computed once, then kept until cleared. Null when
   // t is not a valid time for this stream.

@@ -219,6 +219,32 @@ void DStreamGraph::clear_metadata(Time t) {
     Time cutoff = t - r->stream().remember_duration();
     release_blocks(blocks_.erase_through(r->stream_id(), cutoff));
   }
+  std::function<void(Time)> listener;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    listener = clear_listener_;
+  }
+  if (listener) listener(t);
+}
+
+void DStreamGraph::set_clear_listener(std::function<void(Time)> fn) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  clear_listener_ = std::move(fn);
+}
+
+DStreamBase* DStreamGraph::stream_by_id(int id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto* s : reachable_)
+    if (s->id() == id) return s;
+  return nullptr;
+}
+
+Duration DStreamGraph::longest_remember() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Duration longest(0);
+  for (auto* s : reachable_)
+    if (s->remember_duration() > longest) longest = s->remember_duration();
+  return longest;
 }
 
 void DStreamGraph::set_block_release_handler(std::function<void(std::vector<int64_t>)> fn) {

@@ -43,6 +43,13 @@ class DStreamGraph {
   std::vector<Job> generate_jobs(Time t);
   // Forgets what no stream needs after batch t has completed.
   void clear_metadata(Time t);
+  // Called after each clear_metadata(t) (the driver tells its workers).
+  void set_clear_listener(std::function<void(Time)> fn);
+  // A stream an output depends on, by id; null when there is none (or
+  // before start()).
+  DStreamBase* stream_by_id(int id) const;
+  // The longest remember duration of any stream.
+  Duration longest_remember() const;
 
   // The receiver streams some output needs (after start(): only those; a
   // receiver stream without an output downstream is never started).
@@ -85,6 +92,7 @@ class DStreamGraph {
   Duration longest_checkpoint_interval_{};
   ReceivedBlockStore blocks_;
   std::function<void(std::vector<int64_t>)> release_handler_;
+  std::function<void(Time)> clear_listener_;
 };
 
 }  // namespace rill

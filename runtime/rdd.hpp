@@ -384,6 +384,13 @@ class RDD {
     auto task = std::make_shared<Task>();
     task->partition = p;
     task->run = [node = node_, p, f] { return TaskOutput{f(*node, p)}; };
+    task->rdd = node_.get();
+    if (node_->name().origin == RddName::Origin::stream) {
+      task->name = TaskName{TaskName::Kind::result, node_->name()};
+      task->finish = [p, f](const RDDBase& fetched) {
+        return TaskOutput{f(static_cast<const RDDNode<T>&>(fetched), p)};
+      };
+    }
     return task;
   }
 

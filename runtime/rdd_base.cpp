@@ -26,6 +26,24 @@ RDDBase::RDDBase(std::shared_ptr<Executor> executor, int num_partitions)
                     std::to_string(kMaxPartitions) + " (as for rill.default.parallelism)");
 }
 
+RDDBase::RDDBase(std::shared_ptr<Executor> executor, int num_partitions, const RddName& name)
+    : id_(next_rdd_id++), name_(name), num_partitions_(num_partitions), executor_(std::move(executor)) {}
+
+void throw_not_serializable(const char* type_name, const RddName& name) {
+  throw RillError("the records of " + name.to_string() + " (type " + type_name +
+                  ") cannot cross processes: give the type Boost.Serialization (a member serialize(Archive&, "
+                  "unsigned), or specialize rill::is_serializable)");
+}
+
+void ShuffleDependencyBase::set_remote_map_outputs(RemoteBuckets fetch) {
+  std::lock_guard<std::mutex> lock(remote_mutex_);
+  if (ready_.load(std::memory_order_acquire)) return;  // another task installed them first
+  remote_ = std::move(fetch);
+  ready_.store(true, std::memory_order_release);
+}
+
+bool ShuffleDependencyBase::has_map_outputs() const { return ready_.load(std::memory_order_acquire); }
+
 ShuffleDependencyBase::ShuffleDependencyBase(const RDDBase& map_side, int num_reduce_partitions)
     : name_(map_side.executor() ? next_rdd_name(map_side.executor()->static_rdd_counter()) : RddName{}),
       num_map_partitions_(map_side.num_partitions()),
@@ -35,6 +53,7 @@ std::vector<ErasedPartition> ShuffleDependencyBase::buckets_for(int r) const {
   if (!ready_.load(std::memory_order_acquire))
     throw RillError("shuffle " + name_.to_string() +
                     " was read before its map stage ran (the job did not prepare its shuffles)");
+  if (remote_) return remote_(r);
   std::vector<ErasedPartition> buckets;
   buckets.reserve(outputs_.size());
   for (const auto& out : outputs_) buckets.push_back(out[r]);
@@ -55,9 +74,14 @@ void prepare_shuffles(const RDDBase& rdd) {
       auto task = std::make_shared<Task>();
       task->partition = m;
       task->run = [dep, m] { return dep->run_map_task(m); };
+      task->shuffle = dep;
+      if (dep->name().origin == RddName::Origin::stream)
+        task->name = TaskName{TaskName::Kind::shuffle_map, dep->name()};
       tasks.push_back(std::move(task));
     }
-    dep->outputs_ = rdd.executor()->run_stage(std::move(tasks));
+    auto outputs = rdd.executor()->run_stage(std::move(tasks));
+    if (dep->has_map_outputs()) continue;  // the stage ran elsewhere: the executor said where
+    dep->outputs_ = std::move(outputs);
     dep->ready_ = true;
   }
 }

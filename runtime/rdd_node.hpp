@@ -8,11 +8,16 @@
 #pragma once
 #include <atomic>
 #include <memory>
+#include <functional>
 #include <mutex>
+#include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "runtime/block_store.hpp"
+#include "runtime/errors.hpp"
 #include "runtime/rdd_name.hpp"
+#include "runtime/record_codec.hpp"
 #include "runtime/sink.hpp"
 #include "runtime/task.hpp"
 
@@ -37,6 +42,8 @@ class RDDBase {
  public:
   // Throws RillError when num_partitions is outside 0..kMaxPartitions.
   RDDBase(std::shared_ptr<Executor> executor, int num_partitions);
+  // An RDD that stands for the one named `name` (it takes no name of its own).
+  RDDBase(std::shared_ptr<Executor> executor, int num_partitions, const RddName& name);
   virtual ~RDDBase() = default;
   RDDBase(const RDDBase&) = delete;
   RDDBase& operator=(const RDDBase&) = delete;
@@ -53,6 +60,16 @@ class RDDBase {
   virtual std::vector<const RDDBase*> narrow_parents() const { return {}; }
   // Shuffles whose map outputs this RDD reads.
   virtual std::vector<ShuffleDependencyBase*> shuffle_dependencies() const { return {}; }
+
+  // -- crossing processes (runtime/record_codec.hpp) ------------------------------
+  // Partition p, computed in this process, as one record frame. Throws
+  // RillError when the record type cannot be serialized.
+  virtual std::string encode_partition(int p) const = 0;
+  // An RDD standing for this one that holds partition p only, decoded from
+  // encode_partition's frame made elsewhere (`origin` names where, for
+  // errors): the driver runs a task's own function on it.
+  virtual std::shared_ptr<const RDDBase> with_fetched_partition(int p, const std::string& frame,
+                                                                const std::string& origin) const = 0;
 
  private:
   int64_t id_;
@@ -78,9 +95,20 @@ class ShuffleDependencyBase {
   // Computes map partition `m` and returns one bucket per reduce partition.
   virtual TaskOutput run_map_task(int m) const = 0;
 
-  // The buckets a reduce task for partition r reads, one per map partition.
+  // The buckets a reduce task for partition r reads, one per map partition:
+  // this process's map outputs, or those fetched from where they live.
   // Throws if the map stage has not run (prepare_shuffles first).
   std::vector<ErasedPartition> buckets_for(int r) const;
+
+  // -- crossing processes ------------------------------------------------------------
+  virtual std::string encode_bucket(const ErasedPartition& bucket) const = 0;
+  virtual ErasedPartition decode_bucket(const std::string& frame, const std::string& origin) const = 0;
+  using RemoteBuckets = std::function<std::vector<ErasedPartition>(int reduce_partition)>;
+  // The map stage ran in other processes: buckets_for(r) calls `fetch(r)`.
+  // Only the first call counts (concurrent tasks may each offer the same).
+  void set_remote_map_outputs(RemoteBuckets fetch);
+  // The map stage has run (here or elsewhere).
+  bool has_map_outputs() const;
 
  private:
   friend void prepare_shuffles(const RDDBase&);
@@ -90,7 +118,27 @@ class ShuffleDependencyBase {
   std::mutex mutex_;
   std::atomic<bool> ready_{false};
   std::vector<TaskOutput> outputs_;  // [map partition][reduce partition]
+  std::mutex remote_mutex_;
+  RemoteBuckets remote_;             // set once, before ready_ when the map stage ran elsewhere
 };
+
+[[noreturn]] void throw_not_serializable(const char* type_name, const RddName& name);
+
+// Frames of erased partitions of record type R (for typed RDDs and shuffles).
+template <class R>
+std::string encode_erased(const ErasedPartition& p, const RddName& name) {
+  if constexpr (is_serializable_v<R>)
+    return encode_records<R>(*std::static_pointer_cast<const std::vector<R>>(p));
+  else
+    throw_not_serializable(typeid(R).name(), name);
+}
+template <class R>
+ErasedPartition decode_erased(const std::string& frame, const std::string& origin, const RddName& name) {
+  if constexpr (is_serializable_v<R>)
+    return decode_records<R>(frame, origin);
+  else
+    throw_not_serializable(typeid(R).name(), name);
+}
 
 // Runs, through the RDD's executor, every shuffle map stage `rdd` depends on
 // that has not run yet (ancestors first).
@@ -132,6 +180,10 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
   // Keeps each partition once computed, for reuse by later jobs.
   void persist() const { persisted_.store(true, std::memory_order_release); }
 
+  std::string encode_partition(int p) const override { return encode_erased<T>(partition(p), name()); }
+  std::shared_ptr<const RDDBase> with_fetched_partition(int p, const std::string& frame,
+                                                        const std::string& origin) const override;
+
  private:
   // Persisted partitions live in the executor's block store.
   PartitionPtr<T> cached(int p) const {
@@ -163,6 +215,33 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
 
 template <class T>
 using RDDNodePtr = std::shared_ptr<const RDDNode<T>>;
+
+// Stands for an RDD of which only one partition is here, fetched from the
+// process that computed it.
+template <class T>
+class FetchedPartitionRDD : public RDDNode<T> {
+ public:
+  FetchedPartitionRDD(const RDDNode<T>& original, int p, PartitionPtr<T> data)
+      : RDDNode<T>(original.executor(), original.num_partitions(), original.name()), p_(p), data_(std::move(data)) {}
+  void compute(int p, Sink<T> out) const override {
+    for (const auto& x : *materialize(p)) out(x);
+  }
+  PartitionPtr<T> materialize(int p) const override {
+    if (p != p_) throw RillError("partition " + std::to_string(p) + " of " + this->name().to_string() + " was not fetched");
+    return data_;
+  }
+
+ private:
+  int p_;
+  PartitionPtr<T> data_;
+};
+
+template <class T>
+std::shared_ptr<const RDDBase> RDDNode<T>::with_fetched_partition(int p, const std::string& frame,
+                                                                  const std::string& origin) const {
+  auto data = std::static_pointer_cast<const std::vector<T>>(decode_erased<T>(frame, origin, name()));
+  return std::make_shared<FetchedPartitionRDD<T>>(*this, p, std::move(data));
+}
 
 
 }  // namespace rill

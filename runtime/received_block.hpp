@@ -58,6 +58,13 @@ class ReceivedBlockStore {
   }
   // Removes the stream's allocations of every batch at or before `cutoff`
   // and returns their blocks.
+  // The (stream, batch time) pairs that have an allocation.
+  std::vector<std::pair<int, Time>> keys() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::pair<int, Time>> out;
+    for (const auto& kv : blocks_) out.push_back(kv.first);
+    return out;
+  }
   std::vector<ReceivedBlockPtr> erase_through(int stream_id, Time cutoff) {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<ReceivedBlockPtr> out;

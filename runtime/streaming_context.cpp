@@ -140,7 +140,8 @@ void StreamingContext::start() {
       graph_->start(first - batch_);
     }
     check_write_ahead_log_usable();
-    if (conf_.is_cluster_driver()) start_cluster(fingerprint);
+    if (conf_.is_cluster_driver())
+      start_cluster(fingerprint, recovered_ ? Time(recovered_->zero_time_ms) : first - batch_);
     if (checkpointing)
       checkpointing->base.zero_time_ms = recovered_ ? recovered_->zero_time_ms : (first - batch_).milliseconds();
     start_ui();
@@ -304,11 +305,11 @@ void StreamingContext::stop_now(bool stop_gracefully) {
   spdlog::info("StreamingContext stopped{}", stop_gracefully ? " gracefully" : "");
 }
 
-void StreamingContext::start_cluster(uint64_t fingerprint) {
+void StreamingContext::start_cluster(uint64_t fingerprint, Time zero_time) {
   const auto [workers, cores] = conf_.local_cluster_shape();
   const auto [master_host, master_port] = conf_.master_address();
   const std::string bind = conf_.get("rill.cluster.bindAddress", workers > 0 ? "127.0.0.1" : master_host);
-  const uint16_t port = engine_->serve_workers(bind, workers > 0 ? 0 : master_port, fingerprint);
+  const uint16_t port = engine_->serve_workers(bind, workers > 0 ? 0 : master_port, fingerprint, zero_time);
   spdlog::info("the driver listens for workers on {}:{} (graph fingerprint {})", bind, port,
                fingerprint_hex(fingerprint));
   if (workers > 0)
@@ -316,13 +317,12 @@ void StreamingContext::start_cluster(uint64_t fingerprint) {
                                                              port);
   const int wanted = static_cast<int>(conf_.get_int("rill.cluster.minWorkers", workers > 0 ? workers : 1));
   engine_->wait_for_workers(wanted, conf_.get_duration("rill.cluster.waitTimeout", Seconds(30)));
-  spdlog::info("{} workers registered; batches are still computed in the driver process (tasks do not run on "
-               "workers yet)",
-               engine_->workers().size());
+  spdlog::info("{} workers registered; tasks of streams they can compute run on them", engine_->workers().size());
 }
 
 void StreamingContext::stop_cluster() {
   if (!conf_.is_cluster_driver()) return;
+  spdlog::info("cluster: {}", engine_->cluster_summary());
   const int stopped = engine_->stop_workers();
   if (local_cluster_) {
     const size_t started = local_cluster_->pids().size();
@@ -365,7 +365,7 @@ void StreamingContext::serve_as_worker(uint64_t fingerprint) {
   if (lost)
     spdlog::error("worker: {}; this worker exits", outcome->lost);
   else
-    spdlog::info("worker: stopped by the driver; exiting");
+    spdlog::info("worker: stopped by the driver; exiting ({})", engine_->cluster_summary());
   spdlog::default_logger()->flush();
   std::fflush(nullptr);
   std::_Exit(lost ? 1 : 0);

@@ -202,7 +202,7 @@ class StreamingContext {
   [[noreturn]] void serve_as_worker(uint64_t fingerprint);
   // A driver of workers: listens, starts local-cluster processes, waits for
   // rill.cluster.minWorkers.
-  void start_cluster(uint64_t fingerprint);
+  void start_cluster(uint64_t fingerprint, Time zero_time);
   void stop_cluster();
   // With the receivers' write-ahead log on: a checkpoint directory, and
   // record types it can hold. Throws ConfigError saying which is missing.

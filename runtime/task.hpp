@@ -5,7 +5,10 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
+
+#include "runtime/rdd_name.hpp"
 
 namespace rill {
 
@@ -15,9 +18,31 @@ class BlockStore;
 using ErasedPartition = std::shared_ptr<const void>;
 using TaskOutput = std::vector<ErasedPartition>;
 
+class RDDBase;
+class ShuffleDependencyBase;
+
+// What another process that built the same graph needs to run a task itself
+// (DESIGN.md, "names, not closures"): a result task computes partition p of
+// the RDD `target`; a shuffle map task writes map partition p of the shuffle
+// `target`.
+struct TaskName {
+  enum class Kind : int8_t { result, shuffle_map };
+  Kind kind = Kind::result;
+  RddName target;
+};
+
 struct Task {
   std::function<TaskOutput()> run;
   int partition = 0;
+  // Set when the task can run by name elsewhere.
+  std::optional<TaskName> name;
+  // In the process that made the task, never sent: the RDD a result task
+  // computes, or the shuffle a map task writes.
+  const RDDBase* rdd = nullptr;
+  ShuffleDependencyBase* shuffle = nullptr;
+  // A result task run elsewhere: what `run` would have returned, from an RDD
+  // standing for `rdd` that holds the fetched partition.
+  std::function<TaskOutput(const RDDBase& fetched)> finish;
 };
 using TaskPtr = std::shared_ptr<const Task>;
 

@@ -8,6 +8,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include <algorithm>
+#include <map>
 #include <regex>
 
 #include "child_process.hpp"
@@ -67,6 +69,66 @@ bool process_ends(pid_t pid, std::chrono::milliseconds deadline) {
 // that they can be waited for and reaped.
 void adopt_orphans() { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
 
+// Lines of words from a small vocabulary, and their exact counts.
+std::string word_lines(int n, std::map<std::string, int64_t>& counts) {
+  std::string text;
+  for (int i = 0; i < n; ++i) {
+    std::string line;
+    for (int w : {i % 37, (i * 7) % 23, i % 5}) {
+      std::string word = "w" + std::to_string(w);
+      ++counts[word];
+      line += (line.empty() ? "" : " ") + word;
+    }
+    text += line + "\n";
+  }
+  return text;
+}
+
+std::map<std::string, int64_t> printed_totals(const std::string& out) {
+  static const std::regex total("total (\\S+) (\\d+)");
+  std::map<std::string, int64_t> totals;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), total); it != std::sregex_iterator(); ++it)
+    totals[(*it)[1]] = std::stoll((*it)[2]);
+  return totals;
+}
+
+int64_t records_counted(const std::string& out) {
+  static const std::regex records("records \\d+ (\\d+)");
+  int64_t n = 0;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), records); it != std::sregex_iterator(); ++it)
+    n += std::stoll((*it)[1]);
+  return n;
+}
+
+// How many tasks each worker said it ran when the driver stopped it.
+std::vector<int64_t> tasks_run_by_workers(const std::string& log) {
+  static const std::regex ran("stopped by the driver; exiting \\(ran (\\d+) tasks");
+  std::vector<int64_t> n;
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), ran); it != std::sregex_iterator(); ++it)
+    n.push_back(std::stoll((*it)[1]));
+  return n;
+}
+
+// Each window's total equals the records of the batches it covers
+// ("records T N" per batch, "window T WORD N" per window and word).
+void check_windows(const std::string& out, int64_t batch_ms, int batches) {
+  static const std::regex batch_line("records (\\d+) (\\d+)");
+  static const std::regex window_line("window (\\d+) \\S+ (\\d+)");
+  std::map<int64_t, int64_t> per_batch, per_window;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), batch_line); it != std::sregex_iterator(); ++it)
+    per_batch[std::stoll((*it)[1])] += std::stoll((*it)[2]);
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), window_line); it != std::sregex_iterator(); ++it)
+    per_window[std::stoll((*it)[1])] += std::stoll((*it)[2]);
+  REQUIRE(!per_window.empty());
+  for (const auto& [t, total] : per_batch) {
+    int64_t expected = 0;
+    for (const auto& [u, n] : per_batch)
+      if (u > t - batches * batch_ms && u <= t) expected += n;
+    INFO("window ending at " << t);
+    CHECK(per_window[t] == expected);
+  }
+}
+
 const std::vector<std::string> kQuiet = {"--conf", "rill.ui.enabled=false"};
 
 std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
@@ -76,60 +138,82 @@ std::vector<std::string> operator+(std::vector<std::string> a, const std::vector
 
 }  // namespace
 
-TEST_CASE("a driver and two separately started workers: both register, every line is counted, stop ends them") {
+// Word count with a window, in several processes: the totals equal the
+// input's exactly, every window equals the batches it covers, and both
+// workers ran tasks.
+void check_word_count_run(ChildProcess& driver, TcpTestServer& source, const std::vector<ChildProcess*>& workers) {
+  REQUIRE(driver.wait_for_stderr(contains("2 workers registered"), 30s));
+  REQUIRE(source.accept_client(20s));
+  std::map<std::string, int64_t> expected;
+  const int n = 4000;
+  const std::string text = word_lines(n, expected);
+  // In three parts, so that the words spread over several batches.
+  for (size_t part = 0; part < 3; ++part) {
+    source.send_all(text.substr(part * text.size() / 3, (part + 1) * text.size() / 3 - part * text.size() / 3));
+    const int64_t sent_words = 3 * static_cast<int64_t>(std::count(text.begin(), text.begin() + (part + 1) * text.size() / 3, '\n'));
+    REQUIRE(driver.wait_for_stdout([&](const std::string& out) { return records_counted(out) >= sent_words; }, 30s));
+  }
+  driver.signal(SIGTERM);
+  REQUIRE(driver.wait_exit(30s) == 0);
+  const std::string out = driver.out();
+  CHECK(out.find("done") != std::string::npos);
+  CHECK(printed_totals(out) == expected);
+  check_windows(out, 200, 3);
+  static const std::regex on_workers("cluster: (\\d+) tasks ran on workers");
+  std::smatch m;
+  const std::string log = driver.err();
+  REQUIRE(std::regex_search(log, m, on_workers));
+  CHECK(std::stoll(m[1]) > 0);
+  std::string worker_logs = log;
+  for (auto* w : workers) {
+    CHECK(w->wait_exit(20s) == 0);
+    CHECK(w->out().empty());  // main() never continued past start() on a worker
+    worker_logs += w->err();
+  }
+  const auto ran = tasks_run_by_workers(worker_logs);
+  REQUIRE(ran.size() == 2);
+  for (int64_t k : ran) CHECK(k > 0);
+}
+
+TEST_CASE("a driver and two separately started workers: word count runs on the workers, totals exact") {
   rill::testing::TemporaryDirectory dir;
   TcpTestServer source;
   const std::string port = std::to_string(unused_loopback_port());
   const std::string socket = std::to_string(source.port());
-  ChildProcess driver(RILL_TEST_LINE_COUNT,
-                      std::vector<std::string>{"--socket", socket, "--master", "rill://127.0.0.1:" + port, "--conf",
-                                               "rill.cluster.minWorkers=2"} + kQuiet,
+  ChildProcess driver(RILL_TEST_WORDCOUNT,
+                      std::vector<std::string>{"--socket", socket, "--window-batches", "3", "--master",
+                                               "rill://127.0.0.1:" + port, "--conf", "rill.cluster.minWorkers=2"} +
+                          kQuiet,
                       sub_dir(dir, "driver"));
-  ChildProcess worker1(RILL_TEST_LINE_COUNT,
-                       {"--socket", socket, "--worker", "--driver", "127.0.0.1:" + port, "--cores", "1"},
+  ChildProcess worker1(RILL_TEST_WORDCOUNT,
+                       {"--socket", socket, "--window-batches", "3", "--worker", "--driver", "127.0.0.1:" + port,
+                        "--cores", "1"},
                        sub_dir(dir, "worker1"));
-  ChildProcess worker2(RILL_TEST_LINE_COUNT,
-                       {"--socket", socket, "--worker", "--driver", "127.0.0.1:" + port, "--cores", "1"},
+  ChildProcess worker2(RILL_TEST_WORDCOUNT,
+                       {"--socket", socket, "--window-batches", "3", "--worker", "--driver", "127.0.0.1:" + port,
+                        "--cores", "1"},
                        sub_dir(dir, "worker2"));
   REQUIRE(driver.wait_for_stderr(contains("2 workers registered"), 30s));
   CHECK(driver.err().find("pid " + std::to_string(worker1.pid()) + ") registered with 1 cores") != std::string::npos);
   CHECK(driver.err().find("pid " + std::to_string(worker2.pid()) + ") registered with 1 cores") != std::string::npos);
   CHECK(worker1.wait_for_stderr(contains("registered with the driver at 127.0.0.1:" + port), 10s));
-
-  REQUIRE(source.accept_client(20s));
-  const int n = 3000;
-  source.send_all(numbered_lines(n));
-  REQUIRE(driver.wait_for_stdout([&](const std::string& out) { return counted(out) >= n; }, 30s));
-  driver.signal(SIGTERM);
-  REQUIRE(driver.wait_exit(30s) == 0);
-  CHECK(driver.out().find("total " + std::to_string(n)) != std::string::npos);
-  CHECK(counted(driver.out()) == n);
-  for (auto* w : {&worker1, &worker2}) {
-    CHECK(w->wait_exit(20s) == 0);
-    CHECK(w->err().find("stopped by the driver") != std::string::npos);
-    CHECK(w->out().empty());  // main() never continued past start() on a worker
-  }
+  check_word_count_run(driver, source, {&worker1, &worker2});
 }
 
-TEST_CASE("local-cluster[2,1] starts two worker processes from its own executable and stops them with itself") {
+TEST_CASE("local-cluster[2,1] starts two worker processes from its own executable; word count runs on them") {
   adopt_orphans();
   rill::testing::TemporaryDirectory dir;
   TcpTestServer source;
-  ChildProcess driver(RILL_TEST_LINE_COUNT,
-                      std::vector<std::string>{"--socket", std::to_string(source.port()), "--master",
-                                               "local-cluster[2,1]"} + kQuiet,
+  ChildProcess driver(RILL_TEST_WORDCOUNT,
+                      std::vector<std::string>{"--socket", std::to_string(source.port()), "--window-batches", "3",
+                                               "--master", "local-cluster[2,1]"} + kQuiet,
                       dir.path());
   REQUIRE(driver.wait_for_stderr(contains("2 workers registered"), 30s));
   const auto pids = worker_pids(driver.err());
   REQUIRE(pids.size() == 2);
   for (pid_t pid : pids)
     CHECK(driver.err().find("pid " + std::to_string(pid) + ") registered with 1 cores") != std::string::npos);
-  REQUIRE(source.accept_client(20s));
-  const int n = 2000;
-  source.send_all(numbered_lines(n));
-  REQUIRE(driver.wait_for_stdout([&](const std::string& out) { return counted(out) >= n; }, 30s));
-  driver.signal(SIGTERM);
-  REQUIRE(driver.wait_exit(30s) == 0);
+  check_word_count_run(driver, source, {});
   CHECK(driver.err().find("2 of 2 worker processes exited cleanly") != std::string::npos);
   for (pid_t pid : pids) CHECK(process_ends(pid, 1ms));
 }

@@ -1,0 +1,161 @@
+// A worker's server of named tasks: the driver sends names and data, this
+// node rebuilds the lineage from its own copy of the graph and computes.
+#include <spdlog/spdlog.h>
+
+#include "actors/actors.hpp"
+#include "actors/blocking_request.hpp"
+#include "actors/map_output_store.hpp"
+#include "receivers/receiver_stream.hpp"
+#include "runtime/dstream_base.hpp"
+#include "runtime/lineage.hpp"
+
+namespace rill {
+namespace {
+
+// A map output fetch that takes longer than this fails the task.
+constexpr std::chrono::seconds kFetchTimeout{60};
+constexpr std::chrono::milliseconds kNotStartedRetry{5};
+
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
+struct task_server_state {
+  TaskServerSetup setup;
+  std::vector<std::pair<named_task_msg, caf::response_promise>> waiting;  // until the graph has started
+};
+using server_actor = caf::stateful_actor<task_server_state>;
+
+void install_inputs(DStreamGraph& graph, const batch_inputs_msg& m) {
+  BlockAllocation allocation;
+  for (const auto& s : m.streams) {
+    ReceiverStreamBase* stream = nullptr;
+    for (const auto& r : graph.receiver_streams())
+      if (r->stream_id() == s.stream) stream = r.get();
+    if (!stream)
+      throw RillError("the driver sent blocks of stream " + std::to_string(s.stream) +
+                      ", which this worker's graph does not receive");
+    auto& blocks = allocation[s.stream];
+    for (const auto& b : s.blocks) blocks.push_back(stream->decode_block(unframe_records(b.payload, "the driver"), b.id));
+  }
+  graph.blocks().put(Time(m.time_ms), allocation);
+}
+
+TaskPtr named_task(server_actor* self, const named_task_msg& m) {
+  const TaskServerSetup setup = self->state.setup;
+  auto me = caf::actor_cast<caf::actor>(self);
+  auto* sys = &self->system();
+  auto task = std::make_shared<Task>();
+  task->partition = m.partition;
+  task->run = [setup, me, sys, m]() -> TaskOutput {
+    const TaskName name{static_cast<TaskName::Kind>(m.kind), from_wire(m.target)};
+    TaskTarget target = find_task_target(*setup.graph, name);
+    for (const auto& loc : m.shuffles) {
+      const RddName shuffle_name = from_wire(loc.shuffle);
+      auto* dep = find_shuffle(*target.root, shuffle_name);
+      if (!dep) throw RillError("shuffle " + shuffle_name.to_string() + " is not in the lineage of " + name.target.to_string());
+      if (!dep->has_map_outputs())
+        dep->set_remote_map_outputs(remote_buckets(*sys, setup.gateway, me, setup.map_outputs, dep, loc.holders));
+    }
+    if (name.kind == TaskName::Kind::shuffle_map) {
+      auto buckets = target.shuffle->run_map_task(m.partition);
+      setup.map_outputs->put(name.target, m.partition, target.root, target.shuffle, std::move(buckets));
+      return {std::make_shared<const std::string>()};
+    }
+    return {std::make_shared<const std::string>(target.rdd->encode_partition(m.partition))};
+  };
+  return task;
+}
+
+void run_named(server_actor* self, const named_task_msg& m, caf::response_promise rp) {
+  auto stats = self->state.setup.stats;
+  self->request(self->state.setup.scheduler, caf::infinite, run_stage_atom::value, stage_msg{{named_task(self, m)}})
+      .then(
+          [rp, stats](stage_result& r) mutable {
+            named_task_result out;
+            if (!r.error.empty()) {
+              out.error = r.error;
+            } else {
+              out.frame = *std::static_pointer_cast<const std::string>(r.outputs.at(0).at(0));
+              ++stats->tasks;
+            }
+            rp.deliver(std::move(out));
+          },
+          [rp, self](caf::error& e) mutable {
+            rp.deliver(named_task_result{"", "the task could not run: " + self->system().render(e)});
+          });
+}
+
+caf::behavior task_server(server_actor* self, TaskServerSetup setup) {
+  name_failures(self, "task_server");
+  self->state.setup = std::move(setup);
+  return {
+      [=](inputs_atom, const batch_inputs_msg& m) { install_inputs(*self->state.setup.graph, m); },
+      [=](named_task_atom, named_task_msg& m) -> caf::result<named_task_result> {
+        auto rp = self->make_response_promise<named_task_result>();
+        if (self->state.setup.graph_started->load()) {
+          run_named(self, m, rp);
+        } else {
+          // Registration finishes on another actor of this node: wait for it.
+          if (self->state.waiting.empty()) self->delayed_send(self, kNotStartedRetry, retry_atom::value);
+          self->state.waiting.emplace_back(std::move(m), rp);
+        }
+        return rp;
+      },
+      [=](retry_atom) {
+        if (!self->state.setup.graph_started->load()) {
+          self->delayed_send(self, kNotStartedRetry, retry_atom::value);
+          return;
+        }
+        auto waiting = std::move(self->state.waiting);
+        self->state.waiting.clear();
+        for (auto& [m, rp] : waiting) run_named(self, m, rp);
+      },
+      [=](fetch_atom, const wire_rdd_name& shuffle, int32_t m, int32_t r) -> caf::result<std::string> {
+        try {
+          auto frame = self->state.setup.map_outputs->encode(from_wire(shuffle), m, r);
+          self->state.setup.stats->bytes_served += static_cast<int64_t>(frame.size());
+          return frame;
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, e.what());
+        }
+      },
+      [=](clear_atom, int64_t t) {
+        auto& graph = *self->state.setup.graph;
+        graph.clear_metadata(Time(t));
+        const int64_t keep = graph.longest_remember().milliseconds() + graph.batch_duration().milliseconds();
+        self->state.setup.map_outputs->drop_through(t - keep);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_task_server(caf::actor_system& sys, TaskServerSetup setup) {
+  return sys.spawn(task_server, std::move(setup));
+}
+
+ShuffleDependencyBase::RemoteBuckets remote_buckets(caf::actor_system& sys, caf::actor gateway, caf::actor self,
+                                                    std::shared_ptr<MapOutputStore> local,
+                                                    const ShuffleDependencyBase* shuffle,
+                                                    std::vector<caf::actor> holders) {
+  return [&sys, gateway, self, local, shuffle, holders](int r) {
+    std::vector<ErasedPartition> buckets;
+    buckets.reserve(holders.size());
+    for (size_t m = 0; m < holders.size(); ++m) {
+      const int map_partition = static_cast<int>(m);
+      if (local && holders[m] == self) {
+        buckets.push_back(local->bucket(shuffle->name(), map_partition, r));
+        continue;
+      }
+      const std::string holder = "the node holding map output " + std::to_string(m) + " of shuffle " +
+                                 shuffle->name().to_string() + " (" + caf::to_string(holders[m].node()) + ")";
+      auto frame = blocking_request_within<std::string>(gateway, holders[m], kFetchTimeout, fetch_atom::value,
+                                                        to_wire(shuffle->name()), static_cast<int32_t>(m),
+                                                        static_cast<int32_t>(r));
+      if (!frame) throw RillError("fetching from " + holder + " failed: " + sys.render(frame.error()));
+      buckets.push_back(shuffle->decode_bucket(*frame, holder));
+    }
+    return buckets;
+  };
+}
+
+}  // namespace rill

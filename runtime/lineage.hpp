@@ -1,0 +1,32 @@
+// Finding, in this process's copy of the graph, what a task names (DESIGN.md,
+// "Every node rebuilds the lineage itself"), and walking a lineage.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "runtime/rdd_node.hpp"
+#include "runtime/task.hpp"
+
+namespace rill {
+
+class DStreamGraph;
+
+// The RDD or shuffle a task names, found by computing the RDD of the stream
+// that made it at its batch time and walking that RDD's lineage. `root`
+// keeps the lineage alive. Throws RillError when the name is not there.
+struct TaskTarget {
+  std::shared_ptr<const RDDBase> root;
+  const RDDBase* rdd = nullptr;            // a result task's
+  ShuffleDependencyBase* shuffle = nullptr;  // a shuffle map task's
+};
+TaskTarget find_task_target(DStreamGraph& graph, const TaskName& name);
+
+// The shuffles whose map outputs computing a partition of `rdd` reads: those
+// reached through narrow parents, without crossing a shuffle.
+std::vector<ShuffleDependencyBase*> shuffles_read_by(const RDDBase& rdd);
+
+// The shuffle named `name` in the lineage of `root` (through map sides too);
+// null when absent.
+ShuffleDependencyBase* find_shuffle(const RDDBase& root, const RddName& name);
+
+}  // namespace rill

@@ -1,0 +1,72 @@
+// The guide's word count as a user writes it, for tests that run it in
+// several processes (--master local-cluster[w,c], rill://host:port, or
+// --worker --driver host:port) and compare with a local run.
+//
+//   rill_test_wordcount --socket PORT [--window-batches N] [--master M] [--conf k=v ...]
+//
+// Per batch it prints "records T N" (the words counted in batch T); once
+// await_termination() has returned, "total WORD N" for every word, sorted,
+// summed over the batches' reduce_by_key outputs. With --window-batches N it
+// also prints, per batch, "window T WORD N" from reduce_by_key_and_window
+// over the last N batches (no inverse function).
+#include <algorithm>
+#include <iostream>
+#include <map>
+#include <mutex>
+
+#include "runtime/rill.hpp"
+
+int main(int argc, char** argv) {
+  try {
+    auto conf = rill::Config::from_args(argc, argv);
+    auto args = rill::Config::app_arguments(argc, argv);
+    int64_t port = 0, window = 0;
+    for (size_t i = 0; i + 1 < args.size(); i += 2) {
+      int64_t n = rill::parse_int_option(args[i], args[i + 1], 1, 65535);
+      if (args[i] == "--socket")
+        port = n;
+      else if (args[i] == "--window-batches")
+        window = n;
+      else
+        throw rill::ConfigError("unknown option " + args[i]);
+    }
+    if (port == 0) throw rill::ConfigError("--socket PORT is required");
+    const rill::Duration batch = rill::Milliseconds(200);
+    rill::StreamingContext ssc(conf, batch);
+    auto lines = ssc.socket_text_stream("127.0.0.1", static_cast<uint16_t>(port));
+    auto pairs = lines.flat_map([](const std::string& line) { return rill::split(line, ' '); })
+                     .map([](const std::string& w) { return std::make_pair(w, int64_t{1}); });
+    auto counts = pairs.reduce_by_key([](int64_t a, int64_t b) { return a + b; });
+    auto mutex = std::make_shared<std::mutex>();
+    auto totals = std::make_shared<std::map<std::string, int64_t>>();
+    counts.foreach_rdd([mutex, totals](const rill::RDD<std::pair<std::string, int64_t>>& rdd, rill::Time t) {
+      int64_t records = 0;
+      auto batch_counts = rdd.collect();
+      std::lock_guard<std::mutex> lock(*mutex);
+      for (const auto& [w, n] : batch_counts) {
+        (*totals)[w] += n;
+        records += n;
+      }
+      std::cout << "records " << t.milliseconds() << " " << records << std::endl;
+    });
+    if (window > 0) {
+      auto windowed = pairs.reduce_by_key_and_window([](int64_t a, int64_t b) { return a + b; }, batch * window, batch);
+      windowed.foreach_rdd([mutex](const rill::RDD<std::pair<std::string, int64_t>>& rdd, rill::Time t) {
+        auto records = rdd.collect();
+        std::sort(records.begin(), records.end());
+        std::lock_guard<std::mutex> lock(*mutex);
+        for (const auto& [w, n] : records) std::cout << "window " << t.milliseconds() << " " << w << " " << n << "\n";
+        std::cout << std::flush;
+      });
+    }
+    ssc.start();
+    ssc.await_termination();
+    std::lock_guard<std::mutex> lock(*mutex);
+    for (const auto& [w, n] : *totals) std::cout << "total " << w << " " << n << "\n";
+    std::cout << "done" << std::endl;
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "rill_test_wordcount: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -31,73 +31,14 @@
 #include <unordered_map>
 
 #include "bench/limit_runner.hpp"
+#include "bench/line_server.hpp"
 #include "runtime/rill.hpp"
 
 namespace {
 
 using namespace rill;
-using Clock = std::chrono::steady_clock;
-
-// Serves `text` once to the first client, as fast as the socket takes it.
-class LineServer {
- public:
-  explicit LineServer(std::shared_ptr<const std::string> text) : text_(std::move(text)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 1) != 0)
-      throw RillError("line server: cannot listen on 127.0.0.1");
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~LineServer() {
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    if (thread_.joinable()) thread_.join();
-  }
-  uint16_t port() const { return port_; }
-  // When the first byte was sent.
-  Clock::time_point first_byte() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait(lock, [&] { return started_; });
-    return first_;
-  }
-
- private:
-  void serve() {
-    int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (client < 0) return;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      first_ = Clock::now();
-      started_ = true;
-    }
-    cv_.notify_all();
-    size_t done = 0;
-    while (done < text_->size()) {
-      ssize_t n = ::send(client, text_->data() + done, std::min<size_t>(1 << 20, text_->size() - done), MSG_NOSIGNAL);
-      if (n <= 0) break;
-      done += static_cast<size_t>(n);
-    }
-    // Keep the connection open: a closed one would make the receiver restart.
-    char byte;
-    while (::recv(client, &byte, 1, 0) > 0) {
-    }
-    ::close(client);
-  }
-
-  std::shared_ptr<const std::string> text_;
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool started_ = false;
-  Clock::time_point first_;
-};
+using bench::Clock;
+using bench::LineServer;
 
 // Stores the corpus's lines one record at a time with store(T), as fast as
 // it can: a custom receiver over an in-memory source.

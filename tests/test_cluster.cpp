@@ -100,6 +100,15 @@ int64_t records_counted(const std::string& out) {
   return n;
 }
 
+// The running counts update_state_by_key printed for the last batch.
+std::map<std::string, int64_t> last_state(const std::string& out) {
+  static const std::regex state("state (\\d+) (\\S+) (\\d+)");
+  std::map<int64_t, std::map<std::string, int64_t>> by_batch;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), state); it != std::sregex_iterator(); ++it)
+    by_batch[std::stoll((*it)[1])][(*it)[2]] = std::stoll((*it)[3]);
+  return by_batch.empty() ? std::map<std::string, int64_t>{} : by_batch.rbegin()->second;
+}
+
 // How many tasks each worker said it ran when the driver stopped it.
 std::vector<int64_t> tasks_run_by_workers(const std::string& log) {
   static const std::regex ran("stopped by the driver; exiting \\(ran (\\d+) tasks");
@@ -159,6 +168,7 @@ void check_word_count_run(ChildProcess& driver, TcpTestServer& source, const std
   CHECK(out.find("done") != std::string::npos);
   CHECK(printed_totals(out) == expected);
   check_windows(out, 200, 3);
+  if (out.find("state ") != std::string::npos) CHECK(last_state(out) == expected);
   static const std::regex on_workers("cluster: (\\d+) tasks ran on workers");
   std::smatch m;
   const std::string log = driver.err();
@@ -206,7 +216,10 @@ TEST_CASE("local-cluster[2,1] starts two worker processes from its own executabl
   TcpTestServer source;
   ChildProcess driver(RILL_TEST_WORDCOUNT,
                       std::vector<std::string>{"--socket", std::to_string(source.port()), "--window-batches", "3",
-                                               "--master", "local-cluster[2,1]"} + kQuiet,
+                                               "--state", dir.path() + "/checkpoints", "--master",
+                                               "local-cluster[2,1]", "--conf",
+                                               // every job of the last batch runs, the state output's too
+                                               "rill.streaming.stopGracefullyOnShutdown=true"} + kQuiet,
                       dir.path());
   REQUIRE(driver.wait_for_stderr(contains("2 workers registered"), 30s));
   const auto pids = worker_pids(driver.err());

@@ -2,13 +2,16 @@
 // several processes (--master local-cluster[w,c], rill://host:port, or
 // --worker --driver host:port) and compare with a local run.
 //
-//   rill_test_wordcount --socket PORT [--window-batches N] [--master M] [--conf k=v ...]
+//   rill_test_wordcount --socket PORT [--window-batches N] [--state CHECKPOINT_DIR]
+//                       [--master M] [--conf k=v ...]
 //
 // Per batch it prints "records T N" (the words counted in batch T); once
 // await_termination() has returned, "total WORD N" for every word, sorted,
 // summed over the batches' reduce_by_key outputs. With --window-batches N it
 // also prints, per batch, "window T WORD N" from reduce_by_key_and_window
-// over the last N batches (no inverse function).
+// over the last N batches (no inverse function). With --state it keeps
+// running counts with update_state_by_key and prints, per batch, "state T
+// WORD N" for every word.
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -21,7 +24,12 @@ int main(int argc, char** argv) {
     auto conf = rill::Config::from_args(argc, argv);
     auto args = rill::Config::app_arguments(argc, argv);
     int64_t port = 0, window = 0;
+    std::string state_dir;
     for (size_t i = 0; i + 1 < args.size(); i += 2) {
+      if (args[i] == "--state") {
+        state_dir = args[i + 1];
+        continue;
+      }
       int64_t n = rill::parse_int_option(args[i], args[i + 1], 1, 65535);
       if (args[i] == "--socket")
         port = n;
@@ -56,6 +64,21 @@ int main(int argc, char** argv) {
         std::sort(records.begin(), records.end());
         std::lock_guard<std::mutex> lock(*mutex);
         for (const auto& [w, n] : records) std::cout << "window " << t.milliseconds() << " " << w << " " << n << "\n";
+        std::cout << std::flush;
+      });
+    }
+    if (!state_dir.empty()) {
+      ssc.checkpoint(state_dir);
+      auto running = pairs.update_state_by_key([](const std::vector<int64_t>& values, const std::optional<int64_t>& s) {
+        int64_t n = s.value_or(0);
+        for (int64_t v : values) n += v;
+        return std::optional<int64_t>(n);
+      });
+      running.foreach_rdd([mutex](const rill::RDD<std::pair<std::string, int64_t>>& rdd, rill::Time t) {
+        auto records = rdd.collect();
+        std::sort(records.begin(), records.end());
+        std::lock_guard<std::mutex> lock(*mutex);
+        for (const auto& [w, n] : records) std::cout << "state " << t.milliseconds() << " " << w << " " << n << "\n";
         std::cout << std::flush;
       });
     }

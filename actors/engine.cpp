@@ -313,10 +313,11 @@ struct Engine::Impl {
     dispatch_msg m;
     Time through(0);
     for (const auto& t : tasks) {
-      const RDDBase& reads_from = t->name->kind == TaskName::Kind::result ? *t->rdd : t->shuffle->map_side();
+      const RDDBase& reads_from = t->name->kind == TaskName::Kind::shuffle_map ? t->shuffle->map_side() : *t->rdd;
       named_task_msg nt;
       nt.kind = static_cast<int32_t>(t->name->kind);
       nt.target = to_wire(t->name->target);
+      nt.output = t->name->output;
       nt.partition = t->partition;
       for (auto* dep : shuffles_read_by(reads_from)) {
         auto it = map_output_holders.find(dep->name());
@@ -346,6 +347,8 @@ struct Engine::Impl {
       if (t.name->kind == TaskName::Kind::shuffle_map) {
         if (holders.size() <= static_cast<size_t>(t.partition)) holders.resize(t.partition + 1);
         holders[t.partition] = destinations[i];
+      } else if (t.name->kind == TaskName::Kind::output) {
+        outputs[i] = TaskOutput{nullptr};  // it ran there; nothing comes back
       } else {
         outputs[i] = t.finish(*t.rdd->with_fetched_partition(t.partition, r.frame, where));
       }

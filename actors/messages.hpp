@@ -202,12 +202,13 @@ typename Inspector::result_type inspect(Inspector& f, map_output_locations& x) {
 struct named_task_msg {
   int32_t kind = 0;  // TaskName::Kind
   wire_rdd_name target;
+  int32_t output = -1;  // TaskName::output
   int32_t partition = 0;
   std::vector<map_output_locations> shuffles;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, named_task_msg& x) {
-  return f(caf::meta::type_name("rill::named_task_msg"), x.kind, x.target, x.partition, x.shuffles);
+  return f(caf::meta::type_name("rill::named_task_msg"), x.kind, x.target, x.output, x.partition, x.shuffles);
 }
 
 // worker -> driver: a result task's partition as a record frame (empty for a

@@ -46,8 +46,10 @@ TaskPtr named_task(server_actor* self, const named_task_msg& m) {
   auto task = std::make_shared<Task>();
   task->partition = m.partition;
   task->run = [setup, me, sys, m]() -> TaskOutput {
-    const TaskName name{static_cast<TaskName::Kind>(m.kind), from_wire(m.target)};
-    TaskTarget target = find_task_target(*setup.graph, name);
+    const TaskName name{static_cast<TaskName::Kind>(m.kind), from_wire(m.target), m.output};
+    // An output task computes its target as a result task would.
+    TaskTarget target = find_task_target(
+        *setup.graph, name.kind == TaskName::Kind::output ? TaskName{TaskName::Kind::result, name.target} : name);
     for (const auto& loc : m.shuffles) {
       const RddName shuffle_name = from_wire(loc.shuffle);
       auto* dep = find_shuffle(*target.root, shuffle_name);
@@ -58,6 +60,12 @@ TaskPtr named_task(server_actor* self, const named_task_msg& m) {
     if (name.kind == TaskName::Kind::shuffle_map) {
       auto buckets = target.shuffle->run_map_task(m.partition);
       setup.map_outputs->put(name.target, m.partition, target.root, target.shuffle, std::move(buckets));
+      return {std::make_shared<const std::string>()};
+    }
+    if (name.kind == TaskName::Kind::output) {
+      DStreamBase* output = setup.graph->stream_by_id(name.output);
+      if (!output) throw RillError("this worker's graph has no output stream " + std::to_string(name.output));
+      output->run_output_partition(Time(name.target.time_ms), m.partition);
       return {std::make_shared<const std::string>()};
     }
     return {std::make_shared<const std::string>(target.rdd->encode_partition(m.partition))};

@@ -1,6 +1,10 @@
-// The output operation behind print, save_as_*_files and foreach_rdd: at every
-// batch time at which its parent has an RDD it yields one job that calls the
-// function with that RDD and the batch time, on the driver's job runner.
+// The output operation behind print, save_as_*_files, foreach_rdd and
+// foreach_partition: at every batch time at which its parent has an RDD it
+// yields one job. With a batch function (Fn) the job calls it with that RDD
+// and the batch time, on the driver's job runner; with a partition function
+// (PartitionFn) the job runs it on every partition, as tasks named after this
+// output, so that a worker runs it from its own copy of the graph where the
+// partition is computed.
 #pragma once
 #include <functional>
 #include <memory>
@@ -17,9 +21,21 @@ template <class T>
 class ForEachDStream : public DStreamBase, public OutputDStreamBase {
  public:
   using Fn = std::function<void(const RDD<T>&, Time)>;
+  using PartitionFn = std::function<void(int, const std::vector<T>&, Time)>;
   ForEachDStream(StreamingContext& ssc, DStreamNodePtr<T> parent, std::string name, Fn fn)
       : DStreamBase(ssc, {parent}, parent->slide_duration(), std::move(name)),
         parent_(std::move(parent)), fn_(std::move(fn)) {}
+  ForEachDStream(StreamingContext& ssc, DStreamNodePtr<T> parent, std::string name, PartitionFn fn)
+      : DStreamBase(ssc, {parent}, parent->slide_duration(), std::move(name)),
+        parent_(std::move(parent)), partition_fn_(std::move(fn)) {}
+
+  void run_output_partition(Time t, int p) override {
+    if (!partition_fn_) DStreamBase::run_output_partition(t, p);
+    RDD<T> rdd = parent_->get_or_compute(t);
+    if (!rdd) throw RillError(name() + ": no RDD at " + t.to_string());
+    auto records = rdd.node()->partition(p);
+    partition_fn_(p, *records, t);
+  }
 
   DStreamBase& stream() override { return *this; }
   std::string record_type() const override { return typeid(T).name(); }
@@ -30,7 +46,27 @@ class ForEachDStream : public DStreamBase, public OutputDStreamBase {
     Job job;
     job.time = t;
     job.name = name();
-    job.run = [fn = fn_, rdd, t] { fn(rdd, t); };
+    if (fn_) {
+      job.run = [fn = fn_, rdd, t] { fn(rdd, t); };
+    } else {
+      job.run = [fn = partition_fn_, rdd, t, output = id()] {
+        const RDDNodePtr<T>& node = rdd.node();
+        std::vector<TaskPtr> tasks;
+        for (int p = 0; p < node->num_partitions(); ++p) {
+          auto task = std::make_shared<Task>();
+          task->partition = p;
+          task->rdd = node.get();
+          task->run = [fn, node, p, t] {
+            fn(p, *node->partition(p), t);
+            return TaskOutput{nullptr};
+          };
+          if (node->name().origin == RddName::Origin::stream)
+            task->name = TaskName{TaskName::Kind::output, node->name(), output};
+          tasks.push_back(std::move(task));
+        }
+        run_job(*node, std::move(tasks));
+      };
+    }
     return {std::move(job)};
   }
 
@@ -39,7 +75,8 @@ class ForEachDStream : public DStreamBase, public OutputDStreamBase {
 
  private:
   DStreamNodePtr<T> parent_;
-  Fn fn_;
+  Fn fn_;                     // one of the two is set
+  PartitionFn partition_fn_;
 };
 
 }  // namespace rill

@@ -347,6 +347,11 @@ class DStream {
     });
   }
   // f: (RDD<T>) or (RDD<T>, Time); runs on the driver, once per batch.
+  // Actions on the batch RDD inside f (collect, count, ...) are computed
+  // where the RDD's partitions are (the workers, in a cluster) and their
+  // results brought to the driver; RDDs f derives with new functions are
+  // computed in the driver from the fetched partitions (a function made in
+  // f cannot be sent to another process).
   template <class F>
   void foreach_rdd(F f) const {
     if constexpr (takes_time_v<F, T>)
@@ -356,14 +361,19 @@ class DStream {
   }
 
   // f: (int partition, const std::vector<T>& records, Time) for every
-  // partition of every batch, run on the partition workers (where the data
-  // is): the way to write each partition to an external system. Batch time
-  // and partition index identify a write, so a rerun can be made idempotent.
+  // partition of every batch, run where the partition is computed: on the
+  // partition workers, and with worker processes (rill://, local-cluster)
+  // in the workers, from their own copy of the program. The way to write
+  // each partition to an external system. Batch time and partition index
+  // identify a write, so a rerun can be made idempotent.
   template <class F>
   void foreach_partition(F f) const {
-    output("foreach_partition", [f](const RDD<T>& r, Time t) {
-      r.foreach_partition([f, t](int p, const std::vector<T>& records) mutable { f(p, records, t); });
-    });
+    auto out = std::make_shared<ForEachDStream<T>>(
+        context(), node_, "foreach_partition",
+        typename ForEachDStream<T>::PartitionFn([f](int p, const std::vector<T>& records, Time t) mutable {
+          f(p, records, t);
+        }));
+    graph_of(context()).add_output(out);
   }
 
   const DStreamNode<T>& checked() const {

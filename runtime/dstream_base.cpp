@@ -93,6 +93,11 @@ Time DStreamBase::zero_time() const {
   return zero_time_;
 }
 
+void DStreamBase::run_output_partition(Time t, int) {
+  throw RillError(name() + " (stream " + std::to_string(id()) + ") has no per-partition function to run at " +
+                  t.to_string());
+}
+
 bool DStreamBase::computable_by_workers() const {
   if (parents_.empty() || must_checkpoint()) return false;
   for (const auto& p : parents_)

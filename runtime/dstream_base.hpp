@@ -84,6 +84,9 @@ class DStreamBase {
   // This stream's RDD at t, untyped (computed when not held yet); null when
   // t is not one of its times (or the stream makes no RDDs: outputs).
   virtual std::shared_ptr<const RDDBase> rdd_base_at(Time) { return nullptr; }
+  // An output stream whose function runs per partition (foreach_partition):
+  // runs it on partition p of its batch RDD at t, here. Others throw.
+  virtual void run_output_partition(Time t, int p);
 
  protected:
   // How much longer than this stream's own remember duration its parents must

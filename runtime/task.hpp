@@ -24,11 +24,13 @@ class ShuffleDependencyBase;
 // What another process that built the same graph needs to run a task itself
 // (DESIGN.md, "names, not closures"): a result task computes partition p of
 // the RDD `target`; a shuffle map task writes map partition p of the shuffle
-// `target`.
+// `target`; an output task runs the per-partition function of the output
+// stream `output` on partition p of `target` (that output's batch RDD).
 struct TaskName {
-  enum class Kind : int8_t { result, shuffle_map };
+  enum class Kind : int8_t { result, shuffle_map, output };
   Kind kind = Kind::result;
   RddName target;
+  int output = -1;  // the output stream's id, for Kind::output
 };
 
 struct Task {

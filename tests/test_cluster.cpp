@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <regex>
 
 #include "child_process.hpp"
@@ -150,7 +151,18 @@ std::vector<std::string> operator+(std::vector<std::string> a, const std::vector
 // Word count with a window, in several processes: the totals equal the
 // input's exactly, every window equals the batches it covers, and both
 // workers ran tasks.
-void check_word_count_run(ChildProcess& driver, TcpTestServer& source, const std::vector<ChildProcess*>& workers) {
+// The pids foreach_partition printed ("partition T P pid PID").
+std::set<pid_t> partition_pids(const std::string& out) {
+  static const std::regex line("partition \\d+ \\d+ pid (\\d+)");
+  std::set<pid_t> pids;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), line); it != std::sregex_iterator(); ++it)
+    pids.insert(static_cast<pid_t>(std::stol((*it)[1])));
+  return pids;
+}
+
+// `worker_pids`: where foreach_partition must have run (never the driver).
+void check_word_count_run(ChildProcess& driver, TcpTestServer& source, const std::vector<ChildProcess*>& workers,
+                          std::set<pid_t> worker_pids) {
   REQUIRE(driver.wait_for_stderr(contains("2 workers registered"), 30s));
   REQUIRE(source.accept_client(20s));
   std::map<std::string, int64_t> expected;
@@ -174,12 +186,17 @@ void check_word_count_run(ChildProcess& driver, TcpTestServer& source, const std
   const std::string log = driver.err();
   REQUIRE(std::regex_search(log, m, on_workers));
   CHECK(std::stoll(m[1]) > 0);
-  std::string worker_logs = log;
+  std::string worker_logs = log, worker_out;
   for (auto* w : workers) {
     CHECK(w->wait_exit(20s) == 0);
-    CHECK(w->out().empty());  // main() never continued past start() on a worker
+    CHECK(w->out().find("total") == std::string::npos);  // main() never continued past start() on a worker
     worker_logs += w->err();
+    worker_out += w->out();
   }
+  const auto ran_in = partition_pids(out + worker_out);
+  CHECK(!ran_in.empty());
+  CHECK(ran_in.count(driver.pid()) == 0);
+  for (pid_t pid : ran_in) CHECK(worker_pids.count(pid) == 1);
   const auto ran = tasks_run_by_workers(worker_logs);
   REQUIRE(ran.size() == 2);
   for (int64_t k : ran) CHECK(k > 0);
@@ -191,23 +208,26 @@ TEST_CASE("a driver and two separately started workers: word count runs on the w
   const std::string port = std::to_string(unused_loopback_port());
   const std::string socket = std::to_string(source.port());
   ChildProcess driver(RILL_TEST_WORDCOUNT,
-                      std::vector<std::string>{"--socket", socket, "--window-batches", "3", "--master",
-                                               "rill://127.0.0.1:" + port, "--conf", "rill.cluster.minWorkers=2"} +
+                      std::vector<std::string>{"--socket", socket, "--window-batches", "3", "--partition-pids", "1",
+                                               "--master",
+                                               "rill://127.0.0.1:" + port, "--conf", "rill.cluster.minWorkers=2",
+                                               // every job of the last batch runs: windows and state too
+                                               "--conf", "rill.streaming.stopGracefullyOnShutdown=true"} +
                           kQuiet,
                       sub_dir(dir, "driver"));
   ChildProcess worker1(RILL_TEST_WORDCOUNT,
-                       {"--socket", socket, "--window-batches", "3", "--worker", "--driver", "127.0.0.1:" + port,
-                        "--cores", "1"},
+                       {"--socket", socket, "--window-batches", "3", "--partition-pids", "1", "--worker", "--driver",
+                        "127.0.0.1:" + port, "--cores", "1"},
                        sub_dir(dir, "worker1"));
   ChildProcess worker2(RILL_TEST_WORDCOUNT,
-                       {"--socket", socket, "--window-batches", "3", "--worker", "--driver", "127.0.0.1:" + port,
-                        "--cores", "1"},
+                       {"--socket", socket, "--window-batches", "3", "--partition-pids", "1", "--worker", "--driver",
+                        "127.0.0.1:" + port, "--cores", "1"},
                        sub_dir(dir, "worker2"));
   REQUIRE(driver.wait_for_stderr(contains("2 workers registered"), 30s));
   CHECK(driver.err().find("pid " + std::to_string(worker1.pid()) + ") registered with 1 cores") != std::string::npos);
   CHECK(driver.err().find("pid " + std::to_string(worker2.pid()) + ") registered with 1 cores") != std::string::npos);
   CHECK(worker1.wait_for_stderr(contains("registered with the driver at 127.0.0.1:" + port), 10s));
-  check_word_count_run(driver, source, {&worker1, &worker2});
+  check_word_count_run(driver, source, {&worker1, &worker2}, {worker1.pid(), worker2.pid()});
 }
 
 TEST_CASE("local-cluster[2,1] starts two worker processes from its own executable; word count runs on them") {
@@ -216,9 +236,9 @@ TEST_CASE("local-cluster[2,1] starts two worker processes from its own executabl
   TcpTestServer source;
   ChildProcess driver(RILL_TEST_WORDCOUNT,
                       std::vector<std::string>{"--socket", std::to_string(source.port()), "--window-batches", "3",
-                                               "--state", dir.path() + "/checkpoints", "--master",
+                                               "--partition-pids", "1", "--state", dir.path() + "/checkpoints", "--master",
                                                "local-cluster[2,1]", "--conf",
-                                               // every job of the last batch runs, the state output's too
+                                               // every job of the last batch runs: windows and state too
                                                "rill.streaming.stopGracefullyOnShutdown=true"} + kQuiet,
                       dir.path());
   REQUIRE(driver.wait_for_stderr(contains("2 workers registered"), 30s));
@@ -226,7 +246,7 @@ TEST_CASE("local-cluster[2,1] starts two worker processes from its own executabl
   REQUIRE(pids.size() == 2);
   for (pid_t pid : pids)
     CHECK(driver.err().find("pid " + std::to_string(pid) + ") registered with 1 cores") != std::string::npos);
-  check_word_count_run(driver, source, {});
+  check_word_count_run(driver, source, {}, std::set<pid_t>(pids.begin(), pids.end()));
   CHECK(driver.err().find("2 of 2 worker processes exited cleanly") != std::string::npos);
   for (pid_t pid : pids) CHECK(process_ends(pid, 1ms));
 }

@@ -3,7 +3,7 @@
 // --worker --driver host:port) and compare with a local run.
 //
 //   rill_test_wordcount --socket PORT [--window-batches N] [--state CHECKPOINT_DIR]
-//                       [--master M] [--conf k=v ...]
+//                       [--partition-pids 1] [--master M] [--conf k=v ...]
 //
 // Per batch it prints "records T N" (the words counted in batch T); once
 // await_termination() has returned, "total WORD N" for every word, sorted,
@@ -11,7 +11,11 @@
 // also prints, per batch, "window T WORD N" from reduce_by_key_and_window
 // over the last N batches (no inverse function). With --state it keeps
 // running counts with update_state_by_key and prints, per batch, "state T
-// WORD N" for every word.
+// WORD N" for every word. With --partition-pids 1, foreach_partition prints
+// "partition T P pid PID" for every non-empty partition of the counts, from
+// the process it ran in.
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -23,7 +27,7 @@ int main(int argc, char** argv) {
   try {
     auto conf = rill::Config::from_args(argc, argv);
     auto args = rill::Config::app_arguments(argc, argv);
-    int64_t port = 0, window = 0;
+    int64_t port = 0, window = 0, partition_pids = 0;
     std::string state_dir;
     for (size_t i = 0; i + 1 < args.size(); i += 2) {
       if (args[i] == "--state") {
@@ -35,6 +39,8 @@ int main(int argc, char** argv) {
         port = n;
       else if (args[i] == "--window-batches")
         window = n;
+      else if (args[i] == "--partition-pids")
+        partition_pids = n;
       else
         throw rill::ConfigError("unknown option " + args[i]);
     }
@@ -57,6 +63,13 @@ int main(int argc, char** argv) {
       }
       std::cout << "records " << t.milliseconds() << " " << records << std::endl;
     });
+    if (partition_pids > 0)
+      counts.foreach_partition([](int p, const std::vector<std::pair<std::string, int64_t>>& records, rill::Time t) {
+        if (records.empty()) return;
+        std::string line = "partition " + std::to_string(t.milliseconds()) + " " + std::to_string(p) + " pid " +
+                           std::to_string(::getpid()) + "\n";
+        std::cout << line << std::flush;
+      });
     if (window > 0) {
       auto windowed = pairs.reduce_by_key_and_window([](int64_t a, int64_t b) { return a + b; }, batch * window, batch);
       windowed.foreach_rdd([mutex](const rill::RDD<std::pair<std::string, int64_t>>& rdd, rill::Time t) {

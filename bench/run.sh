@@ -63,3 +63,36 @@ build/bin/rill_bench_user_wordcount --runs "$RUNS" --batch-ms 200 --program spli
   --set rill.streaming.receiver.maxBytesInFlight=8g --checkpoint-dir "$wal_dir" \
   --set rill.streaming.receiver.writeAheadLog.enable=true --out bench/RESULTS.md 2>/dev/null
 rm -rf "$wal_dir"
+# Worker processes: the README's word count over TCP (2 M lines, 200 ms
+# batches) in local[2] and in local-cluster[2,1] on the same cores; bytes the
+# driver exchanged with its workers (from its log), and how long after the
+# driver listened both workers had registered (process start included).
+{
+  echo
+  echo "#### Worker processes: word count over TCP, 2 M lines, 200 ms batches (\`rill_bench_cluster_wordcount\`), $(lscpu | sed -n 's/^Model name: *//p')"
+  echo
+  echo "| master | M lines/s end to end | batch total delay p50 / p99 ms | bytes to workers per line | bytes back per line | workers registered after ms |"
+  echo "|---|---|---|---|---|---|"
+} >> bench/RESULTS.md
+ms_of() { date -d "$(echo "$1" | sed -n 's/^\[\([^]]*\)\].*/\1/p')" +%s%3N; }
+for run in $(seq "$RUNS"); do
+  for m in 'local[2]' 'local-cluster[2,1]'; do
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    log=$(mktemp)
+    result=$(build/bin/rill_bench_cluster_wordcount --port "$port" --lines 2000000 --master "$m" 2>"$log" | grep '^RESULT')
+    rate=$(echo "$result" | sed -n 's/.*lines_per_s=\([0-9]*\).*/\1/p')
+    p50=$(echo "$result" | sed -n 's/.*p50_ms=\([0-9]*\).*/\1/p')
+    p99=$(echo "$result" | sed -n 's/.*p99_ms=\([0-9]*\).*/\1/p')
+    to=$(sed -n 's/.*tasks ran on workers; \([0-9]*\) bytes of received.*/\1/p' "$log")
+    back=$(sed -n 's/.*bytes of received blocks sent to them, \([0-9]*\) bytes.*/\1/p' "$log")
+    registered="–"
+    if grep -q 'workers registered' "$log"; then
+      registered=$(( $(ms_of "$(grep 'listens for workers' "$log")") - 0 ))
+      registered=$(( $(ms_of "$(grep 'workers registered' "$log")") - registered ))
+    fi
+    per_line() { [ -n "$1" ] && awk -v b="$1" 'BEGIN { printf "%.1f", b / 2000000 }' || echo "–"; }
+    echo "| $m | $(awk -v r="$rate" 'BEGIN { printf "%.2f", r / 1e6 }') | $p50 / $p99 | $(per_line "$to") | $(per_line "$back") | $registered |" \
+      | tee -a bench/RESULTS.md
+    rm -f "$log"
+  done
+done

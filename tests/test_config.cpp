@@ -154,3 +154,31 @@ TEST_CASE("rill.streaming.gracefulStopTimeout is a duration from 1 ms to 24 h") 
   CHECK_THROWS_AS(conf.set("rill.streaming.gracefulStopTimeout", "0ms"), rill::ConfigError);
   CHECK_THROWS_AS(conf.set("rill.streaming.gracefulStopTimeout", "25h"), rill::ConfigError);
 }
+
+TEST_CASE("worker and cluster options: --worker --driver --cores, the cluster keys, the masters' parts") {
+  const char* argv[] = {"app", "--worker", "--driver", "10.0.0.7:7077", "--cores", "3", "input.txt"};
+  auto conf = Config::from_args(7, const_cast<char**>(argv));
+  CHECK(conf.is_worker());
+  CHECK(conf.local_cores() == 3);
+  CHECK(conf.driver_host_port() == std::make_pair(std::string("10.0.0.7"), uint16_t{7077}));
+  CHECK(Config::app_arguments(7, const_cast<char**>(argv)) == std::vector<std::string>{"input.txt"});
+  CHECK_FALSE(conf.is_cluster_driver());
+
+  const char* no_port[] = {"app", "--worker", "--driver", "somewhere"};
+  CHECK_THROWS_WITH(Config::from_args(4, const_cast<char**>(no_port)).driver_host_port(),
+                    Catch::Contains("--driver takes host:port"));
+  const char* bad_cores[] = {"app", "--cores", "0"};
+  CHECK_THROWS_WITH(Config::from_args(3, const_cast<char**>(bad_cores)), Catch::Contains("--cores takes"));
+
+  Config driver;
+  driver.set_master("rill://127.0.0.1:7077");
+  CHECK(driver.is_cluster_driver());
+  CHECK(driver.master_address() == std::make_pair(std::string("127.0.0.1"), uint16_t{7077}));
+  driver.set_master("local-cluster[3,2]");
+  CHECK(driver.is_cluster_driver());
+  CHECK(driver.local_cluster_shape() == std::make_pair(3, 2));
+  driver.set("rill.cluster.minWorkers", "2").set("rill.cluster.waitTimeout", "5s");
+  driver.set("rill.authenticate.secret", "s").set("rill.cluster.bindAddress", "0.0.0.0");
+  CHECK_THROWS_WITH(driver.set("rill.cluster.minWorkers", "-1"), Catch::Contains("rill.cluster.minWorkers"));
+  CHECK_THROWS_WITH(driver.set("rill.cluster.waitTimeout", "soon"), Catch::Contains("rill.cluster.waitTimeout"));
+}

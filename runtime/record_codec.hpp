@@ -4,19 +4,22 @@
 // foreign bytes are an error naming where they came from, never records.
 //
 // Record types that can cross: is_serializable<T> is true for arithmetic
-// types, std::string, and std::pair, std::vector and std::map of them, and
+// types, std::string, std::monostate, and std::pair, std::vector, std::map
+// and std::optional of them, and
 // for classes with a member `template <class Ar> void serialize(Ar&, unsigned)`.
 // Specialize rill::is_serializable for a type serialized by a free function.
 #pragma once
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/map.hpp>
+#include <boost/serialization/split_free.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/utility.hpp>
 #include <boost/serialization/vector.hpp>
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <type_traits>
@@ -28,6 +31,30 @@ namespace boost::serialization {
 // The key of count() and similar keyless aggregations: nothing to write.
 template <class Archive>
 void serialize(Archive&, std::monostate&, const unsigned int) {}
+
+// std::optional (outer joins): a flag, then the value when there is one.
+template <class Archive, class T>
+void save(Archive& ar, const std::optional<T>& o, const unsigned int) {
+  const bool has = o.has_value();
+  ar << has;
+  if (has) ar << *o;
+}
+template <class Archive, class T>
+void load(Archive& ar, std::optional<T>& o, const unsigned int) {
+  bool has = false;
+  ar >> has;
+  if (!has) {
+    o.reset();
+    return;
+  }
+  T value;
+  ar >> value;
+  o = std::move(value);
+}
+template <class Archive, class T>
+void serialize(Archive& ar, std::optional<T>& o, const unsigned int version) {
+  split_free(ar, o, version);
+}
 }  // namespace boost::serialization
 
 namespace rill {
@@ -44,6 +71,8 @@ template <>
 struct is_serializable<std::string> : std::true_type {};
 template <>
 struct is_serializable<std::monostate> : std::true_type {};
+template <class T>
+struct is_serializable<std::optional<T>> : is_serializable<T> {};
 template <class A, class B>
 struct is_serializable<std::pair<A, B>> : std::bool_constant<is_serializable<A>::value && is_serializable<B>::value> {};
 template <class T>

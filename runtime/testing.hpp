@@ -35,6 +35,8 @@ class TestInputDStream : public DStreamNode<T>, public InputDStreamBase {
       : DStreamNode<T>(ssc, {}, ssc.batch_duration(), "test_input"),
         input_(std::move(input)), num_partitions_(num_partitions) {}
   DStreamBase& stream() override { return *this; }
+  // The input is part of the program, so every process of a cluster has it.
+  bool computable_by_workers() const override { return is_serializable_v<T>; }
 
  protected:
   RDD<T> compute(Time t) override {

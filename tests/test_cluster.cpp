@@ -371,3 +371,23 @@ TEST_CASE("a worker exits with a clear message when its driver disappears or can
           std::string::npos);
   }
 }
+
+TEST_CASE("operators, windows and state give local[2]'s outputs batch for batch on local-cluster[2,1]") {
+  adopt_orphans();
+  rill::testing::TemporaryDirectory dir;
+  ChildProcess local(RILL_TEST_OPERATOR_SUITE, {dir.path() + "/local", "--master", "local[2]"}, sub_dir(dir, "l"));
+  REQUIRE(local.wait_exit(60s) == 0);
+  ChildProcess cluster(RILL_TEST_OPERATOR_SUITE, {dir.path() + "/cluster", "--master", "local-cluster[2,1]"},
+                       sub_dir(dir, "c"));
+  REQUIRE(cluster.wait_exit(60s) == 0);
+  const std::string expected = local.out();
+  for (const char* op : {"reduce_by_key ", "group_by_key ", "join ", "left_outer_join ", "count ", "count_by_value ",
+                         "transform ", "window ", "window_slide_2 ", "window_count ", "window_inverse ", "state "})
+    CHECK(expected.find(std::string("\n") + op) != std::string::npos);
+  CHECK(cluster.out() == expected);
+  static const std::regex on_workers("cluster: (\\d+) tasks ran on workers");
+  std::smatch m;
+  const std::string log = cluster.err();
+  REQUIRE(std::regex_search(log, m, on_workers));
+  CHECK(std::stoll(m[1]) > 0);
+}

@@ -4,6 +4,7 @@
 // never records.
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <variant>
 
 #include "runtime/errors.hpp"
@@ -19,6 +20,8 @@ TEST_CASE("records go through a frame and back unchanged") {
   std::vector<std::vector<double>> nested = {{1.5}, {}, {2, 3}};
   CHECK(*decode_records<std::vector<double>>(encode_records(nested), "test") == nested);
   CHECK(decode_records<int>(encode_records(std::vector<int>{}), "test")->empty());
+  std::vector<std::pair<int, std::optional<std::string>>> outer = {{1, "x"}, {2, std::nullopt}};
+  CHECK(*decode_records<std::pair<int, std::optional<std::string>>>(encode_records(outer), "test") == outer);
   static_assert(!is_serializable_v<std::pair<std::string, void*>>);
 }
 

@@ -8,13 +8,13 @@
 #include <vector>
 
 #include "actors/messages.hpp"
-#include "runtime/clock.hpp"
-#include "runtime/config.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/config.hpp"
 #include "runtime/dstream_graph.hpp"
-#include "runtime/metadata_checkpoint.hpp"
-#include "runtime/rdd_node.hpp"
+#include "runtime/base/metadata_checkpoint.hpp"
+#include "runtime/base/rdd_node.hpp"
 #include "receivers/block_codec.hpp"
-#include "runtime/write_ahead_log.hpp"
+#include "runtime/base/write_ahead_log.hpp"
 
 namespace rill {
 

@@ -2,7 +2,7 @@
 // of its BlockStore of persisted RDD partitions. Blocks are dropped when the
 // driver says no batch needs them any more.
 #include "actors/actors.hpp"
-#include "runtime/block_store.hpp"
+#include "runtime/base/block_store.hpp"
 
 namespace rill {
 

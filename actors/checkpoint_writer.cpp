@@ -13,7 +13,7 @@
 
 #include "actors/actors.hpp"
 #include "receivers/receiver_log.hpp"
-#include "runtime/metadata_checkpoint.hpp"
+#include "runtime/base/metadata_checkpoint.hpp"
 
 namespace rill {
 

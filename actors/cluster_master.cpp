@@ -7,7 +7,7 @@
 #include <set>
 
 #include "actors/actors.hpp"
-#include "runtime/cluster_auth.hpp"
+#include "runtime/base/cluster_auth.hpp"
 
 namespace rill {
 namespace {

@@ -18,8 +18,8 @@
 #include "receivers/receiver_stream.hpp"
 #include "runtime/dstream_base.hpp"
 #include "runtime/lineage.hpp"
-#include "runtime/block_store.hpp"
-#include "runtime/errors.hpp"
+#include "runtime/base/block_store.hpp"
+#include "runtime/base/errors.hpp"
 
 namespace rill {
 

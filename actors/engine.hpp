@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "runtime/clock.hpp"
-#include "runtime/config.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/config.hpp"
 #include "runtime/dstream_graph.hpp"
-#include "runtime/listener.hpp"
-#include "runtime/metadata_checkpoint.hpp"
-#include "runtime/task.hpp"
+#include "runtime/base/listener.hpp"
+#include "runtime/base/metadata_checkpoint.hpp"
+#include "runtime/base/task.hpp"
 
 namespace rill {
 

@@ -12,7 +12,7 @@
 // writer after each batch is generated (its allocation recorded before its
 // jobs run) and each time the completed prefix of batches grows (every batch
 // at or before time C has completed): C, the batches generated but not
-// completed, and every stream's recovery data (runtime/metadata_checkpoint.hpp).
+// completed, and every stream's recovery data (runtime/base/metadata_checkpoint.hpp).
 #include <spdlog/spdlog.h>
 
 #include <set>

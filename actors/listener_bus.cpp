@@ -4,7 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/actors.hpp"
-#include "runtime/thread_role.hpp"
+#include "runtime/base/thread_role.hpp"
 
 namespace rill {
 

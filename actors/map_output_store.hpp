@@ -7,8 +7,8 @@
 #include <string>
 #include <utility>
 
-#include "runtime/errors.hpp"
-#include "runtime/rdd_node.hpp"
+#include "runtime/base/errors.hpp"
+#include "runtime/base/rdd_node.hpp"
 
 namespace rill {
 

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "runtime/job.hpp"
-#include "runtime/listener.hpp"
-#include "runtime/metadata_checkpoint.hpp"
-#include "runtime/received_block.hpp"
-#include "runtime/task.hpp"
+#include "runtime/base/job.hpp"
+#include "runtime/base/listener.hpp"
+#include "runtime/base/metadata_checkpoint.hpp"
+#include "runtime/base/received_block.hpp"
+#include "runtime/base/task.hpp"
 
 namespace rill {
 
@@ -197,7 +197,7 @@ typename Inspector::result_type inspect(Inspector& f, map_output_locations& x) {
   return f(caf::meta::type_name("rill::map_output_locations"), x.shuffle, x.holders);
 }
 
-// driver -> worker: run a task by name (runtime/task.hpp TaskName), with the
+// driver -> worker: run a task by name (runtime/base/task.hpp TaskName), with the
 // locations of the map outputs it reads.
 struct named_task_msg {
   int32_t kind = 0;  // TaskName::Kind

@@ -3,8 +3,8 @@
 #include <chrono>
 
 #include "actors/actors.hpp"
-#include "runtime/rdd_name.hpp"
-#include "runtime/thread_role.hpp"
+#include "runtime/base/rdd_name.hpp"
+#include "runtime/base/thread_role.hpp"
 
 namespace rill {
 

@@ -20,8 +20,8 @@
 #include "actors/supervisor_bridge.hpp"
 #include "receivers/receiver_log.hpp"
 #include "receivers/receiver_stream.hpp"
-#include "runtime/errors.hpp"
-#include "runtime/pid_rate_estimator.hpp"
+#include "runtime/base/errors.hpp"
+#include "runtime/base/pid_rate_estimator.hpp"
 
 namespace rill {
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "actors/blocking_request.hpp"
-#include "runtime/errors.hpp"
+#include "runtime/base/errors.hpp"
 
 namespace rill {
 

@@ -10,7 +10,7 @@
 
 #include "actors/messages.hpp"
 #include "receivers/receiver.hpp"
-#include "runtime/rate_limiter.hpp"
+#include "runtime/base/rate_limiter.hpp"
 
 namespace rill {
 

@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/actors.hpp"
-#include "runtime/write_ahead_log.hpp"
+#include "runtime/base/write_ahead_log.hpp"
 
 namespace rill {
 

@@ -4,7 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/actors.hpp"
-#include "runtime/cluster_auth.hpp"
+#include "runtime/base/cluster_auth.hpp"
 
 namespace rill {
 namespace {

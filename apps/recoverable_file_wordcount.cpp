@@ -18,7 +18,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "runtime/files.hpp"
+#include "runtime/base/files.hpp"
 #include "runtime/rill.hpp"
 
 namespace {

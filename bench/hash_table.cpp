@@ -22,11 +22,11 @@
 
 #include "bench/kernels.hpp"
 #include "bench/limit_runner.hpp"
-#include "runtime/config.hpp"
-#include "runtime/errors.hpp"
-#include "runtime/flat_hash_map.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/text.hpp"
+#include "runtime/base/config.hpp"
+#include "runtime/base/errors.hpp"
+#include "runtime/base/flat_hash_map.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/text.hpp"
 
 namespace {
 

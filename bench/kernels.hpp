@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/flat_hash_map.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/text.hpp"
+#include "runtime/base/flat_hash_map.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/text.hpp"
 
 namespace rill::bench {
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <thread>
 
-#include "runtime/errors.hpp"
+#include "runtime/base/errors.hpp"
 
 namespace rill::bench {
 

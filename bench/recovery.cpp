@@ -17,7 +17,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "runtime/metadata_checkpoint.hpp"
+#include "runtime/base/metadata_checkpoint.hpp"
 #include "runtime/rill.hpp"
 #include "tests/child_process.hpp"
 

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/view_records.hpp"
+#include "runtime/base/view_records.hpp"
 #include "operators/narrow_rdds.hpp"
 #include "operators/releasable_lineage.hpp"
 #include "operators/shuffled_rdd.hpp"
@@ -25,7 +25,7 @@
 #include "operators/transformed_dstream.hpp"
 #include "runtime/dstream_base.hpp"
 #include "runtime/state.hpp"
-#include "runtime/streaming_context_fwd.hpp"
+#include "runtime/base/streaming_context_fwd.hpp"
 
 namespace rill {
 

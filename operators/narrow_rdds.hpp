@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/rdd_node.hpp"
+#include "runtime/base/rdd_node.hpp"
 
 namespace rill {
 

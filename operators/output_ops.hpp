@@ -5,11 +5,11 @@
 #include <iostream>
 #include <string>
 
-#include "runtime/display.hpp"
-#include "runtime/files.hpp"
-#include "runtime/object_file.hpp"
+#include "runtime/base/display.hpp"
+#include "runtime/base/files.hpp"
+#include "runtime/base/object_file.hpp"
 #include "runtime/rdd.hpp"
-#include "runtime/time.hpp"
+#include "runtime/base/time.hpp"
 
 namespace rill {
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "runtime/errors.hpp"
+#include "runtime/base/errors.hpp"
 
 namespace rill {
 

@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/flat_hash_map.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/rdd_node.hpp"
+#include "runtime/base/flat_hash_map.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/rdd_node.hpp"
 
 namespace rill {
 

@@ -14,12 +14,12 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/view_records.hpp"
+#include "runtime/base/view_records.hpp"
 #include "operators/cogrouped_rdd.hpp"
 #include "operators/releasable_lineage.hpp"
 #include "operators/state_checkpoint.hpp"
 #include "runtime/dstream_base.hpp"
-#include "runtime/streaming_context_fwd.hpp"
+#include "runtime/base/streaming_context_fwd.hpp"
 
 namespace rill {
 

@@ -27,8 +27,8 @@
 #include "operators/narrow_rdds.hpp"
 #include "operators/output_ops.hpp"
 #include "runtime/dstream_base.hpp"
-#include "runtime/metadata_checkpoint.hpp"
-#include "runtime/streaming_context_fwd.hpp"
+#include "runtime/base/metadata_checkpoint.hpp"
+#include "runtime/base/streaming_context_fwd.hpp"
 
 namespace rill {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "receivers/block_rdd.hpp"
-#include "runtime/rdd_node.hpp"
+#include "runtime/base/rdd_node.hpp"
 
 namespace rill {
 

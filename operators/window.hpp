@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "runtime/view_records.hpp"
+#include "runtime/base/view_records.hpp"
 #include "operators/narrow_rdds.hpp"
 #include "runtime/dstream_base.hpp"
-#include "runtime/streaming_context_fwd.hpp"
+#include "runtime/base/streaming_context_fwd.hpp"
 
 namespace rill {
 

@@ -27,9 +27,9 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/errors.hpp"
-#include "runtime/record_codec.hpp"
-#include "runtime/received_block.hpp"
+#include "runtime/base/errors.hpp"
+#include "runtime/base/record_codec.hpp"
+#include "runtime/base/received_block.hpp"
 
 namespace rill {
 

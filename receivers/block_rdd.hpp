@@ -12,9 +12,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "runtime/errors.hpp"
-#include "runtime/received_block.hpp"
-#include "runtime/rdd_node.hpp"
+#include "runtime/base/errors.hpp"
+#include "runtime/base/received_block.hpp"
+#include "runtime/base/rdd_node.hpp"
 
 namespace rill {
 

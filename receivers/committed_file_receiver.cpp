@@ -4,8 +4,8 @@
 #include <fstream>
 #include <vector>
 
-#include "runtime/errors.hpp"
-#include "runtime/files.hpp"
+#include "runtime/base/errors.hpp"
+#include "runtime/base/files.hpp"
 
 namespace rill {
 

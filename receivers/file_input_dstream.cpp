@@ -10,10 +10,10 @@
 #include <memory>
 
 #include "receivers/block_rdd.hpp"
-#include "runtime/errors.hpp"
+#include "runtime/base/errors.hpp"
 #include "runtime/dstream_graph.hpp"
-#include "runtime/files.hpp"
-#include "runtime/metadata_checkpoint.hpp"
+#include "runtime/base/files.hpp"
+#include "runtime/base/metadata_checkpoint.hpp"
 #include "runtime/rdd.hpp"
 
 namespace rill {

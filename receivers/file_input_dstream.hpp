@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "runtime/dstream_base.hpp"
-#include "runtime/streaming_context_fwd.hpp"
+#include "runtime/base/streaming_context_fwd.hpp"
 
 namespace rill {
 

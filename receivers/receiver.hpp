@@ -24,8 +24,8 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/received_block.hpp"
-#include "runtime/record_size.hpp"
+#include "runtime/base/received_block.hpp"
+#include "runtime/base/record_size.hpp"
 
 namespace rill {
 

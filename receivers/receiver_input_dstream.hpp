@@ -17,8 +17,8 @@
 #include "receivers/receiver_stream.hpp"
 #include "runtime/dstream_base.hpp"
 #include "runtime/dstream_graph.hpp"
-#include "runtime/metadata_checkpoint.hpp"
-#include "runtime/streaming_context_fwd.hpp"
+#include "runtime/base/metadata_checkpoint.hpp"
+#include "runtime/base/streaming_context_fwd.hpp"
 
 namespace rill {
 

@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <set>
 
-#include "runtime/errors.hpp"
+#include "runtime/base/errors.hpp"
 #include "runtime/streaming_context.hpp"
-#include "runtime/write_ahead_log.hpp"
+#include "runtime/base/write_ahead_log.hpp"
 
 namespace rill {
 

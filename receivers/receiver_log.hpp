@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/metadata_checkpoint.hpp"
-#include "runtime/received_block.hpp"
+#include "runtime/base/metadata_checkpoint.hpp"
+#include "runtime/base/received_block.hpp"
 
 namespace rill {
 

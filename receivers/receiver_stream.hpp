@@ -6,7 +6,7 @@
 
 #include "receivers/block_codec.hpp"
 #include "receivers/receiver.hpp"
-#include "runtime/received_block.hpp"
+#include "runtime/base/received_block.hpp"
 
 namespace rill {
 

@@ -13,7 +13,7 @@
 #include <cstring>
 #include <vector>
 
-#include "runtime/errors.hpp"
+#include "runtime/base/errors.hpp"
 
 namespace rill {
 

@@ -25,7 +25,7 @@
 #include <thread>
 
 #include "receivers/receiver.hpp"
-#include "runtime/time.hpp"
+#include "runtime/base/time.hpp"
 
 namespace rill {
 

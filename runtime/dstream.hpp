@@ -22,9 +22,9 @@
 #include "operators/transformed_dstream.hpp"
 #include "runtime/dstream_base.hpp"
 #include "runtime/dstream_graph.hpp"
-#include "runtime/function_traits.hpp"
+#include "runtime/base/function_traits.hpp"
 #include "runtime/state.hpp"
-#include "runtime/streaming_context_fwd.hpp"
+#include "runtime/base/streaming_context_fwd.hpp"
 
 namespace rill {
 
@@ -63,7 +63,7 @@ class DStream {
   //   lines.as_views().flat_map(rill::split_words)   // words without allocating
   // A view is valid while its batch is processed: views flow through every
   // stateless operator, shuffle and output of the batch; windows and state
-  // refuse them at compile time (runtime/view_records.hpp).
+  // refuse them at compile time (runtime/base/view_records.hpp).
   template <class TT = T>
   DStream<std::string_view> as_views() const {
     static_assert(std::is_same_v<TT, std::string>, "as_views() is for DStream<std::string>");

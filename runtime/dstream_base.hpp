@@ -10,10 +10,10 @@
 #include <typeinfo>
 #include <vector>
 
-#include "runtime/errors.hpp"
-#include "runtime/job.hpp"
+#include "runtime/base/errors.hpp"
+#include "runtime/base/job.hpp"
 #include "runtime/rdd.hpp"
-#include "runtime/time.hpp"
+#include "runtime/base/time.hpp"
 
 namespace rill {
 

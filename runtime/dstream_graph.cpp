@@ -8,7 +8,7 @@
 
 #include "receivers/receiver_stream.hpp"
 #include "runtime/dstream_base.hpp"
-#include "runtime/metadata_checkpoint.hpp"
+#include "runtime/base/metadata_checkpoint.hpp"
 
 namespace rill {
 

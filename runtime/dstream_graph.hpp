@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/job.hpp"
-#include "runtime/received_block.hpp"
+#include "runtime/base/job.hpp"
+#include "runtime/base/received_block.hpp"
 
 namespace rill {
 

@@ -5,7 +5,7 @@
 
 #include "runtime/dstream_base.hpp"
 #include "runtime/dstream_graph.hpp"
-#include "runtime/errors.hpp"
+#include "runtime/base/errors.hpp"
 
 namespace rill {
 namespace {

@@ -4,8 +4,8 @@
 #include <memory>
 #include <vector>
 
-#include "runtime/rdd_node.hpp"
-#include "runtime/task.hpp"
+#include "runtime/base/rdd_node.hpp"
+#include "runtime/base/task.hpp"
 
 namespace rill {
 

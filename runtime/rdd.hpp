@@ -21,8 +21,8 @@
 #include "operators/narrow_rdds.hpp"
 #include "operators/shuffled_rdd.hpp"
 #include "operators/text_views.hpp"
-#include "runtime/errors.hpp"
-#include "runtime/view_records.hpp"
+#include "runtime/base/errors.hpp"
+#include "runtime/base/view_records.hpp"
 
 namespace rill {
 
@@ -111,7 +111,7 @@ class RDD {
   }
 
   // For RDD<std::string>: the same records as std::string_view, valid while
-  // this batch's RDDs are (runtime/view_records.hpp).
+  // this batch's RDDs are (runtime/base/view_records.hpp).
   template <class TT = T>
   RDD<std::string_view> as_views() const {
     static_assert(std::is_same_v<TT, std::string>, "as_views() is for RDD<std::string>");

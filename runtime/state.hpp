@@ -8,9 +8,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "runtime/errors.hpp"
+#include "runtime/base/errors.hpp"
 #include "runtime/rdd.hpp"
-#include "runtime/time.hpp"
+#include "runtime/base/time.hpp"
 
 namespace rill {
 

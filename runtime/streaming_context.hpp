@@ -23,12 +23,12 @@
 #include "receivers/queue_input_dstream.hpp"
 #include "receivers/receiver_input_dstream.hpp"
 #include "receivers/socket_receiver.hpp"
-#include "runtime/clock.hpp"
-#include "runtime/config.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/config.hpp"
 #include "runtime/dstream.hpp"
 #include "runtime/dstream_graph.hpp"
-#include "runtime/listener.hpp"
-#include "runtime/metadata_checkpoint.hpp"
+#include "runtime/base/listener.hpp"
+#include "runtime/base/metadata_checkpoint.hpp"
 
 namespace rill {
 

@@ -22,7 +22,7 @@
 
 #include "child_process.hpp"
 #include "resending_line_server.hpp"
-#include "runtime/metadata_checkpoint.hpp"
+#include "runtime/base/metadata_checkpoint.hpp"
 #include "runtime/rill.hpp"
 
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 #include <random>
 #include <string>
 
-#include "runtime/flat_hash_map.hpp"
+#include "runtime/base/flat_hash_map.hpp"
 
 using rill::FlatHashMap;
 

@@ -9,8 +9,8 @@
 #include <mutex>
 #include <thread>
 
-#include "runtime/pid_rate_estimator.hpp"
-#include "runtime/rate_limiter.hpp"
+#include "runtime/base/pid_rate_estimator.hpp"
+#include "runtime/base/rate_limiter.hpp"
 #include "runtime/rill.hpp"
 
 using namespace rill;

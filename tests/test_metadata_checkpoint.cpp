@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/errors.hpp"
-#include "runtime/metadata_checkpoint.hpp"
+#include "runtime/base/errors.hpp"
+#include "runtime/base/metadata_checkpoint.hpp"
 #include "runtime/testing.hpp"
 
 using namespace rill;

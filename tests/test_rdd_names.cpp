@@ -1,4 +1,4 @@
-// RDD and shuffle names (runtime/rdd_name.hpp): the same program computing
+// RDD and shuffle names (runtime/base/rdd_name.hpp): the same program computing
 // the same batches names every RDD and shuffle of every batch's lineage the
 // same way, in a new context just as in another process; names are unique
 // within a batch and say which stream (or output operation) made them, for

@@ -1,4 +1,4 @@
-// Records crossing processes (runtime/record_codec.hpp): the common types go
+// Records crossing processes (runtime/base/record_codec.hpp): the common types go
 // through the frame and back unchanged; a frame that is cut short, foreign,
 // of another version or damaged is an error naming where it came from,
 // never records.
@@ -7,8 +7,8 @@
 #include <optional>
 #include <variant>
 
-#include "runtime/errors.hpp"
-#include "runtime/record_codec.hpp"
+#include "runtime/base/errors.hpp"
+#include "runtime/base/record_codec.hpp"
 
 using namespace rill;
 

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "runtime/rill.hpp"
-#include "runtime/write_ahead_log.hpp"
+#include "runtime/base/write_ahead_log.hpp"
 #include "place_file.hpp"
 #include "test_helpers.hpp"
 

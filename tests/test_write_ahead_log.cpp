@@ -10,7 +10,7 @@
 
 #include "runtime/rill.hpp"
 #include "receivers/block_codec.hpp"
-#include "runtime/write_ahead_log.hpp"
+#include "runtime/base/write_ahead_log.hpp"
 
 using namespace rill;
 namespace fs = std::filesystem;

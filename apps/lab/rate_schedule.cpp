@@ -4,7 +4,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "runtime/errors.hpp"
+#include "runtime/base/errors.hpp"
 
 namespace rill::lab {
 

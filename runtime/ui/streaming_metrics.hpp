@@ -19,7 +19,7 @@
 #include <memory>
 #include <string>
 
-#include "runtime/listener.hpp"
+#include "runtime/base/listener.hpp"
 
 namespace rill {
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/listener.hpp"
+#include "runtime/base/listener.hpp"
 
 namespace rill {
 

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <thread>
 
-#include "runtime/errors.hpp"
+#include "runtime/base/errors.hpp"
 #include "runtime/ui/rest_api.hpp"
 #include "runtime/ui/streaming_metrics.hpp"
 #include "runtime/ui/streaming_page.hpp"

@@ -8,7 +8,7 @@
 #include <iostream>
 #include <mutex>
 
-#include "runtime/display.hpp"
+#include "runtime/base/display.hpp"
 #include "runtime/rill.hpp"
 #include "runtime/testing.hpp"
 

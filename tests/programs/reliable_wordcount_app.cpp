@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "receivers/committed_file_receiver.hpp"
-#include "runtime/files.hpp"
+#include "runtime/base/files.hpp"
 #include "runtime/rill.hpp"
 
 int main(int argc, char** argv) {

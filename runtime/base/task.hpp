@@ -1,0 +1,70 @@
+// Type-erased units of work. Actors move these without knowing record types:
+// a task computes one partition and yields erased partitions (one for a
+// result task, one bucket per reduce partition for a shuffle map task).
+#pragma once
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "runtime/base/rdd_name.hpp"
+
+namespace rill {
+
+class BlockStore;
+
+// An immutable partition of some record type, behind a shared pointer.
+using ErasedPartition = std::shared_ptr<const void>;
+using TaskOutput = std::vector<ErasedPartition>;
+
+class RDDBase;
+class ShuffleDependencyBase;
+
+// What another process that built the same graph needs to run a task itself
+// (DESIGN.md, "names, not closures"): a result task computes partition p of
+// the RDD `target`; a shuffle map task writes map partition p of the shuffle
+// `target`; an output task runs the per-partition function of the output
+// stream `output` on partition p of `target` (that output's batch RDD).
+struct TaskName {
+  enum class Kind : int8_t { result, shuffle_map, output };
+  Kind kind = Kind::result;
+  RddName target;
+  int output = -1;  // the output stream's id, for Kind::output
+};
+
+struct Task {
+  std::function<TaskOutput()> run;
+  int partition = 0;
+  // Set when the task can run by name elsewhere.
+  std::optional<TaskName> name;
+  // In the process that made the task, never sent: the RDD a result task
+  // computes, or the shuffle a map task writes.
+  const RDDBase* rdd = nullptr;
+  ShuffleDependencyBase* shuffle = nullptr;
+  // A result task run elsewhere: what `run` would have returned, from an RDD
+  // standing for `rdd` that holds the fetched partition.
+  std::function<TaskOutput(const RDDBase& fetched)> finish;
+};
+using TaskPtr = std::shared_ptr<const Task>;
+
+// Runs stages of tasks somewhere (in local mode: on the partition workers of
+// this process). run_stage blocks until every task has finished and returns
+// their outputs in task order; a failed task makes it throw JobFailedError.
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual std::vector<TaskOutput> run_stage(std::vector<TaskPtr> tasks) = 0;
+  // Partition count of shuffles that are not given one (rill.default.parallelism).
+  virtual int default_parallelism() const = 0;
+  // This node's store of persisted partitions.
+  virtual BlockStore& block_store() = 0;
+  // Numbers the static RDDs and shuffles of this executor's context in
+  // construction order (runtime/base/rdd_name.hpp).
+  std::atomic<int>& static_rdd_counter() { return static_rdd_counter_; }
+
+ private:
+  std::atomic<int> static_rdd_counter_{0};
+};
+
+}  // namespace rill

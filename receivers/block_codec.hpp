@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/base/byte_io.hpp"
 #include "runtime/base/errors.hpp"
 #include "runtime/base/record_codec.hpp"
 #include "runtime/base/received_block.hpp"
@@ -34,17 +35,12 @@
 namespace rill {
 
 namespace block_codec_detail {
-template <class U>
-void put(std::string& out, U v) {
-  char buf[sizeof(U)];
-  std::memcpy(buf, &v, sizeof(U));
-  out.append(buf, sizeof(U));
-}
+using byte_io::put;
+// Reads the value at `at` and moves past it; a record cut short is an error.
 template <class U>
 U get(const std::string& in, size_t& at) {
   if (in.size() - at < sizeof(U)) throw RillError("write-ahead log: a block record is cut short");
-  U v;
-  std::memcpy(&v, in.data() + at, sizeof(U));
+  U v = byte_io::get<U>(in, at);
   at += sizeof(U);
   return v;
 }

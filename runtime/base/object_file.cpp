@@ -1,6 +1,7 @@
 #include "runtime/base/object_file.hpp"
 
 #include "runtime/base/crc32.hpp"
+#include "runtime/base/byte_io.hpp"
 
 #include <cstring>
 
@@ -11,18 +12,8 @@ constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderSize = 8 + 4 + 8 + 4;
 
 uint32_t crc32_of(const std::string& s) { return crc32_bytes(s.data(), s.size()); }
-template <class U>
-void put(std::string& out, U v) {
-  char buf[sizeof(U)];
-  std::memcpy(buf, &v, sizeof(U));
-  out.append(buf, sizeof(U));
-}
-template <class U>
-U get(const std::string& in, size_t at) {
-  U v;
-  std::memcpy(&v, in.data() + at, sizeof(U));
-  return v;
-}
+using byte_io::get;
+using byte_io::put;
 }  // namespace
 
 std::string frame_object_payload(const std::string& payload) {

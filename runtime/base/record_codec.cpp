@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "runtime/base/crc32.hpp"
+#include "runtime/base/byte_io.hpp"
 #include "runtime/base/errors.hpp"
 
 namespace rill {
@@ -12,18 +13,8 @@ constexpr char kMagic[4] = {'R', 'L', 'R', 'F'};
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeader = 4 + 4 + 8 + 4;  // magic, version, length, crc
 
-template <class U>
-void put(std::string& out, U v) {
-  char buf[sizeof(U)];
-  std::memcpy(buf, &v, sizeof(U));
-  out.append(buf, sizeof(U));
-}
-template <class U>
-U get(const std::string& in, size_t at) {
-  U v;
-  std::memcpy(&v, in.data() + at, sizeof(U));
-  return v;
-}
+using byte_io::get;
+using byte_io::put;
 
 }  // namespace
 

@@ -79,23 +79,75 @@ struct ReceiverTrackerSetup {
   caf::actor block_manager;
   caf::actor listener_bus;
   caf::actor gateway;  // for the blocking requests of receivers' threads
+  // A cluster driver's workers: receivers are placed on them round-robin
+  // (except with the write-ahead log, whose files are the driver's). Empty:
+  // every receiver runs here.
+  std::vector<worker_home> workers;
 };
 caf::actor spawn_receiver_tracker(caf::actor_system& sys, ReceiverTrackerSetup setup);
 
+class ReceiverStreamBase;
 class SupervisorBridge;
+
+// One receiver at work on this node (actors/receiver_launcher.cpp).
+struct ReceiverLaunch {
+  ReceiverStreamBase* stream = nullptr;
+  const Config* config = nullptr;
+  Duration batch;
+  caf::actor gateway;
+  caf::actor block_manager;
+  caf::actor tracker;   // gets (block, block_msg) for every block stored
+  caf::actor reporter;  // gets (receiver, receiver_report) for every listener event
+  std::string location;  // ReceiverInfo::location
+  int64_t initial_rate = 0;
+  int64_t block_id_base = 0;
+  std::string write_ahead_log_root;  // empty: no write-ahead log
+};
+struct LaunchedReceiver {
+  caf::actor supervisor;
+  caf::actor block_generator;
+  std::shared_ptr<SupervisorBridge> bridge;
+};
+// Spawns the receiver's log writer (with a write-ahead log), block generator
+// and supervisor, all linked to `owner`; the receiver starts at once.
+LaunchedReceiver launch_receiver(caf::scheduled_actor* owner, const ReceiverLaunch& launch);
+// The rate a receiver starts at (records/s, 0: none):
+// rill.streaming.receiver.maxRate, or with backpressure
+// rill.streaming.backpressure.initialRate capped by maxRate.
+int64_t initial_receiver_rate(const Config& conf);
+
 struct ReceiverSupervisorSetup {
   int stream_id = 0;
   std::string name;
+  std::string location;
   std::shared_ptr<ReceiverBase> receiver;
   std::shared_ptr<SupervisorBridge> bridge;
   caf::actor block_generator;
-  caf::actor listener_bus;
+  caf::actor reporter;  // gets (receiver, receiver_report) for every listener event
   Duration restart_delay;
 };
 caf::actor spawn_receiver_supervisor(caf::actor_system& sys, ReceiverSupervisorSetup setup);
 
+// A worker's host of the receivers the driver places there
+// (actors/receiver_host.cpp). (receiver, receiver_start_msg) launches one;
+// its blocks stay in this node's block manager and their meta goes to the
+// driver's tracker as (block, block_meta), its listener events as
+// (receiver, receiver_report). (credit, stream, blocks, bytes) and (rate,
+// stream, records/s) go to the stream's receiver; (stop, stream) stops it
+// and replies once its last block is reported.
+struct ReceiverHostSetup {
+  DStreamGraph* graph = nullptr;
+  const Config* config = nullptr;
+  caf::actor gateway;
+  caf::actor block_manager;
+  caf::actor task_server;  // serves this node's blocks: named as their holder
+  std::string node_id;
+};
+caf::actor spawn_receiver_host(caf::actor_system& sys, ReceiverHostSetup setup);
+
 struct BlockGeneratorSetup {
   int stream_id = 0;
+  int64_t block_id_base = 0;  // ids are this plus a process-wide count (unique across nodes)
   std::shared_ptr<ReceiverBase> receiver;
   std::shared_ptr<SupervisorBridge> bridge;
   caf::actor block_manager;
@@ -109,8 +161,10 @@ struct BlockGeneratorSetup {
 caf::actor spawn_block_generator(caf::actor_system& sys, BlockGeneratorSetup setup);
 
 class BlockStore;
-// Owns the node's received blocks and its store of persisted partitions.
-caf::actor spawn_block_manager(caf::actor_system& sys, std::shared_ptr<BlockStore> store);
+// Owns the node's received blocks (kept in `received`, where the task server
+// reads them for other nodes) and its store of persisted partitions.
+caf::actor spawn_block_manager(caf::actor_system& sys, std::shared_ptr<BlockStore> store,
+                               std::shared_ptr<ReceivedBlockIndex> received);
 caf::actor spawn_listener_bus(caf::actor_system& sys);
 
 // Watches engine actors (send it (watch_atom, actor, name)); calls
@@ -123,7 +177,8 @@ caf::actor spawn_engine_monitor(caf::actor_system& sys, std::function<void(const
 // registration_reply: a worker whose graph fingerprint or secret proof
 // differs is refused, with an error naming both fingerprints (or the failed
 // authentication), logged on the driver too. (workers) lists the registered
-// workers as std::vector<node_info> and (workers, get) their task servers; (workers, int32 n, int64 ms) replies
+// workers as std::vector<node_info>, (workers, get) their task servers and
+// (homes) their actors as std::vector<worker_home>; (workers, int32 n, int64 ms) replies
 // with the count once at least n are registered, or after ms with the count
 // then; (stop) tells every worker to stop and replies, once they are gone
 // (or after stop_timeout), with how many went.
@@ -142,6 +197,7 @@ caf::actor spawn_cluster_master(caf::actor_system& sys, ClusterMasterSetup setup
 // monitors the driver. Each callback runs on the agent: it must not block.
 struct WorkerAgentSetup {
   caf::actor task_server;  // named in the registration
+  caf::actor receiver_host;
   std::string driver_host;
   uint16_t driver_port = 0;
   std::string secret;
@@ -156,17 +212,21 @@ caf::actor spawn_worker_agent(caf::actor_system& sys, WorkerAgentSetup setup, no
 class MapOutputStore;
 
 // A worker's server of named tasks (actors/task_server.cpp): (inputs,
-// batch_inputs_msg) installs a batch's blocks in the graph; (ntask,
+// batch_inputs_msg) installs a batch's blocks in the graph (read from their
+// holders when a task needs them); (fetch, block id, first, end) replies
+// chunks of a block this node holds as a record frame; (drop,
+// block_ids_msg) forgets blocks this node holds; (ntask,
 // named_task_msg) rebuilds the task's target from the graph, runs it on this
 // node's partition workers and replies a named_task_result; (fetch, shuffle,
 // m, r) replies a map output bucket as a record frame; (clear, t) forgets
 // batches as the driver's graph did. Tasks wait until `graph_started` holds.
 struct TaskServerStats {
   std::atomic<int64_t> tasks{0};         // run to completion
-  std::atomic<int64_t> bytes_served{0};  // map output frames sent to other nodes
+  std::atomic<int64_t> bytes_served{0};  // map output and block frames sent to other nodes
 };
 struct TaskServerSetup {
   std::shared_ptr<TaskServerStats> stats;
+  std::shared_ptr<ReceivedBlockIndex> received;  // blocks this node's receivers stored
   DStreamGraph* graph = nullptr;
   caf::actor scheduler;
   caf::actor gateway;

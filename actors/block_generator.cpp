@@ -107,10 +107,11 @@ void store_logged_block(generator_actor* self, ReceivedBlockPtr block, std::func
       });
 }
 
-ReceivedBlockPtr make_block(int stream_id, std::vector<Chunk> chunks, int64_t records, int64_t bytes) {
+ReceivedBlockPtr make_block(const BlockGeneratorSetup& setup, std::vector<Chunk> chunks, int64_t records,
+                            int64_t bytes) {
   auto b = std::make_shared<ReceivedBlock>();
-  b->id = next_block_id++;
-  b->stream_id = stream_id;
+  b->id = setup.block_id_base + next_block_id++;
+  b->stream_id = setup.stream_id;
   b->num_records = records;
   b->bytes = bytes;
   b->chunks = std::move(chunks);
@@ -133,7 +134,7 @@ void cut(generator_actor* self, bool forced) {
     st.records += n;
   }
   if (st.chunks.empty() || (!forced && st.block_credits <= 0)) return;
-  auto block = make_block(st.setup.stream_id, std::move(st.chunks), st.records, st.bytes);
+  auto block = make_block(st.setup, std::move(st.chunks), st.records, st.bytes);
   st.chunks.clear();
   st.records = 0;
   st.bytes = 0;
@@ -148,7 +149,7 @@ void store_pending(generator_actor* self, bool forced) {
     auto& next = st.pending.front();
     bool room = st.bytes_in_flight == 0 || st.bytes_in_flight + next.chunk.bytes <= st.setup.max_bytes_in_flight;
     if (!forced && (st.block_credits <= 0 || !room)) return;
-    auto block = make_block(st.setup.stream_id, {std::move(next.chunk)}, next.records, next.chunk.bytes);
+    auto block = make_block(st.setup, {std::move(next.chunk)}, next.records, next.chunk.bytes);
     auto promise = std::move(next.promise);
     int64_t id = block->id;
     st.pending.pop_front();

@@ -8,25 +8,27 @@ namespace rill {
 
 namespace {
 struct block_manager_state {
-  std::unordered_map<int64_t, ReceivedBlockPtr> blocks;
+  std::shared_ptr<ReceivedBlockIndex> blocks;
   std::shared_ptr<BlockStore> store;
 };
 
-caf::behavior block_manager(caf::stateful_actor<block_manager_state>* self, std::shared_ptr<BlockStore> store) {
+caf::behavior block_manager(caf::stateful_actor<block_manager_state>* self, std::shared_ptr<BlockStore> store,
+                            std::shared_ptr<ReceivedBlockIndex> received) {
   name_failures(self, "block_manager");
   self->state.store = std::move(store);
+  self->state.blocks = std::move(received);
   return {
       // Stores a block; the reply acknowledges it is stored.
       [=](block_atom, const block_msg& m) -> int64_t {
-        self->state.blocks[m.block->id] = m.block;
+        self->state.blocks->put(m.block);
         return m.block->id;
       },
       [=](drop_atom, const block_ids_msg& m) {
-        for (auto id : m.ids) self->state.blocks.erase(id);
+        for (auto id : m.ids) self->state.blocks->erase(id);
       },
       // Number of received blocks held, and of persisted partitions.
       [=](caf::get_atom) -> caf::result<int64_t, int64_t> {
-        return {static_cast<int64_t>(self->state.blocks.size()), static_cast<int64_t>(self->state.store->size())};
+        return {static_cast<int64_t>(self->state.blocks->size()), static_cast<int64_t>(self->state.store->size())};
       },
       // Drops the persisted partitions of an RDD.
       [=](drop_atom, int64_t rdd) { self->state.store->drop_rdd(rdd); },
@@ -34,8 +36,9 @@ caf::behavior block_manager(caf::stateful_actor<block_manager_state>* self, std:
 }
 }  // namespace
 
-caf::actor spawn_block_manager(caf::actor_system& sys, std::shared_ptr<BlockStore> store) {
-  return sys.spawn(block_manager, std::move(store));
+caf::actor spawn_block_manager(caf::actor_system& sys, std::shared_ptr<BlockStore> store,
+                               std::shared_ptr<ReceivedBlockIndex> received) {
+  return sys.spawn(block_manager, std::move(store), std::move(received));
 }
 
 }  // namespace rill

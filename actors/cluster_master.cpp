@@ -20,6 +20,7 @@ struct registered_worker {
   node_info info;
   caf::actor agent;
   caf::actor task_server;
+  caf::actor receiver_host;
 };
 
 struct cluster_master_state {
@@ -75,11 +76,11 @@ registration_reply admit(master_actor* self, registration_msg& m) {
     return refuse("it runs a different program: its graph fingerprint " + fingerprint_hex(m.node.fingerprint) +
                   " differs from the driver's " + fingerprint_hex(st.setup.fingerprint) +
                   "; start workers from the same binary with the same arguments");
-  if (!m.agent || !m.task_server) return refuse("its registration names no worker actors");
+  if (!m.agent || !m.task_server || !m.receiver_host) return refuse("its registration names no worker actors");
   for (const auto& w : st.workers)
     if (w.info.node_id == m.node.node_id) return refuse("a worker with the same node id is already registered");
   self->monitor(m.agent);
-  st.workers.push_back({m.node, m.agent, m.task_server});
+  st.workers.push_back({m.node, m.agent, m.task_server, m.receiver_host});
   spdlog::info("{} registered with {} cores ({} workers now)", who, m.node.cores, st.workers.size());
   wake_waiters(self);
   return {"", st.setup.driver_id, st.setup.zero_time_ms, st.setup.default_parallelism};
@@ -117,6 +118,11 @@ caf::behavior cluster_master(master_actor* self, ClusterMasterSetup setup) {
         std::vector<caf::actor> servers;
         for (const auto& w : self->state.workers) servers.push_back(w.task_server);
         return servers;
+      },
+      [=](homes_atom) {
+        std::vector<worker_home> homes;
+        for (const auto& w : self->state.workers) homes.push_back({w.info.node_id, w.task_server, w.receiver_host});
+        return homes;
       },
       [=](workers_atom) {
         std::vector<node_info> out;

@@ -15,11 +15,13 @@
 #include "actors/actors.hpp"
 #include "actors/blocking_request.hpp"
 #include "actors/map_output_store.hpp"
+#include "actors/remote_blocks.hpp"
 #include "receivers/receiver_stream.hpp"
 #include "runtime/dstream_base.hpp"
 #include "runtime/lineage.hpp"
 #include "runtime/base/block_store.hpp"
 #include "runtime/base/errors.hpp"
+#include "runtime/base/task_placement.hpp"
 
 namespace rill {
 
@@ -98,7 +100,7 @@ struct Engine::Impl {
     };
     scheduler = watch(spawn_job_scheduler(sys, std::move(js)), "job_scheduler");
     executor = std::make_shared<LocalExecutor>(sys, gateway, scheduler, parallelism);
-    block_manager = watch(spawn_block_manager(sys, executor->store()), "block_manager");
+    block_manager = watch(spawn_block_manager(sys, executor->store(), received), "block_manager");
   }
 
   caf::actor watch(caf::actor a, const std::string& name) {
@@ -133,6 +135,7 @@ struct Engine::Impl {
     rt.gateway = gateway;
     if (checkpointing && conf.get_bool("rill.streaming.receiver.writeAheadLog.enable", false))
       rt.write_ahead_log_root = checkpointing->directory;
+    if (cluster_master) rt.workers = worker_homes();
     tracker = watch(spawn_receiver_tracker(sys, std::move(rt)), "receiver_tracker");
     JobGeneratorSetup jg;
     jg.graph = &graph;
@@ -156,8 +159,21 @@ struct Engine::Impl {
     generator = watch(spawn_job_generator(sys, std::move(jg)), "job_generator");
     caf::anon_send(scheduler, batch_done_atom::value, generator);
     caf::anon_send(scheduler, batch_done_atom::value, tracker);
-    graph.set_block_release_handler([bm = block_manager](std::vector<int64_t> ids) {
-      caf::anon_send(bm, drop_atom::value, block_ids_msg{std::move(ids)});
+    // Blocks no batch needs: this node's go from its block manager; a
+    // driver also tells the workers holding the others.
+    const bool driver = static_cast<bool>(cluster_master);
+    graph.set_block_release_handler([bm = block_manager, driver](const std::vector<ReceivedBlockPtr>& blocks) {
+      block_ids_msg here;
+      std::map<caf::actor, block_ids_msg> elsewhere;
+      for (const auto& b : blocks) {
+        if (const block_meta* meta = held_elsewhere(*b)) {
+          if (driver) elsewhere[meta->holder].ids.push_back(b->id);
+        } else if (!b->remote) {
+          here.ids.push_back(b->id);
+        }
+      }
+      if (!here.ids.empty()) caf::anon_send(bm, drop_atom::value, std::move(here));
+      for (auto& [holder, ids] : elsewhere) caf::anon_send(holder, drop_atom::value, std::move(ids));
     });
     auto started_at = wall_clock_ms();
     caf::anon_send(listener_bus, event_atom::value,
@@ -226,9 +242,9 @@ struct Engine::Impl {
 
   void shutdown() {
     executor->close();
-    for (auto* a : {&cluster_master, &worker_agent, &task_server, &task_dispatcher})
+    for (auto* a : {&cluster_master, &worker_agent, &task_server, &task_dispatcher, &receiver_host})
       if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
-    cluster_master = worker_agent = task_server = task_dispatcher = nullptr;
+    cluster_master = worker_agent = task_server = task_dispatcher = receiver_host = nullptr;
     if (monitor) caf::anon_send_exit(monitor, caf::exit_reason::user_shutdown);
     for (auto* a : {&generator, &tracker, &scheduler, &block_manager, &listener_bus, &gateway, &checkpoint_writer})
       if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
@@ -254,7 +270,9 @@ struct Engine::Impl {
   caf::actor task_dispatcher;  // a driver of worker processes
   caf::actor worker_agent;     // a worker
   caf::actor task_server;      // a worker
+  caf::actor receiver_host;    // a worker
   std::shared_ptr<MapOutputStore> map_outputs = std::make_shared<MapOutputStore>();
+  std::shared_ptr<ReceivedBlockIndex> received = std::make_shared<ReceivedBlockIndex>();
   std::shared_ptr<TaskServerStats> served = std::make_shared<TaskServerStats>();  // a worker's
   std::atomic<int64_t> remote_tasks{0};  // a driver's, run on workers
 
@@ -268,6 +286,10 @@ struct Engine::Impl {
     auto reply = blocking_request<std::vector<caf::actor>>(gateway, cluster_master, workers_atom::value,
                                                            caf::get_atom::value);
     return reply ? std::move(*reply) : std::vector<caf::actor>{};
+  }
+  std::vector<worker_home> worker_homes() {
+    auto reply = blocking_request<std::vector<worker_home>>(gateway, cluster_master, homes_atom::value);
+    return reply ? std::move(*reply) : std::vector<worker_home>{};
   }
 
   // The blocks of every batch up to `through` not yet sent to the workers.
@@ -285,10 +307,19 @@ struct Engine::Impl {
       shipped_stream_blocks sb;
       sb.stream = stream_id;
       for (const auto& block : graph.blocks().get(stream_id, t)) {
+        if (const block_meta* meta = held_elsewhere(*block)) {
+          shipped_block b;
+          b.id = block->id;
+          b.meta = *meta;
+          sb.blocks.push_back(std::move(b));
+          continue;
+        }
         EncodedBlock encoded = stream->encode_block(*block);
         std::string payload;
         for (auto part : encoded.parts) payload.append(part.data(), part.size());
-        shipped_block b{block->id, frame_records(payload)};
+        shipped_block b;
+        b.id = block->id;
+        b.payload = frame_records(payload);
         bytes_to_workers += static_cast<int64_t>(b.payload.size());
         sb.blocks.push_back(std::move(b));
       }
@@ -307,26 +338,41 @@ struct Engine::Impl {
       DStreamBase* stream = graph.stream_by_id(t->name->target.owner);
       if (!stream || !stream->computable_by_workers()) return std::nullopt;
     }
-    auto servers = task_servers();
-    if (servers.empty()) return std::nullopt;
+    auto homes = worker_homes();
+    if (homes.empty()) return std::nullopt;
+    std::vector<caf::actor> servers;
+    std::vector<std::string> nodes;
+    for (const auto& h : homes) {
+      servers.push_back(h.task_server);
+      nodes.push_back(h.node_id);
+    }
+    auto reads_from = [](const Task& t) -> const RDDBase& {
+      return t.name->kind == TaskName::Kind::shuffle_map ? t.shuffle->map_side() : *t.rdd;
+    };
+    std::vector<TaskInput> inputs;
+    for (const auto& t : tasks) {
+      auto where = reads_from(*t).preferred_location(t->partition);
+      inputs.push_back({t->partition, std::move(where.node), where.bytes});
+    }
+    const std::vector<size_t> placed = place_tasks(inputs, nodes);
     std::lock_guard<std::mutex> lock(remote_mutex);
     dispatch_msg m;
     Time through(0);
-    for (const auto& t : tasks) {
-      const RDDBase& reads_from = t->name->kind == TaskName::Kind::shuffle_map ? t->shuffle->map_side() : *t->rdd;
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      const auto& t = tasks[i];
       named_task_msg nt;
       nt.kind = static_cast<int32_t>(t->name->kind);
       nt.target = to_wire(t->name->target);
       nt.output = t->name->output;
       nt.partition = t->partition;
-      for (auto* dep : shuffles_read_by(reads_from)) {
+      for (auto* dep : shuffles_read_by(reads_from(*t))) {
         auto it = map_output_holders.find(dep->name());
         if (it == map_output_holders.end()) return std::nullopt;  // its map stage ran here
         nt.shuffles.push_back({to_wire(dep->name()), it->second});
       }
       through = std::max(through, Time(t->name->target.time_ms));
       m.tasks.push_back(std::move(nt));
-      m.destinations.push_back(servers[static_cast<size_t>(t->partition) % servers.size()]);
+      m.destinations.push_back(servers[placed[i]]);
     }
     m.inputs = inputs_to_send(through);
     const auto destinations = m.destinations;
@@ -451,7 +497,7 @@ std::vector<Engine::WorkerInfo> Engine::workers() const {
 std::string Engine::cluster_summary() const {
   if (impl_->task_server)
     return "ran " + std::to_string(impl_->served->tasks.load()) + " tasks, sent " +
-           std::to_string(impl_->served->bytes_served.load()) + " bytes of map outputs to other nodes";
+           std::to_string(impl_->served->bytes_served.load()) + " bytes of map outputs and blocks to other nodes";
   return std::to_string(impl_->remote_tasks.load()) + " tasks ran on workers; " +
          std::to_string(impl_->bytes_to_workers.load()) + " bytes of received blocks sent to them, " +
          std::to_string(impl_->bytes_from_workers.load()) + " bytes of results back";
@@ -484,10 +530,20 @@ void Engine::join_driver(const std::string& host, uint16_t port, uint64_t finger
   server.scheduler = impl_->scheduler;
   server.gateway = impl_->gateway;
   server.map_outputs = impl_->map_outputs;
+  server.received = impl_->received;
   server.graph_started = graph_started;
   impl_->task_server = impl_->watch(spawn_task_server(impl_->sys, std::move(server)), "task_server");
+  ReceiverHostSetup receivers;
+  receivers.graph = &impl_->graph;
+  receivers.config = &impl_->conf;
+  receivers.gateway = impl_->gateway;
+  receivers.block_manager = impl_->block_manager;
+  receivers.task_server = impl_->task_server;
+  receivers.node_id = self.node_id;
+  impl_->receiver_host = impl_->watch(spawn_receiver_host(impl_->sys, std::move(receivers)), "receiver_host");
   WorkerAgentSetup setup;
   setup.task_server = impl_->task_server;
+  setup.receiver_host = impl_->receiver_host;
   setup.driver_host = host;
   setup.driver_port = port;
   setup.secret = impl_->conf.get("rill.authenticate.secret", "");

@@ -54,6 +54,9 @@ using fetch_atom = caf::atom_constant<caf::atom("fetch")>;            // a map o
 using inputs_atom = caf::atom_constant<caf::atom("inputs")>;          // driver -> worker: a batch's blocks
 using clear_atom = caf::atom_constant<caf::atom("clear")>;            // driver -> worker: batches done
 using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;      // executor -> task dispatcher
+using rate_atom = caf::atom_constant<caf::atom("rate")>;              // tracker -> a worker's receiver
+using receiver_atom = caf::atom_constant<caf::atom("receiver")>;      // receiver events; start one on a worker
+using homes_atom = caf::atom_constant<caf::atom("homes")>;            // engine -> cluster master
 
 // -- messages (local) ------------------------------------------------------------------
 
@@ -121,9 +124,6 @@ struct listener_msg {
   std::shared_ptr<StreamingListener> listener;
 };
 
-struct block_ids_msg {
-  std::vector<int64_t> ids;
-};
 
 // -- messages (cross processes: inspectable, registered by register_cluster_types) --
 
@@ -148,11 +148,13 @@ struct registration_msg {
   std::string nonce;
   std::string proof;
   caf::actor agent;
-  caf::actor task_server;  // runs the driver's named tasks, serves its map outputs
+  caf::actor task_server;    // runs the driver's named tasks, serves its map outputs and blocks
+  caf::actor receiver_host;  // runs the receivers the driver places there
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, registration_msg& x) {
-  return f(caf::meta::type_name("rill::registration_msg"), x.node, x.nonce, x.proof, x.agent, x.task_server);
+  return f(caf::meta::type_name("rill::registration_msg"), x.node, x.nonce, x.proof, x.agent, x.task_server,
+           x.receiver_host);
 }
 
 // driver -> worker: empty `error` means registered; then the worker's graph
@@ -222,15 +224,85 @@ typename Inspector::result_type inspect(Inspector& f, named_task_result& x) {
   return f(caf::meta::type_name("rill::named_task_result"), x.frame, x.error);
 }
 
-// driver -> worker: the blocks the driver allocated to a batch, per stream
-// (payloads as the write-ahead log encodes them).
+// Received blocks to forget (driver -> block holders; in a node, to its block manager).
+struct block_ids_msg {
+  std::vector<int64_t> ids;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, block_ids_msg& x) {
+  return f(caf::meta::type_name("rill::block_ids_msg"), x.ids);
+}
+
+// A received block as another node sees it: its shape, and who holds its
+// records (actors/remote_blocks.hpp).
+struct block_meta {
+  int32_t stream_id = 0;
+  int64_t id = 0;
+  int64_t records = 0;
+  std::vector<int64_t> chunk_bytes;  // [chunk]
+  std::string chunk_encodings;       // [chunk]: ChunkEncoding as a byte
+  caf::actor holder;                 // its task server serves the chunks ((fetch, id, first, end))
+  std::string node;                  // the holder's node id, for messages
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, block_meta& x) {
+  return f(caf::meta::type_name("rill::block_meta"), x.stream_id, x.id, x.records, x.chunk_bytes,
+           x.chunk_encodings, x.holder, x.node);
+}
+
+// A receiver's listener event on its way to the driver (ReceiverInfo).
+struct receiver_report {
+  enum Kind : int32_t { started = 0, error = 1, stopped = 2 };
+  int32_t kind = started;
+  int32_t stream_id = 0;
+  std::string name;
+  bool active = false;
+  std::string last_error;
+  int64_t rate_limit = 0;
+  std::string location;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, receiver_report& x) {
+  return f(caf::meta::type_name("rill::receiver_report"), x.kind, x.stream_id, x.name, x.active, x.last_error,
+           x.rate_limit, x.location);
+}
+
+// driver's tracker -> a worker's receiver host: run the receiver of a
+// stream there, numbering its blocks from block_id_base, reporting to `tracker`.
+struct receiver_start_msg {
+  int32_t stream_id = 0;
+  int64_t block_id_base = 0;
+  int64_t initial_rate = 0;
+  caf::actor tracker;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, receiver_start_msg& x) {
+  return f(caf::meta::type_name("rill::receiver_start_msg"), x.stream_id, x.block_id_base, x.initial_rate,
+           x.tracker);
+}
+
+// A registered worker's actors, as the driver's engine uses them.
+struct worker_home {
+  std::string node_id;
+  caf::actor task_server;
+  caf::actor receiver_host;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_home& x) {
+  return f(caf::meta::type_name("rill::worker_home"), x.node_id, x.task_server, x.receiver_host);
+}
+
+// driver -> worker: the blocks the driver allocated to a batch, per stream.
+// A block the driver holds travels as its payload (as the write-ahead log
+// encodes it, framed); a block a worker holds, as its meta only.
 struct shipped_block {
   int64_t id = 0;
-  std::string payload;
+  std::string payload;  // empty when meta.holder holds it
+  block_meta meta;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shipped_block& x) {
-  return f(caf::meta::type_name("rill::shipped_block"), x.id, x.payload);
+  return f(caf::meta::type_name("rill::shipped_block"), x.id, x.payload, x.meta);
 }
 struct shipped_stream_blocks {
   int32_t stream = 0;
@@ -271,6 +343,12 @@ typename Inspector::result_type inspect(Inspector& f, dispatch_result& x) {
 // Registers the cross-process message types above (the same names on every node).
 inline void register_cluster_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<node_info>("rill::node_info");
+  cfg.add_message_type<block_ids_msg>("rill::block_ids_msg");
+  cfg.add_message_type<block_meta>("rill::block_meta");
+  cfg.add_message_type<receiver_report>("rill::receiver_report");
+  cfg.add_message_type<receiver_start_msg>("rill::receiver_start_msg");
+  cfg.add_message_type<worker_home>("rill::worker_home");
+  cfg.add_message_type<std::vector<worker_home>>("std::vector<rill::worker_home>");
   cfg.add_message_type<registration_msg>("rill::registration_msg");
   cfg.add_message_type<registration_reply>("rill::registration_reply");
   cfg.add_message_type<wire_rdd_name>("rill::wire_rdd_name");
@@ -297,5 +375,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::allocation_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::batch_done_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::listener_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::listener_msg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::block_ids_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::MetadataCheckpoint)

@@ -18,18 +18,20 @@ struct receiver_supervisor_state {
 };
 using supervisor_actor = caf::stateful_actor<receiver_supervisor_state>;
 
-ReceiverInfo info_of(supervisor_actor* self, bool active, std::string error = "") {
-  ReceiverInfo info;
-  info.stream_id = self->state.setup.stream_id;
-  info.name = self->state.setup.name;
-  info.active = active;
-  info.last_error = std::move(error);
-  info.rate_limit = self->state.setup.bridge->rate();
-  return info;
+receiver_report report_of(supervisor_actor* self, receiver_report::Kind kind, bool active, std::string error = "") {
+  receiver_report r;
+  r.kind = kind;
+  r.stream_id = self->state.setup.stream_id;
+  r.name = self->state.setup.name;
+  r.active = active;
+  r.last_error = std::move(error);
+  r.rate_limit = self->state.setup.bridge->rate();
+  r.location = self->state.setup.location;
+  return r;
 }
 
-void publish(supervisor_actor* self, std::function<void(StreamingListener&)> fn) {
-  self->send(self->state.setup.listener_bus, event_atom::value, listener_event{std::move(fn)});
+void publish(supervisor_actor* self, receiver_report::Kind kind, bool active, std::string error = "") {
+  self->send(self->state.setup.reporter, receiver_atom::value, report_of(self, kind, active, std::move(error)));
 }
 
 void start_receiver(supervisor_actor* self) {
@@ -38,12 +40,10 @@ void start_receiver(supervisor_actor* self) {
   try {
     st.setup.receiver->on_start();
     st.running = true;
-    auto info = info_of(self, true);
-    publish(self, [info](StreamingListener& l) { l.on_receiver_started(info); });
+    publish(self, receiver_report::started, true);
   } catch (const std::exception& e) {
     spdlog::error("receiver {} failed to start: {}; retrying", st.setup.name, e.what());
-    auto info = info_of(self, false, e.what());
-    publish(self, [info](StreamingListener& l) { l.on_receiver_error(info); });
+    publish(self, receiver_report::error, false, e.what());
     self->delayed_send(self, std::chrono::milliseconds(st.setup.restart_delay.milliseconds()),
                        start_atom::value);
   }
@@ -73,24 +73,21 @@ caf::behavior receiver_supervisor(supervisor_actor* self, ReceiverSupervisorSetu
         auto& st = self->state;
         if (st.stopping) return;
         spdlog::warn("restarting receiver {}: {}", st.setup.name, why);
-        auto info = info_of(self, false, why);
-        publish(self, [info](StreamingListener& l) { l.on_receiver_error(info); });
+        publish(self, receiver_report::error, false, why);
         stop_receiver(self);
         self->delayed_send(self, std::chrono::milliseconds(st.setup.restart_delay.milliseconds()),
                            start_atom::value);
       },
       [=](error_atom, const std::string& what) {
         spdlog::error("receiver {} reported an error: {}", self->state.setup.name, what);
-        auto info = info_of(self, self->state.running, what);
-        publish(self, [info](StreamingListener& l) { l.on_receiver_error(info); });
+        publish(self, receiver_report::error, self->state.running, what);
       },
       [=](stop_atom) -> caf::result<bool> {
         auto& st = self->state;
         st.stopping = true;
         st.setup.bridge->stop();
         stop_receiver(self);
-        auto info = info_of(self, false);
-        publish(self, [info](StreamingListener& l) { l.on_receiver_stopped(info); });
+        publish(self, receiver_report::stopped, false);
         auto promise = self->make_response_promise<bool>();
         self->request(st.setup.block_generator, caf::infinite, flush_atom::value)
             .then([=](bool) mutable { promise.deliver(true); },

@@ -1,5 +1,5 @@
-// receiver_tracker: starts a supervisor and a block generator for every
-// receiver stream, collects the blocks they report, allocates them to batches
+// receiver_tracker: starts every receiver stream's receiver (here, or on a
+// cluster's workers round-robin), collects the blocks they report, allocates them to batches
 // when the job generator asks, and returns block credits (and their bytes) to
 // each block generator once the batch its blocks went into has completed.
 //
@@ -18,19 +18,31 @@
 
 #include "actors/actors.hpp"
 #include "actors/supervisor_bridge.hpp"
-#include "receivers/receiver_log.hpp"
+#include "actors/remote_blocks.hpp"
 #include "receivers/receiver_stream.hpp"
+#include "runtime/dstream_base.hpp"
 #include "runtime/base/errors.hpp"
 #include "runtime/base/pid_rate_estimator.hpp"
 
 namespace rill {
 
 namespace {
+
+// How long the tracker waits for a worker's receiver to stop (its last block
+// reported) before going on without it.
+constexpr std::chrono::seconds kRemoteStopTimeout{30};
+
+// A receiver this tracker started: here (supervisor, generator, bridge) or
+// on a worker (its receiver host).
 struct tracked_receiver {
   caf::actor supervisor;
   caf::actor block_generator;
   std::shared_ptr<SupervisorBridge> bridge;
+  caf::actor host;           // a worker's receiver host, for a receiver placed there
+  std::string location;      // "driver" or the worker's node id
+  int64_t remote_rate = 0;   // the rate last given to a worker's receiver
   std::optional<PIDRateEstimator> estimator;  // with backpressure
+  int64_t rate() const { return bridge ? bridge->rate() : remote_rate; }
 };
 
 struct queued {
@@ -51,69 +63,52 @@ using tracker_actor = caf::stateful_actor<receiver_tracker_state>;
 void start_receivers(tracker_actor* self) {
   auto& st = self->state;
   const Config& conf = *st.setup.config;
-  int credits = static_cast<int>(conf.get_int("rill.flow.credits", 32));
-  int64_t chunk = conf.get_int("rill.flow.chunkRecords", 4096);
   st.max_rate = conf.get_int("rill.streaming.receiver.maxRate", 0);
-  bool backpressure = conf.get_bool("rill.streaming.backpressure.enabled", false);
-  int64_t initial_rate = st.max_rate;
-  if (backpressure) {
-    int64_t initial = conf.get_int("rill.streaming.backpressure.initialRate", 0);
-    if (initial > 0) initial_rate = st.max_rate > 0 ? std::min(initial, st.max_rate) : initial;
-  }
-  Duration block_interval = conf.get_duration("rill.streaming.blockInterval", Milliseconds(200));
-  Duration restart_delay = conf.get_duration("rill.streaming.receiverRestartDelay", Seconds(2));
+  const bool backpressure = conf.get_bool("rill.streaming.backpressure.enabled", false);
+  const int64_t initial_rate = initial_receiver_rate(conf);
   const int64_t batch_ms = st.setup.graph->batch_duration().milliseconds();
-  // Blocks wait for their batch to complete before their credit returns; by
-  // default allow three batches' worth of interval-cut blocks, and as many
-  // size-cut blocks as the byte bound holds (twice over), so the count bound
-  // never throttles before the byte bound does. An explicit
-  // rill.flow.credits rules.
-  int64_t blocks_per_batch = (batch_ms + block_interval.milliseconds() - 1) / block_interval.milliseconds();
-  int64_t block_max_bytes = conf.get_int("rill.streaming.blockMaxBytes", int64_t{4} << 20);
-  int64_t max_in_flight = conf.get_int("rill.streaming.receiver.maxBytesInFlight", int64_t{64} << 20);
-  int64_t by_bytes = 2 * ((max_in_flight + block_max_bytes - 1) / block_max_bytes);
-  int block_credits =
-      conf.contains("rill.flow.credits")
-          ? credits
-          : static_cast<int>(std::min<int64_t>(1 << 20, std::max({int64_t{credits}, 3 * blocks_per_batch, by_bytes})));
+  // Round-robin over the workers (the guide: "receivers are allocated to
+  // executors in a round robin fashion"); a write-ahead log's files are the
+  // driver's, so with the log every receiver stays here.
+  const bool on_workers = !st.setup.workers.empty() && st.setup.write_ahead_log_root.empty();
+  if (!st.setup.workers.empty() && !on_workers)
+    spdlog::info("receivers run on the driver: the receiver write-ahead log is written there");
+  size_t next_worker = 0;
   for (const auto& stream : st.setup.graph->receiver_streams()) {
-    std::shared_ptr<ReceiverBase> receiver = stream->make_receiver();
-    if (!receiver) throw RillError(stream->stream_name() + ": the receiver factory returned null");
-    auto bridge = std::make_shared<SupervisorBridge>(st.setup.gateway, credits, chunk, initial_rate);
-    BlockGeneratorSetup bg;
-    bg.stream_id = stream->stream_id();
-    bg.receiver = receiver;
-    bg.bridge = bridge;
-    bg.block_manager = st.setup.block_manager;
-    bg.tracker = caf::actor_cast<caf::actor>(self);
-    if (!st.setup.write_ahead_log_root.empty()) {
-      WalWriterSetup ws;
-      ws.directory = receiver_log_directory(st.setup.write_ahead_log_root, stream->stream_id());
-      ws.options.rolling_interval_ms =
-          1000 * conf.get_int("rill.streaming.receiver.writeAheadLog.rollingIntervalSecs", 60);
-      ws.options.fsync = conf.get_bool("rill.streaming.receiver.writeAheadLog.fsync", true);
-      ws.encode = [stream](const ReceivedBlock& b) { return stream->encode_block(b); };
-      bg.wal_writer = spawn_wal_writer(self->system(), std::move(ws));
-      self->link_to(bg.wal_writer);
+    tracked_receiver tracked;
+    if (on_workers && stream->stream().computable_by_workers()) {
+      const worker_home& home = st.setup.workers[next_worker % st.setup.workers.size()];
+      ++next_worker;
+      receiver_start_msg m;
+      m.stream_id = stream->stream_id();
+      // Block ids stay unique across nodes: each placement numbers its blocks
+      // from its own base (the driver's own blocks are numbered below 2^40).
+      m.block_id_base = static_cast<int64_t>(next_worker) << 40;
+      m.initial_rate = initial_rate;
+      m.tracker = caf::actor_cast<caf::actor>(self);
+      self->send(home.receiver_host, receiver_atom::value, std::move(m));
+      tracked.host = home.receiver_host;
+      tracked.location = home.node_id;
+      tracked.remote_rate = initial_rate;
+      spdlog::info("receiver of {} placed on worker {}", stream->stream_name(), home.node_id);
+    } else {
+      ReceiverLaunch launch;
+      launch.stream = stream.get();
+      launch.config = &conf;
+      launch.batch = st.setup.graph->batch_duration();
+      launch.gateway = st.setup.gateway;
+      launch.block_manager = st.setup.block_manager;
+      launch.tracker = caf::actor_cast<caf::actor>(self);
+      launch.reporter = launch.tracker;
+      launch.location = "driver";
+      launch.initial_rate = initial_rate;
+      launch.write_ahead_log_root = st.setup.write_ahead_log_root;
+      auto launched = launch_receiver(self, launch);
+      tracked.supervisor = launched.supervisor;
+      tracked.block_generator = launched.block_generator;
+      tracked.bridge = launched.bridge;
+      tracked.location = "driver";
     }
-    bg.block_interval = block_interval;
-    bg.credits = block_credits;
-    bg.block_max_bytes = block_max_bytes;
-    bg.max_bytes_in_flight = max_in_flight;
-    auto generator = spawn_block_generator(self->system(), std::move(bg));
-    ReceiverSupervisorSetup rs;
-    rs.stream_id = stream->stream_id();
-    rs.name = stream->stream_name();
-    rs.receiver = receiver;
-    rs.bridge = bridge;
-    rs.block_generator = generator;
-    rs.listener_bus = st.setup.listener_bus;
-    rs.restart_delay = restart_delay;
-    auto supervisor = spawn_receiver_supervisor(self->system(), std::move(rs));
-    // Linked: when the tracker exits, its receivers' actors exit with it.
-    self->link_to(generator);
-    self->link_to(supervisor);
-    tracked_receiver tracked{supervisor, generator, bridge, std::nullopt};
     if (backpressure)
       tracked.estimator.emplace(batch_ms, conf.get_double("rill.streaming.backpressure.pid.proportional", 1.0),
                                 conf.get_double("rill.streaming.backpressure.pid.integral", 0.2),
@@ -124,10 +119,25 @@ void start_receivers(tracker_actor* self) {
   }
 }
 
+ReceiverStreamBase* receiver_stream(tracker_actor* self, int id) {
+  for (const auto& r : self->state.setup.graph->receiver_streams())
+    if (r->stream_id() == id) return r.get();
+  return nullptr;
+}
+
+void set_rate(tracker_actor* self, int stream, tracked_receiver& r, int64_t rate) {
+  if (r.bridge) {
+    r.bridge->set_rate(rate);
+    return;
+  }
+  r.remote_rate = rate;
+  self->send(r.host, rate_atom::value, static_cast<int32_t>(stream), rate);
+}
+
 // Blocks and bytes received per stream whose batch has not completed.
 std::map<int, InputFlowInfo> flow_of(const receiver_tracker_state& st) {
   std::map<int, InputFlowInfo> flow;
-  for (const auto& [id, r] : st.receivers) flow[id].rate_limit = r.bridge->rate();
+  for (const auto& [id, r] : st.receivers) flow[id].rate_limit = r.rate();
   for (const auto& [id, blocks] : st.unallocated)
     for (const auto& b : blocks) {
       ++flow[id].queued_blocks;
@@ -155,7 +165,7 @@ void update_rates(tracker_actor* self, const BatchInfo& info) {
     double capped = st.max_rate > 0 ? std::min(*rate, static_cast<double>(st.max_rate)) : *rate;
     int64_t new_rate = std::max<int64_t>(1, std::llround(capped));
     spdlog::debug("stream {}: backpressure sets the rate to {} records/s", id, new_rate);
-    r.bridge->set_rate(new_rate);
+    set_rate(self, id, r, new_rate);
   }
 }
 
@@ -166,6 +176,37 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
       [=](start_atom) { start_receivers(self); },
       [=](block_atom, const block_msg& m) {
         self->state.unallocated[m.block->stream_id].push_back(m.block);
+      },
+      // A block a worker's receiver stored there.
+      [=](block_atom, const block_meta& m) {
+        auto& st = self->state;
+        ReceiverStreamBase* stream = receiver_stream(self, m.stream_id);
+        if (!stream || !st.receivers.count(m.stream_id)) {
+          spdlog::error("worker {} reported block {} of stream {}, which has no receiver placed there", m.node, m.id,
+                        m.stream_id);
+          return;
+        }
+        st.unallocated[m.stream_id].push_back(remote_block(self->system(), st.setup.gateway, *stream, m));
+      },
+      // A receiver's listener event (from here or from a worker).
+      [=](receiver_atom, const receiver_report& r) {
+        ReceiverInfo info;
+        info.stream_id = r.stream_id;
+        info.name = r.name;
+        info.active = r.active;
+        info.last_error = r.last_error;
+        info.rate_limit = r.rate_limit;
+        info.location = r.location;
+        const auto kind = r.kind;
+        self->send(self->state.setup.listener_bus, event_atom::value,
+                   listener_event{[info, kind](StreamingListener& l) {
+                     if (kind == receiver_report::started)
+                       l.on_receiver_started(info);
+                     else if (kind == receiver_report::stopped)
+                       l.on_receiver_stopped(info);
+                     else
+                       l.on_receiver_error(info);
+                   }});
       },
       [=](allocate_atom, int64_t t) -> allocation_msg {
         auto& st = self->state;
@@ -199,7 +240,11 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
         if (it == st.allocated.end()) return;
         for (auto& [stream, q] : it->second) {
           auto r = st.receivers.find(stream);
-          if (r != st.receivers.end())
+          if (r == st.receivers.end()) continue;
+          if (r->second.host)
+            self->send(r->second.host, credit_atom::value, static_cast<int32_t>(stream),
+                       static_cast<int32_t>(q.blocks), q.bytes);
+          else
             self->send(r->second.block_generator, credit_atom::value, static_cast<int>(q.blocks), q.bytes);
         }
         st.allocated.erase(it);
@@ -222,14 +267,24 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
         st.stopped = true;
         auto promise = self->make_response_promise<bool>();
         auto remaining = std::make_shared<size_t>(st.receivers.size());
-        for (auto& kv : st.receivers) {
-          self->request(kv.second.supervisor, caf::infinite, stop_atom::value)
-              .then([=](bool) mutable {
-                if (--*remaining == 0) promise.deliver(true);
-              },
-                    [=](caf::error&) mutable {
-                      if (--*remaining == 0) promise.deliver(true);
-                    });
+        auto one_stopped = [=]() mutable {
+          if (--*remaining == 0) promise.deliver(true);
+        };
+        for (auto& [id, r] : st.receivers) {
+          if (r.host) {
+            // Its last block's meta arrives before this reply (one sender).
+            const std::string where = r.location;
+            self->request(r.host, kRemoteStopTimeout, stop_atom::value, static_cast<int32_t>(id))
+                .then([=](bool) mutable { one_stopped(); },
+                      [=](caf::error& e) mutable {
+                        spdlog::warn("stopping the receiver of stream {} on worker {}: {}", id, where,
+                                     self->system().render(e));
+                        one_stopped();
+                      });
+          } else {
+            self->request(r.supervisor, caf::infinite, stop_atom::value)
+                .then([=](bool) mutable { one_stopped(); }, [=](caf::error&) mutable { one_stopped(); });
+          }
         }
         return promise;
       },

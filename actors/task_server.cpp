@@ -5,6 +5,7 @@
 #include "actors/actors.hpp"
 #include "actors/blocking_request.hpp"
 #include "actors/map_output_store.hpp"
+#include "actors/remote_blocks.hpp"
 #include "receivers/receiver_stream.hpp"
 #include "runtime/dstream_base.hpp"
 #include "runtime/lineage.hpp"
@@ -24,17 +25,38 @@ struct task_server_state {
 };
 using server_actor = caf::stateful_actor<task_server_state>;
 
-void install_inputs(DStreamGraph& graph, const batch_inputs_msg& m) {
+ReceiverStreamBase* find_receiver_stream(DStreamGraph& graph, int id) {
+  for (const auto& r : graph.receiver_streams())
+    if (r->stream_id() == id) return r.get();
+  return nullptr;
+}
+
+// A batch's blocks: the driver's come with their records; a block this node
+// holds is taken from here; any other is read from its holder when a task
+// needs it.
+void install_inputs(server_actor* self, const batch_inputs_msg& m) {
+  const TaskServerSetup& setup = self->state.setup;
+  DStreamGraph& graph = *setup.graph;
   BlockAllocation allocation;
   for (const auto& s : m.streams) {
-    ReceiverStreamBase* stream = nullptr;
-    for (const auto& r : graph.receiver_streams())
-      if (r->stream_id() == s.stream) stream = r.get();
+    ReceiverStreamBase* stream = find_receiver_stream(graph, s.stream);
     if (!stream)
       throw RillError("the driver sent blocks of stream " + std::to_string(s.stream) +
                       ", which this worker's graph does not receive");
     auto& blocks = allocation[s.stream];
-    for (const auto& b : s.blocks) blocks.push_back(stream->decode_block(unframe_records(b.payload, "the driver"), b.id));
+    for (const auto& b : s.blocks) {
+      if (!b.payload.empty()) {
+        blocks.push_back(stream->decode_block(unframe_records(b.payload, "the driver"), b.id));
+      } else if (b.meta.holder == caf::actor_cast<caf::actor>(self)) {
+        auto held = setup.received->get(b.id);
+        if (!held)
+          throw RillError("the driver allocated block " + std::to_string(b.id) + " of " + stream->stream_name() +
+                          " held here, but this worker no longer holds it");
+        blocks.push_back(std::move(held));
+      } else {
+        blocks.push_back(remote_block(self->system(), setup.gateway, *stream, b.meta));
+      }
+    }
   }
   graph.blocks().put(Time(m.time_ms), allocation);
 }
@@ -96,7 +118,26 @@ caf::behavior task_server(server_actor* self, TaskServerSetup setup) {
   name_failures(self, "task_server");
   self->state.setup = std::move(setup);
   return {
-      [=](inputs_atom, const batch_inputs_msg& m) { install_inputs(*self->state.setup.graph, m); },
+      [=](inputs_atom, const batch_inputs_msg& m) { install_inputs(self, m); },
+      // Chunks [first, end) of a block this node holds, for another node.
+      [=](fetch_atom, int64_t block, int32_t first, int32_t end) -> caf::result<std::string> {
+        auto& setup = self->state.setup;
+        try {
+          auto held = setup.received->get(block);
+          if (!held) throw RillError("this worker no longer holds block " + std::to_string(block));
+          ReceiverStreamBase* stream = find_receiver_stream(*setup.graph, held->stream_id);
+          if (!stream) throw RillError("block " + std::to_string(block) + " belongs to no receiver stream here");
+          auto frame = encode_block_chunks(*stream, *held, static_cast<size_t>(first), static_cast<size_t>(end));
+          setup.stats->bytes_served += static_cast<int64_t>(frame.size());
+          return frame;
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, e.what());
+        }
+      },
+      // Blocks no batch needs any more (the driver forgot them).
+      [=](drop_atom, const block_ids_msg& m) {
+        for (auto id : m.ids) self->state.setup.received->erase(id);
+      },
       [=](named_task_atom, named_task_msg& m) -> caf::result<named_task_result> {
         auto rp = self->make_response_promise<named_task_result>();
         if (self->state.setup.graph_started->load()) {

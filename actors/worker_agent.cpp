@@ -53,6 +53,7 @@ void register_with(agent_actor* self, caf::actor driver) {
             m.proof = registration_proof(st.setup.secret, nonce, st.self_info.node_id, st.self_info.fingerprint);
             m.agent = caf::actor_cast<caf::actor>(self);
             m.task_server = st.setup.task_server;
+            m.receiver_host = st.setup.receiver_host;
             self->request(driver, kStepTimeout, register_atom::value, std::move(m))
                 .then([=](registration_reply& r) {
                         finish(self,

@@ -163,6 +163,10 @@ class UnionRDD : public RDDNode<T> {
     for (const auto& p : parents_) v.push_back(p.get());
     return v;
   }
+  RDDBase::InputLocation preferred_location(int p) const override {
+    auto [parent, index] = locate(p);
+    return parent->preferred_location(index);
+  }
 
  private:
   static int total(const std::vector<RDDNodePtr<T>>& parents) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -81,18 +82,27 @@ class BlockRDD : public RDDNode<T> {
       : BlockRDD(ex, plan_block_slices(blocks, parallelism)) {}
 
   void compute(int p, Sink<T> out) const override {
-    const BlockSlice& s = slices_[p];
-    for (size_t c = s.first_chunk; c < s.end_chunk; ++c) read_chunk(s.block->chunks[c], out);
+    for (const Chunk& chunk : chunks_of(p)) read_chunk(chunk, out);
   }
 
   PartitionPtr<T> materialize(int p) const override {
     const BlockSlice& s = slices_[p];
-    if (s.end_chunk - s.first_chunk == 1 && s.block->chunks[s.first_chunk].encoding == ChunkEncoding::records)
-      return typed_partition<T>(s.block->chunks[s.first_chunk].data);
+    const ChunkRange chunks = chunks_of(p);
+    if (chunks.end_ - chunks.begin_ == 1 && chunks.begin_->encoding == ChunkEncoding::records)
+      return typed_partition<T>(chunks.begin_->data);
     auto v = std::make_shared<std::vector<T>>();
     if (s.first_chunk == 0 && s.end_chunk == s.block->chunks.size()) v->reserve(s.block->num_records);
     compute(p, [&](const T& x) { v->push_back(x); });
     return v;
+  }
+
+  // A slice of a block another node holds is best read there.
+  RDDBase::InputLocation preferred_location(int p) const override {
+    const BlockSlice& s = slices_[p];
+    if (!s.block->remote) return {};
+    int64_t bytes = 0;
+    for (size_t c = s.first_chunk; c < s.end_chunk; ++c) bytes += s.block->chunks[c].bytes;
+    return {s.block->remote->node(), bytes};
   }
 
   // For text streams: partition p's lines as views into the block (received
@@ -100,9 +110,7 @@ class BlockRDD : public RDDNode<T> {
   template <class TT = T>
   void for_each_view(int p, Sink<std::string_view> out) const {
     static_assert(std::is_same_v<TT, std::string>, "views are of std::string records");
-    const BlockSlice& s = slices_[p];
-    for (size_t c = s.first_chunk; c < s.end_chunk; ++c) {
-      const Chunk& chunk = s.block->chunks[c];
+    for (const Chunk& chunk : chunks_of(p)) {
       if (chunk.encoding == ChunkEncoding::text_lines) {
         for_each_text_line_view(*std::static_pointer_cast<const std::string>(chunk.data), out);
       } else {
@@ -113,7 +121,30 @@ class BlockRDD : public RDDNode<T> {
 
  private:
   BlockRDD(std::shared_ptr<Executor> ex, std::vector<BlockSlice> slices)
-      : RDDNode<T>(std::move(ex), static_cast<int>(slices.size())), slices_(std::move(slices)) {}
+      : RDDNode<T>(std::move(ex), static_cast<int>(slices.size())),
+        slices_(std::move(slices)),
+        fetch_mutexes_(new std::mutex[slices_.size()]),
+        fetched_(slices_.size()) {}
+
+  struct ChunkRange {
+    const Chunk* begin_;
+    const Chunk* end_;
+    const Chunk* begin() const { return begin_; }
+    const Chunk* end() const { return end_; }
+  };
+
+  // Partition p's chunks with their data: the block's own, or, for a block
+  // another node holds, read from there once and kept while this RDD lives
+  // (so views into them stay valid). Partitions read in parallel.
+  ChunkRange chunks_of(int p) const {
+    const BlockSlice& s = slices_[p];
+    if (!s.block->remote) return {s.block->chunks.data() + s.first_chunk, s.block->chunks.data() + s.end_chunk};
+    std::lock_guard<std::mutex> lock(fetch_mutexes_[p]);
+    auto& chunks = fetched_[p];
+    if (!chunks)
+      chunks = std::make_shared<const std::vector<Chunk>>(s.block->remote->read(*s.block, s.first_chunk, s.end_chunk));
+    return {chunks->data(), chunks->data() + chunks->size()};
+  }
 
   static void read_chunk(const Chunk& chunk, Sink<T> out) {
     if (chunk.encoding == ChunkEncoding::records) {
@@ -132,6 +163,8 @@ class BlockRDD : public RDDNode<T> {
   }
 
   std::vector<BlockSlice> slices_;
+  std::unique_ptr<std::mutex[]> fetch_mutexes_;                             // [partition]
+  mutable std::vector<std::shared_ptr<const std::vector<Chunk>>> fetched_;  // [partition], remote blocks
 };
 
 }  // namespace rill

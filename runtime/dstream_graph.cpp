@@ -247,21 +247,18 @@ Duration DStreamGraph::longest_remember() const {
   return longest;
 }
 
-void DStreamGraph::set_block_release_handler(std::function<void(std::vector<int64_t>)> fn) {
+void DStreamGraph::set_block_release_handler(std::function<void(const std::vector<ReceivedBlockPtr>&)> fn) {
   std::lock_guard<std::mutex> lock(mutex_);
   release_handler_ = std::move(fn);
 }
 
 void DStreamGraph::release_blocks(const std::vector<ReceivedBlockPtr>& blocks) {
-  std::function<void(std::vector<int64_t>)> fn;
+  std::function<void(const std::vector<ReceivedBlockPtr>&)> fn;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     fn = release_handler_;
   }
-  if (!fn || blocks.empty()) return;
-  std::vector<int64_t> ids;
-  for (const auto& b : blocks) ids.push_back(b->id);
-  fn(std::move(ids));
+  if (fn && !blocks.empty()) fn(blocks);
 }
 
 }  // namespace rill

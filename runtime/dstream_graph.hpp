@@ -74,8 +74,8 @@ class DStreamGraph {
   Duration longest_checkpoint_interval() const;
   ReceivedBlockStore& blocks() { return blocks_; }
 
-  // Called with the ids of blocks no batch needs any more.
-  void set_block_release_handler(std::function<void(std::vector<int64_t>)> fn);
+  // Called with the blocks no batch needs any more.
+  void set_block_release_handler(std::function<void(const std::vector<ReceivedBlockPtr>&)> fn);
   void release_blocks(const std::vector<ReceivedBlockPtr>& blocks);
 
  private:
@@ -91,7 +91,7 @@ class DStreamGraph {
   std::vector<DStreamBase*> reachable_;  // every stream an output depends on, parents first
   Duration longest_checkpoint_interval_{};
   ReceivedBlockStore blocks_;
-  std::function<void(std::vector<int64_t>)> release_handler_;
+  std::function<void(const std::vector<ReceivedBlockPtr>&)> release_handler_;
   std::function<void(Time)> clear_listener_;
 };
 

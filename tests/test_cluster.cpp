@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 #include <regex>
 
@@ -249,6 +250,51 @@ TEST_CASE("local-cluster[2,1] starts two worker processes from its own executabl
   check_word_count_run(driver, source, {}, std::set<pid_t>(pids.begin(), pids.end()));
   CHECK(driver.err().find("2 of 2 worker processes exited cleanly") != std::string::npos);
   for (pid_t pid : pids) CHECK(process_ends(pid, 1ms));
+}
+
+TEST_CASE("receivers go round-robin to the workers: four socket streams over two workers, two each; totals exact") {
+  adopt_orphans();
+  rill::testing::TemporaryDirectory dir;
+  std::vector<std::unique_ptr<TcpTestServer>> sources;
+  std::vector<std::string> args;
+  for (int k = 0; k < 4; ++k) {
+    sources.push_back(std::make_unique<TcpTestServer>());
+    args.insert(args.end(), {"--socket", std::to_string(sources.back()->port())});
+  }
+  ChildProcess driver(RILL_TEST_WORDCOUNT,
+                      args + std::vector<std::string>{"--master", "local-cluster[2,1]", "--conf",
+                                                      "rill.streaming.stopGracefullyOnShutdown=true"} +
+                          kQuiet,
+                      dir.path());
+  REQUIRE(driver.wait_for_stderr(contains("2 workers registered"), 30s));
+  const auto pids = worker_pids(driver.err());
+  REQUIRE(pids.size() == 2);
+  for (auto& source : sources) REQUIRE(source->accept_client(20s));
+  // Each source sends its own lines; the union counts them all.
+  std::map<std::string, int64_t> expected;
+  int64_t words = 0;
+  for (auto& source : sources) {
+    const std::string text = word_lines(1500, expected);
+    words += 3 * 1500;
+    source->send_all(text);
+  }
+  REQUIRE(driver.wait_for_stdout([&](const std::string& out) { return records_counted(out) >= words; }, 30s));
+  driver.signal(SIGTERM);
+  REQUIRE(driver.wait_exit(30s) == 0);
+  const std::string out = driver.out();
+  CHECK(printed_totals(out) == expected);
+  // The listener's receiver info names the node each receiver runs on.
+  static const std::regex started("receiver started socket_text_stream\\S* at (\\S+)/(\\d+)");
+  std::map<pid_t, int> receivers_on;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), started); it != std::sregex_iterator(); ++it)
+    ++receivers_on[static_cast<pid_t>(std::stol((*it)[2]))];
+  CHECK(out.find(" at driver") == std::string::npos);
+  REQUIRE(receivers_on.size() == 2);
+  for (pid_t pid : pids) CHECK(receivers_on[pid] == 2);
+  const auto ran = tasks_run_by_workers(driver.err());
+  REQUIRE(ran.size() == 2);
+  for (int64_t k : ran) CHECK(k > 0);
+  for (pid_t pid : pids) CHECK(process_ends(pid, 10s));
 }
 
 TEST_CASE("local-cluster leaves no process behind when its driver fails or is killed") {

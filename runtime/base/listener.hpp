@@ -65,6 +65,8 @@ struct ReceiverInfo {
   bool active = false;
   std::string last_error;
   int64_t rate_limit = 0;  // records/s in force when the event was made; 0: none
+  // Where the receiver runs: "driver", or a worker's node id ("host/pid").
+  std::string location = "driver";
 };
 
 class StreamingListener {

@@ -29,6 +29,12 @@ RDDBase::RDDBase(std::shared_ptr<Executor> executor, int num_partitions)
 RDDBase::RDDBase(std::shared_ptr<Executor> executor, int num_partitions, const RddName& name)
     : id_(next_rdd_id++), name_(name), num_partitions_(num_partitions), executor_(std::move(executor)) {}
 
+RDDBase::InputLocation RDDBase::preferred_location(int p) const {
+  auto parents = narrow_parents();
+  if (parents.size() == 1 && parents[0]->num_partitions() == num_partitions_) return parents[0]->preferred_location(p);
+  return {};
+}
+
 void throw_not_serializable(const char* type_name, const RddName& name) {
   throw RillError("the records of " + name.to_string() + " (type " + type_name +
                   ") cannot cross processes: give the type Boost.Serialization (a member serialize(Archive&, "

@@ -61,6 +61,16 @@ class RDDBase {
   // Shuffles whose map outputs this RDD reads.
   virtual std::vector<ShuffleDependencyBase*> shuffle_dependencies() const { return {}; }
 
+  // Where partition p's input lives, for placing its task: the node holding
+  // the received block it reads ("" when no node is better than another) and
+  // about how many bytes that is. By default, that of the only narrow parent
+  // when it has as many partitions (a map, a filter, ...).
+  struct InputLocation {
+    std::string node;
+    int64_t bytes = 0;
+  };
+  virtual InputLocation preferred_location(int p) const;
+
   // -- crossing processes (runtime/base/record_codec.hpp) ------------------------------
   // Partition p, computed in this process, as one record frame. Throws
   // RillError when the record type cannot be serialized.

@@ -7,6 +7,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -29,6 +31,21 @@ struct Chunk {
   int64_t bytes = 0;  // approximate memory it holds (runtime/base/record_size.hpp)
 };
 
+struct ReceivedBlock;
+
+// Reads the records of a block another node holds (a receiver on a worker
+// stored it there).
+class RemoteBlockReader {
+ public:
+  virtual ~RemoteBlockReader() = default;
+  // The holder's node id ("host/pid"), and the holder for messages ("worker host/pid").
+  virtual std::string node() const = 0;
+  virtual std::string holder() const = 0;
+  // Chunks [first, end) of `block`, with their data; blocks the calling
+  // thread. Throws RillError naming the holder when they cannot be read.
+  virtual std::vector<Chunk> read(const ReceivedBlock& block, size_t first, size_t end) const = 0;
+};
+
 struct ReceivedBlock {
   int64_t id = 0;
   int stream_id = 0;
@@ -38,9 +55,39 @@ struct ReceivedBlock {
   std::vector<Chunk> chunks;
   // Where the write-ahead log holds it (when the log is on).
   std::optional<WalRecordHandle> wal;
+  // Set when another node holds the records: then each chunk carries its
+  // encoding and bytes only (null data), and `remote` reads them.
+  std::shared_ptr<const RemoteBlockReader> remote;
 };
 using ReceivedBlockPtr = std::shared_ptr<const ReceivedBlock>;
 using BlockAllocation = std::map<int, std::vector<ReceivedBlockPtr>>;  // stream id -> blocks
+
+// The received blocks this node holds, by id (its block manager's store; a
+// worker's task server serves them to other nodes from here).
+class ReceivedBlockIndex {
+ public:
+  void put(ReceivedBlockPtr block) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    blocks_[block->id] = std::move(block);
+  }
+  ReceivedBlockPtr get(int64_t id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = blocks_.find(id);
+    return it == blocks_.end() ? nullptr : it->second;
+  }
+  void erase(int64_t id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    blocks_.erase(id);
+  }
+  size_t size() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return blocks_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<int64_t, ReceivedBlockPtr> blocks_;
+};
 
 // Blocks allocated to batches, by (stream, batch time). Written by the job
 // generator, read when a receiver stream computes its RDD, erased when the

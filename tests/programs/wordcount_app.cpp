@@ -2,9 +2,12 @@
 // several processes (--master local-cluster[w,c], rill://host:port, or
 // --worker --driver host:port) and compare with a local run.
 //
-//   rill_test_wordcount --socket PORT [--window-batches N] [--state CHECKPOINT_DIR]
+//   rill_test_wordcount --socket PORT [--socket PORT ...] [--window-batches N] [--state CHECKPOINT_DIR]
 //                       [--partition-pids 1] [--master M] [--conf k=v ...]
 //
+// Several --socket: one socket stream (and receiver) per port, unioned. The
+// driver prints "receiver started NAME at LOCATION" for each receiver that
+// started (the listener's ReceiverInfo).
 // Per batch it prints "records T N" (the words counted in batch T); once
 // await_termination() has returned, "total WORD N" for every word, sorted,
 // summed over the batches' reduce_by_key outputs. With --window-batches N it
@@ -23,11 +26,21 @@
 
 #include "runtime/rill.hpp"
 
+namespace {
+class ReceiverPrinter : public rill::StreamingListener {
+ public:
+  void on_receiver_started(const rill::ReceiverInfo& info) override {
+    std::cout << "receiver started " << info.name << " at " << info.location << std::endl;
+  }
+};
+}  // namespace
+
 int main(int argc, char** argv) {
   try {
     auto conf = rill::Config::from_args(argc, argv);
     auto args = rill::Config::app_arguments(argc, argv);
-    int64_t port = 0, window = 0, partition_pids = 0;
+    std::vector<uint16_t> ports;
+    int64_t window = 0, partition_pids = 0;
     std::string state_dir;
     for (size_t i = 0; i + 1 < args.size(); i += 2) {
       if (args[i] == "--state") {
@@ -36,7 +49,7 @@ int main(int argc, char** argv) {
       }
       int64_t n = rill::parse_int_option(args[i], args[i + 1], 1, 65535);
       if (args[i] == "--socket")
-        port = n;
+        ports.push_back(static_cast<uint16_t>(n));
       else if (args[i] == "--window-batches")
         window = n;
       else if (args[i] == "--partition-pids")
@@ -44,10 +57,12 @@ int main(int argc, char** argv) {
       else
         throw rill::ConfigError("unknown option " + args[i]);
     }
-    if (port == 0) throw rill::ConfigError("--socket PORT is required");
+    if (ports.empty()) throw rill::ConfigError("--socket PORT is required");
     const rill::Duration batch = rill::Milliseconds(200);
     rill::StreamingContext ssc(conf, batch);
-    auto lines = ssc.socket_text_stream("127.0.0.1", static_cast<uint16_t>(port));
+    auto lines = ssc.socket_text_stream("127.0.0.1", ports[0]);
+    for (size_t k = 1; k < ports.size(); ++k) lines = lines.union_with(ssc.socket_text_stream("127.0.0.1", ports[k]));
+    ssc.add_streaming_listener(std::make_shared<ReceiverPrinter>());
     auto pairs = lines.flat_map([](const std::string& line) { return rill::split(line, ' '); })
                      .map([](const std::string& w) { return std::make_pair(w, int64_t{1}); });
     auto counts = pairs.reduce_by_key([](int64_t a, int64_t b) { return a + b; });

@@ -1,0 +1,84 @@
+// launch_receiver: the actors one receiver needs on the node it runs on, and
+// the flow-control settings they share (actors/block_generator.cpp says what
+// each bound means).
+#include <algorithm>
+
+#include "actors/actors.hpp"
+#include "actors/supervisor_bridge.hpp"
+#include "receivers/receiver_log.hpp"
+#include "receivers/receiver_stream.hpp"
+#include "runtime/base/errors.hpp"
+
+namespace rill {
+
+int64_t initial_receiver_rate(const Config& conf) {
+  const int64_t max_rate = conf.get_int("rill.streaming.receiver.maxRate", 0);
+  if (!conf.get_bool("rill.streaming.backpressure.enabled", false)) return max_rate;
+  const int64_t initial = conf.get_int("rill.streaming.backpressure.initialRate", 0);
+  if (initial <= 0) return max_rate;
+  return max_rate > 0 ? std::min(initial, max_rate) : initial;
+}
+
+LaunchedReceiver launch_receiver(caf::scheduled_actor* owner, const ReceiverLaunch& launch) {
+  const Config& conf = *launch.config;
+  ReceiverStreamBase* stream = launch.stream;
+  int credits = static_cast<int>(conf.get_int("rill.flow.credits", 32));
+  int64_t chunk = conf.get_int("rill.flow.chunkRecords", 4096);
+  Duration block_interval = conf.get_duration("rill.streaming.blockInterval", Milliseconds(200));
+  Duration restart_delay = conf.get_duration("rill.streaming.receiverRestartDelay", Seconds(2));
+  const int64_t batch_ms = launch.batch.milliseconds();
+  // Blocks wait for their batch to complete before their credit returns; by
+  // default allow three batches' worth of interval-cut blocks, and as many
+  // size-cut blocks as the byte bound holds (twice over), so the count bound
+  // never throttles before the byte bound does. An explicit
+  // rill.flow.credits rules.
+  int64_t blocks_per_batch = (batch_ms + block_interval.milliseconds() - 1) / block_interval.milliseconds();
+  int64_t block_max_bytes = conf.get_int("rill.streaming.blockMaxBytes", int64_t{4} << 20);
+  int64_t max_in_flight = conf.get_int("rill.streaming.receiver.maxBytesInFlight", int64_t{64} << 20);
+  int64_t by_bytes = 2 * ((max_in_flight + block_max_bytes - 1) / block_max_bytes);
+  int block_credits =
+      conf.contains("rill.flow.credits")
+          ? credits
+          : static_cast<int>(std::min<int64_t>(1 << 20, std::max({int64_t{credits}, 3 * blocks_per_batch, by_bytes})));
+  std::shared_ptr<ReceiverBase> receiver = stream->make_receiver();
+  if (!receiver) throw RillError(stream->stream_name() + ": the receiver factory returned null");
+  auto& sys = owner->system();
+  auto bridge = std::make_shared<SupervisorBridge>(launch.gateway, credits, chunk, launch.initial_rate);
+  BlockGeneratorSetup bg;
+  bg.stream_id = stream->stream_id();
+  bg.block_id_base = launch.block_id_base;
+  bg.receiver = receiver;
+  bg.bridge = bridge;
+  bg.block_manager = launch.block_manager;
+  bg.tracker = launch.tracker;
+  if (!launch.write_ahead_log_root.empty()) {
+    WalWriterSetup ws;
+    ws.directory = receiver_log_directory(launch.write_ahead_log_root, stream->stream_id());
+    ws.options.rolling_interval_ms = 1000 * conf.get_int("rill.streaming.receiver.writeAheadLog.rollingIntervalSecs", 60);
+    ws.options.fsync = conf.get_bool("rill.streaming.receiver.writeAheadLog.fsync", true);
+    ws.encode = [stream](const ReceivedBlock& b) { return stream->encode_block(b); };
+    bg.wal_writer = spawn_wal_writer(sys, std::move(ws));
+    owner->link_to(bg.wal_writer);
+  }
+  bg.block_interval = block_interval;
+  bg.credits = block_credits;
+  bg.block_max_bytes = block_max_bytes;
+  bg.max_bytes_in_flight = max_in_flight;
+  auto generator = spawn_block_generator(sys, std::move(bg));
+  ReceiverSupervisorSetup rs;
+  rs.stream_id = stream->stream_id();
+  rs.name = stream->stream_name();
+  rs.location = launch.location;
+  rs.receiver = receiver;
+  rs.bridge = bridge;
+  rs.block_generator = generator;
+  rs.reporter = launch.reporter;
+  rs.restart_delay = restart_delay;
+  auto supervisor = spawn_receiver_supervisor(sys, std::move(rs));
+  // Linked: when the owner exits, the receiver's actors exit with it.
+  owner->link_to(generator);
+  owner->link_to(supervisor);
+  return {supervisor, generator, bridge};
+}
+
+}  // namespace rill

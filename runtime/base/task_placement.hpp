@@ -1,0 +1,26 @@
+// Which worker runs each task of a stage. A task whose input is a received
+// block another node holds prefers that node (no bytes cross), but not at
+// any price: one fast receiver puts every block of a batch on one worker,
+// and sending them all there would leave the other workers idle. So input
+// bytes are balanced first and locality decides within the balance.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rill {
+
+struct TaskInput {
+  int partition = 0;
+  std::string node;   // where its input lives ("" when anywhere will do)
+  int64_t bytes = 0;  // about how much input it reads
+};
+
+// An index into `workers` (node ids) for each task, in task order. Tasks
+// with no input bytes go round-robin by partition, as before any locality.
+// Tasks with input go, largest first, to their node while its load stays
+// within its fair share (total / workers) plus half the largest task; else
+// to the least-loaded worker.
+std::vector<size_t> place_tasks(const std::vector<TaskInput>& tasks, const std::vector<std::string>& workers);
+
+}  // namespace rill

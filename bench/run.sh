@@ -64,15 +64,16 @@ build/bin/rill_bench_user_wordcount --runs "$RUNS" --batch-ms 200 --program spli
   --set rill.streaming.receiver.writeAheadLog.enable=true --out bench/RESULTS.md 2>/dev/null
 rm -rf "$wal_dir"
 # Worker processes: the README's word count over TCP (2 M lines, 200 ms
-# batches) in local[2] and in local-cluster[2,1] on the same cores; bytes the
-# driver exchanged with its workers (from its log), and how long after the
+# batches) in local[2] and in local-cluster[2,1] on the same cores; bytes
+# sent between processes (from the logs: the driver's blocks and results, the
+# workers' blocks and map outputs to each other), and how long after the
 # driver listened both workers had registered (process start included).
 {
   echo
   echo "#### Worker processes: word count over TCP, 2 M lines, 200 ms batches (\`rill_bench_cluster_wordcount\`), $(lscpu | sed -n 's/^Model name: *//p')"
   echo
-  echo "| master | M lines/s end to end | batch total delay p50 / p99 ms | bytes to workers per line | bytes back per line | workers registered after ms |"
-  echo "|---|---|---|---|---|---|"
+  echo "| master | M lines/s end to end | batch total delay p50 / p99 ms | bytes driver → workers per line | bytes workers → driver per line | bytes worker → worker per line | workers registered after ms |"
+  echo "|---|---|---|---|---|---|---|"
 } >> bench/RESULTS.md
 ms_of() { date -d "$(echo "$1" | sed -n 's/^\[\([^]]*\)\].*/\1/p')" +%s%3N; }
 for run in $(seq "$RUNS"); do
@@ -85,13 +86,14 @@ for run in $(seq "$RUNS"); do
     p99=$(echo "$result" | sed -n 's/.*p99_ms=\([0-9]*\).*/\1/p')
     to=$(sed -n 's/.*tasks ran on workers; \([0-9]*\) bytes of received.*/\1/p' "$log")
     back=$(sed -n 's/.*bytes of received blocks sent to them, \([0-9]*\) bytes.*/\1/p' "$log")
+    between=$(sed -n 's/.*exiting (ran [0-9]* tasks, sent \([0-9]*\) bytes.*/\1/p' "$log" | awk '{ s += $1 } END { if (NR) print s }')
     registered="–"
     if grep -q 'workers registered' "$log"; then
       registered=$(( $(ms_of "$(grep 'listens for workers' "$log")") - 0 ))
       registered=$(( $(ms_of "$(grep 'workers registered' "$log")") - registered ))
     fi
     per_line() { [ -n "$1" ] && awk -v b="$1" 'BEGIN { printf "%.1f", b / 2000000 }' || echo "–"; }
-    echo "| $m | $(awk -v r="$rate" 'BEGIN { printf "%.2f", r / 1e6 }') | $p50 / $p99 | $(per_line "$to") | $(per_line "$back") | $registered |" \
+    echo "| $m | $(awk -v r="$rate" 'BEGIN { printf "%.2f", r / 1e6 }') | $p50 / $p99 | $(per_line "$to") | $(per_line "$back") | $(per_line "$between") | $registered |" \
       | tee -a bench/RESULTS.md
     rm -f "$log"
   done

@@ -297,9 +297,7 @@ struct Engine::Impl {
     std::map<int64_t, batch_inputs_msg> by_time;
     for (const auto& [stream_id, t] : graph.blocks().keys()) {
       if (t > through || inputs_sent.count({stream_id, t.milliseconds()})) continue;
-      ReceiverStreamBase* stream = nullptr;
-      for (const auto& r : graph.receiver_streams())
-        if (r->stream_id() == stream_id) stream = r.get();
+      ReceiverStreamBase* stream = graph.receiver_stream(stream_id);
       if (!stream) continue;
       inputs_sent.insert({stream_id, t.milliseconds()});
       auto& msg = by_time[t.milliseconds()];

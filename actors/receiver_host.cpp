@@ -21,12 +21,6 @@ struct receiver_host_state {
 };
 using host_actor = caf::stateful_actor<receiver_host_state>;
 
-ReceiverStreamBase* find_stream(host_actor* self, int id) {
-  for (const auto& r : self->state.setup.graph->receiver_streams())
-    if (r->stream_id() == id) return r.get();
-  return nullptr;
-}
-
 LaunchedReceiver* find_receiver(host_actor* self, int stream) {
   auto it = self->state.receivers.find(stream);
   return it == self->state.receivers.end() ? nullptr : &it->second;
@@ -39,7 +33,7 @@ caf::behavior receiver_host(host_actor* self, ReceiverHostSetup setup) {
       [=](receiver_atom, const receiver_start_msg& m) {
         auto& st = self->state;
         st.tracker = m.tracker;
-        ReceiverStreamBase* stream = find_stream(self, m.stream_id);
+        ReceiverStreamBase* stream = st.setup.graph->receiver_stream(m.stream_id);
         if (!stream) {
           const std::string why = "the driver placed the receiver of stream " + std::to_string(m.stream_id) +
                                   " here, but this worker's graph has no such receiver stream";

@@ -119,12 +119,6 @@ void start_receivers(tracker_actor* self) {
   }
 }
 
-ReceiverStreamBase* receiver_stream(tracker_actor* self, int id) {
-  for (const auto& r : self->state.setup.graph->receiver_streams())
-    if (r->stream_id() == id) return r.get();
-  return nullptr;
-}
-
 void set_rate(tracker_actor* self, int stream, tracked_receiver& r, int64_t rate) {
   if (r.bridge) {
     r.bridge->set_rate(rate);
@@ -180,7 +174,7 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
       // A block a worker's receiver stored there.
       [=](block_atom, const block_meta& m) {
         auto& st = self->state;
-        ReceiverStreamBase* stream = receiver_stream(self, m.stream_id);
+        ReceiverStreamBase* stream = self->state.setup.graph->receiver_stream(m.stream_id);
         if (!stream || !st.receivers.count(m.stream_id)) {
           spdlog::error("worker {} reported block {} of stream {}, which has no receiver placed there", m.node, m.id,
                         m.stream_id);

@@ -25,12 +25,6 @@ struct task_server_state {
 };
 using server_actor = caf::stateful_actor<task_server_state>;
 
-ReceiverStreamBase* find_receiver_stream(DStreamGraph& graph, int id) {
-  for (const auto& r : graph.receiver_streams())
-    if (r->stream_id() == id) return r.get();
-  return nullptr;
-}
-
 // A batch's blocks: the driver's come with their records; a block this node
 // holds is taken from here; any other is read from its holder when a task
 // needs it.
@@ -39,7 +33,7 @@ void install_inputs(server_actor* self, const batch_inputs_msg& m) {
   DStreamGraph& graph = *setup.graph;
   BlockAllocation allocation;
   for (const auto& s : m.streams) {
-    ReceiverStreamBase* stream = find_receiver_stream(graph, s.stream);
+    ReceiverStreamBase* stream = graph.receiver_stream(s.stream);
     if (!stream)
       throw RillError("the driver sent blocks of stream " + std::to_string(s.stream) +
                       ", which this worker's graph does not receive");
@@ -125,7 +119,7 @@ caf::behavior task_server(server_actor* self, TaskServerSetup setup) {
         try {
           auto held = setup.received->get(block);
           if (!held) throw RillError("this worker no longer holds block " + std::to_string(block));
-          ReceiverStreamBase* stream = find_receiver_stream(*setup.graph, held->stream_id);
+          ReceiverStreamBase* stream = setup.graph->receiver_stream(held->stream_id);
           if (!stream) throw RillError("block " + std::to_string(block) + " belongs to no receiver stream here");
           auto frame = encode_block_chunks(*stream, *held, static_cast<size_t>(first), static_cast<size_t>(end));
           setup.stats->bytes_served += static_cast<int64_t>(frame.size());

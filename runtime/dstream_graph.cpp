@@ -232,6 +232,12 @@ void DStreamGraph::set_clear_listener(std::function<void(Time)> fn) {
   clear_listener_ = std::move(fn);
 }
 
+ReceiverStreamBase* DStreamGraph::receiver_stream(int stream_id) const {
+  for (const auto& r : receivers_)
+    if (r->stream_id() == stream_id) return r.get();
+  return nullptr;
+}
+
 DStreamBase* DStreamGraph::stream_by_id(int id) const {
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto* s : reachable_)

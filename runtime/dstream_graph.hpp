@@ -56,6 +56,8 @@ class DStreamGraph {
   const std::vector<std::shared_ptr<ReceiverStreamBase>>& receiver_streams() const {
     return receivers_;
   }
+  // One of them by stream id; null when it is not one.
+  ReceiverStreamBase* receiver_stream(int stream_id) const;
   size_t num_streams() const;
 
   // What identifies the program's graph across runs and processes: every

@@ -48,6 +48,14 @@ class LocalExecutor : public Executor {
     return std::move(reply->outputs);
   }
 
+  std::optional<TaskOutput> run_elsewhere(const TaskPtr& task) override {
+    if (!remote_ || closed_.load()) return std::nullopt;
+    std::vector<TaskPtr> tasks{task};
+    auto outputs = remote_(tasks);
+    if (!outputs) return std::nullopt;
+    return std::move(outputs->at(0));
+  }
+
   int default_parallelism() const override { return parallelism_.load(); }
   void set_default_parallelism(int n) { parallelism_ = n; }
   void set_remote_runner(RemoteRunner r) { remote_ = std::move(r); }
@@ -280,7 +288,9 @@ struct Engine::Impl {
   std::mutex remote_mutex;
   std::map<RddName, std::vector<caf::actor>> map_output_holders;  // shuffle -> [map partition]
   std::set<std::pair<int, int64_t>> inputs_sent;                  // (stream, batch ms)
+  int64_t holders_forgotten_through = -1;                          // map_output_holders has no older shuffles
   std::atomic<int64_t> bytes_to_workers{0}, bytes_from_workers{0};
+  std::map<std::string, int64_t> driver_stages;  // stages run here anyway, by stream name
 
   std::vector<caf::actor> task_servers() {
     auto reply = blocking_request<std::vector<caf::actor>>(gateway, cluster_master, workers_atom::value,
@@ -350,7 +360,7 @@ struct Engine::Impl {
     std::vector<TaskInput> inputs;
     for (const auto& t : tasks) {
       auto where = reads_from(*t).preferred_location(t->partition);
-      inputs.push_back({t->partition, std::move(where.node), where.bytes});
+      inputs.push_back({t->partition, std::move(where.node), where.bytes, where.slot});
     }
     const std::vector<size_t> placed = place_tasks(inputs, nodes);
     std::lock_guard<std::mutex> lock(remote_mutex);
@@ -364,8 +374,18 @@ struct Engine::Impl {
       nt.output = t->name->output;
       nt.partition = t->partition;
       for (auto* dep : shuffles_read_by(reads_from(*t))) {
+        if (dep->num_map_partitions() == 0) {  // an empty batch's: nothing to fetch
+          nt.shuffles.push_back({to_wire(dep->name()), {}});
+          continue;
+        }
         auto it = map_output_holders.find(dep->name());
-        if (it == map_output_holders.end()) return std::nullopt;  // its map stage ran here
+        if (it == map_output_holders.end()) {
+          // A state RDD's lineage reaches back to forgotten batches, whose
+          // outputs the workers no longer need: they read the state
+          // partitions they keep.
+          if (dep->name().time_ms <= holders_forgotten_through) continue;
+          return std::nullopt;  // its map stage ran here
+        }
         nt.shuffles.push_back({to_wire(dep->name()), it->second});
       }
       through = std::max(through, Time(t->name->target.time_ms));
@@ -391,7 +411,7 @@ struct Engine::Impl {
       if (t.name->kind == TaskName::Kind::shuffle_map) {
         if (holders.size() <= static_cast<size_t>(t.partition)) holders.resize(t.partition + 1);
         holders[t.partition] = destinations[i];
-      } else if (t.name->kind == TaskName::Kind::output) {
+      } else if (t.name->kind == TaskName::Kind::output || t.name->kind == TaskName::Kind::persist) {
         outputs[i] = TaskOutput{nullptr};  // it ran there; nothing comes back
       } else {
         outputs[i] = t.finish(*t.rdd->with_fetched_partition(t.partition, r.frame, where));
@@ -405,18 +425,30 @@ struct Engine::Impl {
     return outputs;
   }
 
+  // A stage that ran on the driver although it has workers, counted by the
+  // stream that made its target ("other" for RDDs made outside streams).
+  void note_driver_stage(const Task& t) {
+    std::string what = "other";
+    if (t.name && t.name->target.origin == RddName::Origin::stream)
+      if (DStreamBase* stream = graph.stream_by_id(t.name->target.owner)) what = stream->name();
+    std::lock_guard<std::mutex> lock(remote_mutex);
+    ++driver_stages[what];
+  }
+
   // The driver's graph forgot batches through t: so do the workers.
   void forget_through(Time t) {
     const int64_t keep = graph.longest_remember().milliseconds() + graph.batch_duration().milliseconds();
     {
       std::lock_guard<std::mutex> lock(remote_mutex);
+      holders_forgotten_through = std::max(holders_forgotten_through, t.milliseconds() - keep);
       for (auto it = map_output_holders.begin(); it != map_output_holders.end();)
-        it = it->first.time_ms <= t.milliseconds() - keep ? map_output_holders.erase(it) : std::next(it);
+        it = it->first.time_ms <= holders_forgotten_through ? map_output_holders.erase(it) : std::next(it);
       for (auto it = inputs_sent.begin(); it != inputs_sent.end();)
         it = it->second <= t.milliseconds() - keep ? inputs_sent.erase(it) : std::next(it);
     }
     caf::anon_send(task_dispatcher, clear_atom::value, int64_t{t.milliseconds()}, task_servers());
   }
+
   std::shared_ptr<LocalExecutor> executor;
   int observer = -1;
   std::atomic<bool> running{false};
@@ -463,7 +495,11 @@ uint16_t Engine::serve_workers(const std::string& bind_address, uint16_t port, u
   impl_->cluster_master = impl_->watch(spawn_cluster_master(impl_->sys, std::move(setup)), "cluster_master");
   impl_->task_dispatcher = impl_->watch(spawn_task_dispatcher(impl_->sys, std::chrono::minutes(10)), "task_dispatcher");
   Impl* impl = impl_.get();
-  impl_->executor->set_remote_runner([impl](std::vector<TaskPtr>& tasks) { return impl->run_remotely(tasks); });
+  impl_->executor->set_remote_runner([impl](std::vector<TaskPtr>& tasks) {
+    auto outputs = impl->run_remotely(tasks);
+    if (!outputs) impl->note_driver_stage(*tasks.front());
+    return outputs;
+  });
   impl_->graph.set_clear_listener([impl](Time t) { impl->forget_through(t); });
   auto bound = impl_->sys.middleman().publish(impl_->cluster_master, port, bind_address.c_str(), true);
   if (!bound)
@@ -496,9 +532,15 @@ std::string Engine::cluster_summary() const {
   if (impl_->task_server)
     return "ran " + std::to_string(impl_->served->tasks.load()) + " tasks, sent " +
            std::to_string(impl_->served->bytes_served.load()) + " bytes of map outputs and blocks to other nodes";
+  std::string here;
+  {
+    std::lock_guard<std::mutex> lock(impl_->remote_mutex);
+    for (const auto& [stream, n] : impl_->driver_stages) here += (here.empty() ? "" : ", ") + stream + " " + std::to_string(n);
+  }
   return std::to_string(impl_->remote_tasks.load()) + " tasks ran on workers; " +
          std::to_string(impl_->bytes_to_workers.load()) + " bytes of received blocks sent to them, " +
-         std::to_string(impl_->bytes_from_workers.load()) + " bytes of results back";
+         std::to_string(impl_->bytes_from_workers.load()) + " bytes of results back; stages run on the driver: " +
+         (here.empty() ? "none" : here);
 }
 
 int Engine::stop_workers() {

@@ -63,9 +63,10 @@ TaskPtr named_task(server_actor* self, const named_task_msg& m) {
   task->partition = m.partition;
   task->run = [setup, me, sys, m]() -> TaskOutput {
     const TaskName name{static_cast<TaskName::Kind>(m.kind), from_wire(m.target), m.output};
-    // An output task computes its target as a result task would.
-    TaskTarget target = find_task_target(
-        *setup.graph, name.kind == TaskName::Kind::output ? TaskName{TaskName::Kind::result, name.target} : name);
+    // Output and persist tasks find their target as a result task would.
+    const bool result_like = name.kind != TaskName::Kind::shuffle_map;
+    TaskTarget target =
+        find_task_target(*setup.graph, result_like ? TaskName{TaskName::Kind::result, name.target} : name);
     for (const auto& loc : m.shuffles) {
       const RddName shuffle_name = from_wire(loc.shuffle);
       auto* dep = find_shuffle(*target.root, shuffle_name);
@@ -76,6 +77,10 @@ TaskPtr named_task(server_actor* self, const named_task_msg& m) {
     if (name.kind == TaskName::Kind::shuffle_map) {
       auto buckets = target.shuffle->run_map_task(m.partition);
       setup.map_outputs->put(name.target, m.partition, target.root, target.shuffle, std::move(buckets));
+      return {std::make_shared<const std::string>()};
+    }
+    if (name.kind == TaskName::Kind::persist) {
+      target.rdd->keep_partition(m.partition);
       return {std::make_shared<const std::string>()};
     }
     if (name.kind == TaskName::Kind::output) {

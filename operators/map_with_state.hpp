@@ -185,6 +185,8 @@ class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
     return v;
   }
 
+  void release_lineage() const override { lineage_.release(); }
+
  protected:
   void on_fully_cached() const override { lineage_.release(); }
 
@@ -215,8 +217,6 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
                               StateSpec<K, V, S, U> spec, int n)
       : DStreamNode<Record>(ssc, {parent}, parent->slide_duration(), "map_with_state"),
         parent_(std::move(parent)), spec_(std::move(spec)), n_(n) {
-    if (spec_.get_initial_state())
-      initial_ = std::make_shared<KeyPartitionedRDD<K, S>>(spec_.get_initial_state().node(), n_);
     this->set_persist();
     this->must_checkpoint_ = true;
   }
@@ -243,7 +243,7 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
   // Each partition's store is rebuilt from its entries, last update times
   // included, so the same keys time out as in a run that never stopped.
   void restore_checkpoint_data(const MetadataCheckpoint& c) override {
-    checkpoint_.restore(*this, c, n_, [](const std::string& path) {
+    checkpoint_.restore(*this, c, partitions(), [](const std::string& path) {
       auto store = std::make_shared<StateStore<K, S>>();
       for (auto& [k, e] : read_object_part<SavedEntry>(path))
         store->map.find_or_insert(k, [&] { return typename StateStore<K, S>::Entry{e.first, e.second}; });
@@ -258,11 +258,15 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
     RDD<Record> previous = this->get_or_compute(t - this->slide_duration());
     RDD<std::pair<K, V>> data = parent_->get_or_compute(t);
     RDDNodePtr<std::pair<K, V>> partitioned;
-    if (data) partitioned = std::make_shared<KeyPartitionedRDD<K, V>>(data.node(), n_);
+    const int n = partitions();
+    if (data) partitioned = std::make_shared<KeyPartitionedRDD<K, V>>(data.node(), n);
+    RDDNodePtr<std::pair<K, S>> initial;
+    if (!previous && spec_.get_initial_state())
+      initial = std::make_shared<KeyPartitionedRDD<K, S>>(spec_.get_initial_state().node(), n);
     std::optional<int64_t> threshold;
     if (spec_.get_timeout()) threshold = (t - *spec_.get_timeout()).milliseconds();
     return RDD<Record>(std::make_shared<MapWithStateRDD<K, V, S, U>>(
-        executor_of(this->context()), n_, previous ? previous.node() : nullptr, previous ? nullptr : initial_,
+        executor_of(this->context()), n, previous ? previous.node() : nullptr, std::move(initial),
         std::move(partitioned), spec_.get_function(), t, threshold, this->is_checkpoint_time(t)));
   }
   // Spark's rule for map_with_state: ten slides.
@@ -271,8 +275,10 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
  private:
   DStreamNodePtr<std::pair<K, V>> parent_;
   StateSpec<K, V, S, U> spec_;
+  // n_ == 0: the default parallelism when batches are computed.
+  int partitions() const { return n_ > 0 ? n_ : executor_of(this->context())->default_parallelism(); }
+
   int n_;
-  RDDNodePtr<std::pair<K, S>> initial_;
   StateCheckpoints<Record> checkpoint_;
 };
 

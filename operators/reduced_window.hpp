@@ -97,6 +97,11 @@ class WindowMergeRDD : public RDDNode<std::pair<K, V>> {
     return v;
   }
 
+  // Partition r of the window stays on one node from slide to slide: it
+  // reads the previous window's partition r from that node's cache.
+  typename RDDBase::InputLocation preferred_location(int r) const override { return {"", 0, r}; }
+  void release_lineage() const override { lineage_.release(); }
+
  protected:
   void on_fully_cached() const override { lineage_.release(); }
 
@@ -137,7 +142,13 @@ class ReducedWindowedDStream : public DStreamNode<std::pair<K, V>> {
     checkpoint_.add_to(c, this->id(), completed);
   }
   void restore_checkpoint_data(const MetadataCheckpoint& c) override {
-    checkpoint_.restore(*this, c, n_, &read_partition_file<Record>);
+    checkpoint_.restore(*this, c, partitions(), &read_partition_file<Record>);
+  }
+  // Workers keep the window's partitions unless it was read back from a
+  // checkpoint by the driver.
+  bool computable_by_workers() const override {
+    return is_serializable_v<K> && is_serializable_v<V> && !checkpoint_.restored() &&
+           reduced_->computable_by_workers();
   }
 
  protected:
@@ -150,7 +161,7 @@ class ReducedWindowedDStream : public DStreamNode<std::pair<K, V>> {
     auto entering = nodes(reduced_->slice_rdds(previous_end + ps, t));
     RDD<Record> previous = this->get_or_compute(previous_end);
     return RDD<Record>(std::make_shared<WindowMergeRDD<K, V, F, Inv>>(
-        executor_of(this->context()), n_, previous ? previous.node() : nullptr, std::move(leaving),
+        executor_of(this->context()), partitions(), previous ? previous.node() : nullptr, std::move(leaving),
         std::move(entering), f_, inv_, filter_));
   }
   Duration parent_remember_extra() const override { return window_; }
@@ -161,6 +172,9 @@ class ReducedWindowedDStream : public DStreamNode<std::pair<K, V>> {
     for (const auto& r : rdds) v.push_back(r.node());
     return v;
   }
+
+  // n_ == 0: the default parallelism when batches are computed (as reduced_'s).
+  int partitions() const { return n_ > 0 ? n_ : executor_of(this->context())->default_parallelism(); }
 
   DStreamNodePtr<Record> reduced_;
   F f_;

@@ -27,6 +27,7 @@ template <class K, class V, class S>
 using StateUpdate = std::function<std::optional<S>(Time, const K&, const std::vector<V>&, std::optional<S>)>;
 
 // `initial` must be partitioned like the state (partition_of(key, n)).
+// (StateDStream partitions it so.)
 template <class K, class V, class S>
 class StateRDD : public RDDNode<std::pair<K, S>> {
  public:
@@ -85,6 +86,10 @@ class StateRDD : public RDDNode<std::pair<K, S>> {
     if (in && in->values) return {in->values.get()};
     return {};
   }
+  // State partition r stays on one node from batch to batch: it reads its
+  // previous version from that node's cache.
+  typename RDDBase::InputLocation preferred_location(int r) const override { return {"", 0, r}; }
+  void release_lineage() const override { lineage_.release(); }
 
  protected:
   void on_fully_cached() const override { lineage_.release(); }
@@ -107,11 +112,12 @@ class StateDStream : public DStreamNode<std::pair<K, S>> {
 
  public:
   using Record = std::pair<K, S>;
+  // n: the number of state partitions; 0 for the default parallelism when
+  // batches are computed (a worker learns the driver's after building the graph).
   StateDStream(StreamingContext& ssc, DStreamNodePtr<std::pair<K, V>> parent, StateUpdate<K, V, S> update, int n,
                RDD<Record> initial)
       : DStreamNode<Record>(ssc, {parent}, parent->slide_duration(), "update_state_by_key"),
-        parent_(std::move(parent)), update_(std::move(update)), n_(n) {
-    if (initial) initial_ = std::make_shared<KeyPartitionedRDD<K, S>>(initial.node(), n);
+        parent_(std::move(parent)), update_(std::move(update)), n_(n), initial_(std::move(initial)) {
     this->set_persist();
     this->must_checkpoint_ = true;
   }
@@ -121,7 +127,15 @@ class StateDStream : public DStreamNode<std::pair<K, S>> {
     checkpoint_.add_to(c, this->id(), completed);
   }
   void restore_checkpoint_data(const MetadataCheckpoint& c) override {
-    checkpoint_.restore(*this, c, n_, &read_partition_file<Record>);
+    checkpoint_.restore(*this, c, partitions(), &read_partition_file<Record>);
+  }
+  // Workers keep the state partitions when every type crosses processes and
+  // they can rebuild the state from their graph: not after a restart, when
+  // the state was read back from a checkpoint by the driver, nor from an
+  // initial RDD, which the driver computes.
+  bool computable_by_workers() const override {
+    return is_serializable_v<K> && is_serializable_v<V> && is_serializable_v<S> && !checkpoint_.restored() &&
+           !initial_ && parent_->computable_by_workers();
   }
 
  protected:
@@ -129,17 +143,21 @@ class StateDStream : public DStreamNode<std::pair<K, S>> {
     RDD<Record> previous = this->get_or_compute(t - this->slide_duration());
     RDD<std::pair<K, V>> data = parent_->get_or_compute(t);
     std::shared_ptr<GroupingShuffle<K, V>> values;
-    if (data) values = std::make_shared<GroupingShuffle<K, V>>(data.node(), GroupingAggregator<V>{}, n_);
-    RDDNodePtr<Record> before = previous ? previous.node() : initial_;
-    return RDD<Record>(std::make_shared<StateRDD<K, V, S>>(executor_of(this->context()), n_, before,
+    const int n = partitions();
+    if (data) values = std::make_shared<GroupingShuffle<K, V>>(data.node(), GroupingAggregator<V>{}, n);
+    RDDNodePtr<Record> before = previous ? previous.node() : nullptr;
+    if (!previous && initial_) before = std::make_shared<KeyPartitionedRDD<K, S>>(initial_.node(), n);
+    return RDD<Record>(std::make_shared<StateRDD<K, V, S>>(executor_of(this->context()), n, before,
                                                            std::move(values), update_, t));
   }
 
  private:
   DStreamNodePtr<std::pair<K, V>> parent_;
   StateUpdate<K, V, S> update_;
+  int partitions() const { return n_ > 0 ? n_ : executor_of(this->context())->default_parallelism(); }
+
   int n_;
-  RDDNodePtr<Record> initial_;
+  RDD<Record> initial_;
   StateCheckpoints<Record> checkpoint_;
 };
 

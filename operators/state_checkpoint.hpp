@@ -46,19 +46,32 @@ PartitionPtr<T> read_partition_file(const std::string& path) {
   return std::make_shared<std::vector<T>>(read_object_part<T>(path));
 }
 
+// Computes every partition of `node` where it is kept (on a cluster, the
+// worker that keeps that state partition); nothing comes back.
+void keep_every_partition(const std::shared_ptr<const RDDBase>& node);
+
 // Writes a stream's RDD at its checkpoint times, and reads it back.
 template <class T>
 class StateCheckpoints {
  public:
   using Encode = std::function<std::string(const std::vector<T>&)>;
 
+  // Every batch, after the outputs: at checkpoint times a job that writes
+  // the stream's RDD; at others, one that computes each partition the
+  // outputs did not (print reads one) where it is kept. Either way every
+  // partition exists when the batch completes, so the stream can drop the
+  // RDD's lineage when it forgets it (DStreamNode::forget_through).
   std::vector<Job> jobs(DStreamNode<T>& stream, Time t, Encode encode = &serialize_records<T>) {
-    if (!stream.is_checkpoint_time(t)) return {};
     RDD<T> rdd = stream.get_or_compute(t);
     if (!rdd) return {};
-    std::string dir = state_checkpoint_directory(stream.context(), stream);
     Job job;
     job.time = t;
+    if (!stream.is_checkpoint_time(t)) {
+      job.name = "compute " + stream.name();
+      job.run = [node = rdd.node()] { keep_every_partition(node); };
+      return {std::move(job)};
+    }
+    std::string dir = state_checkpoint_directory(stream.context(), stream);
     job.name = "checkpoint " + stream.name();
     job.run = [rdd, dir, t, encode, written = written_] {
       std::filesystem::create_directories(dir);
@@ -88,7 +101,12 @@ class StateCheckpoints {
     stream.restore_rdd(Time(it->second),
                        RDD<T>(std::make_shared<StoredRDD<T>>(executor_of(stream.context()), std::move(parts))));
     written_->add(it->second);
+    restored_ = true;
   }
+
+  // Whether restore() read a checkpoint back: the state then lives in this
+  // process only (workers cannot rebuild it from their graph).
+  bool restored() const { return restored_; }
 
  private:
   // Checkpoint times written (or restored) by this run, newest last.
@@ -110,6 +128,7 @@ class StateCheckpoints {
     }
   };
   std::shared_ptr<Written> written_ = std::make_shared<Written>();
+  bool restored_ = false;
 };
 
 }  // namespace rill

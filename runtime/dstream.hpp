@@ -258,10 +258,11 @@ class DStream {
                                       std::function<bool(const T&)> filter_f = {}) const {
     using K = typename TT::first_type;
     using V = typename TT::second_type;
-    int n = num_partitions > 0 ? num_partitions : executor_of(context())->default_parallelism();
-    auto reduced = reduce_by_key(f, n);
+    // 0 partitions: the default parallelism when each batch is computed
+    // (a worker learns the driver's when it registers, after building the graph).
+    auto reduced = reduce_by_key(f, num_partitions);
     return DStream<T>(std::make_shared<ReducedWindowedDStream<K, V, F, Inv>>(
-        context(), reduced.node(), f, inv, window_len, slide, n, std::move(filter_f)));
+        context(), reduced.node(), f, inv, window_len, slide, num_partitions, std::move(filter_f)));
   }
 
   template <class TT = T>
@@ -296,9 +297,8 @@ class DStream {
       update = [f](Time, const K&, const std::vector<V>& values, std::optional<S> state) mutable {
         return f(values, std::move(state));
       };
-    int n = num_partitions > 0 ? num_partitions : executor_of(context())->default_parallelism();
-    return DStream<std::pair<K, S>>(
-        std::make_shared<StateDStream<K, V, S>>(context(), node_, std::move(update), n, std::move(initial_state)));
+    return DStream<std::pair<K, S>>(std::make_shared<StateDStream<K, V, S>>(context(), node_, std::move(update),
+                                                                          num_partitions, std::move(initial_state)));
   }
 
   template <class S, class U, class TT = T>
@@ -460,9 +460,7 @@ class MapWithStateDStream : public DStream<U> {
   static std::shared_ptr<Internal> make_internal(const DStream<std::pair<K, V>>& parent,
                                                  const StateSpec<K, V, S, U>& spec) {
     if (!spec.get_function()) throw RillError("map_with_state: the StateSpec has no function");
-    int n = spec.get_num_partitions() > 0 ? spec.get_num_partitions()
-                                          : executor_of(parent.context())->default_parallelism();
-    return std::make_shared<Internal>(parent.context(), parent.node(), spec, n);
+    return std::make_shared<Internal>(parent.context(), parent.node(), spec, spec.get_num_partitions());
   }
 
   static DStreamNodePtr<U> make_mapped(const std::shared_ptr<Internal>& internal) {

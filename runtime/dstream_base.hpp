@@ -178,9 +178,15 @@ class DStreamNode : public DStreamBase {
   // The RDD for valid time t (null for "no RDD this batch").
   virtual RDD<T> compute(Time t) = 0;
 
+  // A forgotten RDD drops its lineage too: the RDDs after it read its
+  // partitions from where they are cached (for state: the node that keeps
+  // each partition), so its own inputs are never read again.
   void forget_through(Time cutoff) override {
     std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
-    while (!generated_.empty() && generated_.begin()->first <= cutoff) generated_.erase(generated_.begin());
+    while (!generated_.empty() && generated_.begin()->first <= cutoff) {
+      if (const auto& node = generated_.begin()->second.node()) node->release_lineage();
+      generated_.erase(generated_.begin());
+    }
   }
 
  private:

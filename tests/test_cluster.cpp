@@ -428,7 +428,8 @@ TEST_CASE("operators, windows and state give local[2]'s outputs batch for batch 
   REQUIRE(cluster.wait_exit(60s) == 0);
   const std::string expected = local.out();
   for (const char* op : {"reduce_by_key ", "group_by_key ", "join ", "left_outer_join ", "count ", "count_by_value ",
-                         "transform ", "window ", "window_slide_2 ", "window_count ", "window_inverse ", "state "})
+                         "transform ", "window ", "window_slide_2 ", "window_count ", "window_inverse ", "state ",
+                         "state_frequent "})
     CHECK(expected.find(std::string("\n") + op) != std::string::npos);
   CHECK(cluster.out() == expected);
   static const std::regex on_workers("cluster: (\\d+) tasks ran on workers");
@@ -436,4 +437,10 @@ TEST_CASE("operators, windows and state give local[2]'s outputs batch for batch 
   const std::string log = cluster.err();
   REQUIRE(std::regex_search(log, m, on_workers));
   CHECK(std::stoll(m[1]) > 0);
+  // The state lives on the workers: no stage of update_state_by_key ran on
+  // the driver (its partitions were fetched from the workers, not recomputed).
+  static const std::regex on_driver("stages run on the driver: ([^\n]*)");
+  REQUIRE(std::regex_search(log, m, on_driver));
+  INFO("stages run on the driver: " << m[1]);
+  CHECK(m[1].str().find("update_state_by_key") == std::string::npos);
 }

@@ -77,6 +77,41 @@ TEST_CASE("update_state_by_key runs the function for every key with state, every
   CHECK(sorted(out) == std::vector<std::vector<SS>>{{{"a", "a@1+"}}, {{"a", "a@1+@2"}}, {{"a", "a@1+@2@3"}, {"b", "b@3+"}}});
 }
 
+TEST_CASE("update_state_by_key whose outputs read one partition: every partition exists after each batch") {
+  rill::testing::TemporaryDirectory dir;
+  Config conf = rill::testing::manual_clock_config();
+  StreamingContext ssc(conf, Seconds(1));
+  ssc.checkpoint(dir.path());
+  auto queue = std::make_shared<RDDQueue<P>>();
+  const std::vector<std::string> keys{"a", "b", "c", "d", "e", "f", "g", "h"};
+  for (int i = 0; i < 5; ++i) {
+    std::vector<P> batch;
+    for (const auto& k : keys) batch.push_back({k, 1});
+    queue->push(ssc.parallelize(batch, 2));
+  }
+  std::vector<RDD<P>> kept;
+  // print() reads partition 0 only (take); the batch's own job computes the
+  // other three, so the stream can drop each state RDD's lineage when it forgets it.
+  auto state = ssc.queue_stream(queue).update_state_by_key(
+      [](const std::vector<int>& vs, std::optional<int> s) { return std::optional<int>(s.value_or(0) + static_cast<int>(vs.size())); },
+      4);
+  state.foreach_rdd([&kept](const RDD<P>& r) {
+    r.take(1);
+    kept.push_back(r);
+  });
+  rill::testing::BatchDriver driver(ssc);
+  driver.start();
+  driver.run_batches(5);
+  REQUIRE(kept.size() == 5);
+  for (const auto& r : kept) CHECK(r.node()->narrow_parents().empty());
+  auto last = kept.back().collect();
+  std::sort(last.begin(), last.end());
+  std::vector<P> expected;
+  for (const auto& k : keys) expected.push_back({k, 5});
+  CHECK(last == expected);
+  ssc.stop();
+}
+
 TEST_CASE("stateful operators need a checkpoint directory") {
   Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));

@@ -52,3 +52,14 @@ TEST_CASE("a task whose node is not a worker goes to the least-loaded worker") {
   auto load = bytes_per_worker(tasks, placed, 2);
   CHECK(std::max(load[0], load[1]) <= 1000 / 2 + 500 / 2);
 }
+
+TEST_CASE("a task with a slot (a state partition) always goes to workers[slot % n], whatever the balance") {
+  const std::vector<std::string> workers{"a/1", "b/2", "c/3"};
+  std::vector<TaskInput> tasks;
+  for (int p = 0; p < 7; ++p) tasks.push_back({p, "", 0, (p * 5) % 7});
+  tasks.push_back({7, "a/1", 1 << 20});  // a large block task: it must not move the slots
+  auto placed = place_tasks(tasks, workers);
+  for (int p = 0; p < 7; ++p) CHECK(placed[p] == static_cast<size_t>(((p * 5) % 7) % 3));
+  CHECK(placed[7] == 0);
+  CHECK(place_tasks(tasks, workers) == placed);  // the same every batch
+}

@@ -65,16 +65,28 @@ class RDDBase {
   // the received block it reads ("" when no node is better than another) and
   // about how many bytes that is. By default, that of the only narrow parent
   // when it has as many partitions (a map, a filter, ...).
+  // A partition that lives on one node from batch to batch (state) names a
+  // slot instead: the same slot always goes to the same worker.
   struct InputLocation {
     std::string node;
     int64_t bytes = 0;
+    int slot = -1;
   };
   virtual InputLocation preferred_location(int p) const;
+
+  // Drops this RDD's inputs when its lineage would otherwise grow batch after
+  // batch (state, windows with an inverse): afterwards only its cached
+  // partitions can be read. Called when all its partitions are cached here,
+  // and when its stream forgets it (its successor's partitions are cached
+  // where they are read, on whichever node). Other RDDs keep their inputs.
+  virtual void release_lineage() const {}
 
   // -- crossing processes (runtime/base/record_codec.hpp) ------------------------------
   // Partition p, computed in this process, as one record frame. Throws
   // RillError when the record type cannot be serialized.
   virtual std::string encode_partition(int p) const = 0;
+  // Computes partition p here, keeping it when this RDD is persisted.
+  virtual void keep_partition(int p) const = 0;
   // An RDD standing for this one that holds partition p only, decoded from
   // encode_partition's frame made elsewhere (`origin` names where, for
   // errors): the driver runs a task's own function on it.
@@ -191,6 +203,7 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
   void persist() const { persisted_.store(true, std::memory_order_release); }
 
   std::string encode_partition(int p) const override { return encode_erased<T>(partition(p), name()); }
+  void keep_partition(int p) const override { (void)partition(p); }
   std::shared_ptr<const RDDBase> with_fetched_partition(int p, const std::string& frame,
                                                         const std::string& origin) const override;
 
@@ -199,7 +212,8 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
   PartitionPtr<T> cached(int p) const {
     BlockStore& store = executor()->block_store();
     if (auto hit = store.get(id(), p)) return typed_partition<T>(hit);
-    auto data = materialize(p);
+    auto data = computed_elsewhere(p);
+    if (!data) data = materialize(p);
     bool now_complete = false;
     {
       std::lock_guard<std::mutex> lock(cache_mutex_);
@@ -209,6 +223,20 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
     }
     if (now_complete) on_fully_cached();
     return data;
+  }
+  // Partition p from the node that keeps it, when the executor has one (a
+  // cluster driver's persisted stream RDDs live on the workers); else null.
+  PartitionPtr<T> computed_elsewhere(int p) const {
+    if (name().origin != RddName::Origin::stream) return nullptr;
+    auto task = std::make_shared<Task>();
+    task->partition = p;
+    task->name = TaskName{TaskName::Kind::result, name()};
+    task->rdd = this;
+    task->finish = [p](const RDDBase& fetched) {
+      return TaskOutput{static_cast<const RDDNode<T>&>(fetched).partition(p)};
+    };
+    auto out = executor()->run_elsewhere(task);
+    return out ? typed_partition<T>(out->at(0)) : nullptr;
   }
 
  protected:

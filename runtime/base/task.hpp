@@ -25,9 +25,11 @@ class ShuffleDependencyBase;
 // (DESIGN.md, "names, not closures"): a result task computes partition p of
 // the RDD `target`; a shuffle map task writes map partition p of the shuffle
 // `target`; an output task runs the per-partition function of the output
-// stream `output` on partition p of `target` (that output's batch RDD).
+// stream `output` on partition p of `target` (that output's batch RDD); a
+// persist task computes partition p of `target` and keeps it where it ran
+// (state: every partition of every batch, so that the next batch finds it).
 struct TaskName {
-  enum class Kind : int8_t { result, shuffle_map, output };
+  enum class Kind : int8_t { result, shuffle_map, output, persist };
   Kind kind = Kind::result;
   RddName target;
   int output = -1;  // the output stream's id, for Kind::output
@@ -57,6 +59,11 @@ class Executor {
   virtual std::vector<TaskOutput> run_stage(std::vector<TaskPtr> tasks) = 0;
   // Partition count of shuffles that are not given one (rill.default.parallelism).
   virtual int default_parallelism() const = 0;
+  // Runs one named result task where the data it reads lives (a cluster's
+  // workers) and returns its output; nothing when it has to run here. A
+  // cluster driver fetches a persisted stream RDD's partition this way
+  // instead of recomputing what the workers keep (state).
+  virtual std::optional<TaskOutput> run_elsewhere(const TaskPtr&) { return std::nullopt; }
   // This node's store of persisted partitions.
   virtual BlockStore& block_store() = 0;
   // Numbers the static RDDs and shuffles of this executor's context in

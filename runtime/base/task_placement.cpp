@@ -23,7 +23,9 @@ std::vector<size_t> place_tasks(const std::vector<TaskInput>& tasks, const std::
   for (size_t i : order) {
     const TaskInput& t = tasks[i];
     size_t dest;
-    if (t.bytes <= 0) {
+    if (t.slot >= 0) {
+      dest = static_cast<size_t>(t.slot) % n;
+    } else if (t.bytes <= 0) {
       dest = static_cast<size_t>(t.partition) % n;
     } else {
       auto home = std::find(workers.begin(), workers.end(), t.node);

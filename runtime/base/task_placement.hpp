@@ -14,10 +14,12 @@ struct TaskInput {
   int partition = 0;
   std::string node;   // where its input lives ("" when anywhere will do)
   int64_t bytes = 0;  // about how much input it reads
+  int slot = -1;      // >= 0: input that stays on one node (state), always workers[slot % n]
 };
 
-// An index into `workers` (node ids) for each task, in task order. Tasks
-// with no input bytes go round-robin by partition, as before any locality.
+// An index into `workers` (node ids) for each task, in task order. A task
+// with a slot goes to workers[slot % n], so a state partition is always
+// computed where its previous version is. Tasks with no input bytes go round-robin by partition, as before any locality.
 // Tasks with input go, largest first, to their node while its load stays
 // within its fair share (total / workers) plus half the largest task; else
 // to the least-loaded worker.

@@ -19,17 +19,19 @@ namespace {
 std::mutex print_mutex;
 
 template <class T>
+void print_records(const std::string& name, Time t, const std::vector<T>& records) {
+  std::vector<std::string> shown;
+  for (const auto& r : records) shown.push_back(to_display_string(r));
+  std::sort(shown.begin(), shown.end());
+  std::string text;
+  for (const auto& s : shown) text += name + " " + std::to_string(t.milliseconds()) + " " + s + "\n";
+  std::lock_guard<std::mutex> lock(print_mutex);
+  std::cout << text << std::flush;
+}
+
+template <class T>
 void print_each_batch(const DStream<T>& stream, const std::string& name) {
-  stream.foreach_rdd([name](const RDD<T>& rdd, Time t) {
-    auto records = rdd.collect();
-    std::vector<std::string> shown;
-    for (const auto& r : records) shown.push_back(to_display_string(r));
-    std::sort(shown.begin(), shown.end());
-    std::string text;
-    for (const auto& s : shown) text += name + " " + std::to_string(t.milliseconds()) + " " + s + "\n";
-    std::lock_guard<std::mutex> lock(print_mutex);
-    std::cout << text << std::flush;
-  });
+  stream.foreach_rdd([name](const RDD<T>& rdd, Time t) { print_records(name, t, rdd.collect()); });
 }
 
 }  // namespace
@@ -66,12 +68,18 @@ int main(int argc, char** argv) {
     print_each_batch(
         pairs.reduce_by_key_and_window(add, [](int64_t a, int64_t b) { return a - b; }, Seconds(3), Seconds(1)),
         "window_inverse");
-    print_each_batch(pairs.update_state_by_key([](const std::vector<int64_t>& vs, const std::optional<int64_t>& s) {
+    auto state = pairs.update_state_by_key([](const std::vector<int64_t>& vs, const std::optional<int64_t>& s) {
       int64_t n = s.value_or(0);
       for (int64_t v : vs) n += v;
       return std::optional<int64_t>(n);
-    }),
-                     "state");
+    });
+    state.checkpoint(Seconds(2));  // several checkpoints, each releasing the state's lineage
+    print_each_batch(state, "state");
+    // An RDD derived in the body with a new closure: a cluster's driver
+    // computes it from the state partitions the workers keep.
+    state.foreach_rdd([](const RDD<std::pair<std::string, int64_t>>& rdd, Time t) {
+      print_records("state_frequent", t, rdd.filter([](const auto& kv) { return kv.second > 2; }).collect());
+    });
     testing::BatchDriver driver(ssc);
     driver.start();  // on a worker: serves the driver, then exits
     driver.run_batches(input.size() + 2);

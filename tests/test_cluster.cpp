@@ -418,29 +418,58 @@ TEST_CASE("a worker exits with a clear message when its driver disappears or can
   }
 }
 
-TEST_CASE("operators, windows and state give local[2]'s outputs batch for batch on local-cluster[2,1]") {
-  adopt_orphans();
-  rill::testing::TemporaryDirectory dir;
-  ChildProcess local(RILL_TEST_OPERATOR_SUITE, {dir.path() + "/local", "--master", "local[2]"}, sub_dir(dir, "l"));
-  REQUIRE(local.wait_exit(60s) == 0);
-  ChildProcess cluster(RILL_TEST_OPERATOR_SUITE, {dir.path() + "/cluster", "--master", "local-cluster[2,1]"},
-                       sub_dir(dir, "c"));
-  REQUIRE(cluster.wait_exit(60s) == 0);
-  const std::string expected = local.out();
-  for (const char* op : {"reduce_by_key ", "group_by_key ", "join ", "left_outer_join ", "count ", "count_by_value ",
-                         "transform ", "window ", "window_slide_2 ", "window_count ", "window_inverse ", "state ",
-                         "state_frequent "})
-    CHECK(expected.find(std::string("\n") + op) != std::string::npos);
+namespace {
+
+// The operator suite's output on a cluster equals local[2]'s, and the state
+// (update_state_by_key, the window with an inverse) lived on the workers: none
+// of their stages ran on the driver (their partitions were fetched from the
+// workers, not recomputed there).
+void check_operator_suite(const std::string& expected, ChildProcess& cluster) {
   CHECK(cluster.out() == expected);
   static const std::regex on_workers("cluster: (\\d+) tasks ran on workers");
   std::smatch m;
   const std::string log = cluster.err();
   REQUIRE(std::regex_search(log, m, on_workers));
   CHECK(std::stoll(m[1]) > 0);
-  // The state lives on the workers: no stage of update_state_by_key ran on
-  // the driver (its partitions were fetched from the workers, not recomputed).
   static const std::regex on_driver("stages run on the driver: ([^\n]*)");
   REQUIRE(std::regex_search(log, m, on_driver));
   INFO("stages run on the driver: " << m[1]);
   CHECK(m[1].str().find("update_state_by_key") == std::string::npos);
+  CHECK(m[1].str().find("reduce_by_key_and_window") == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("operators, windows and state give local[2]'s outputs batch for batch on a cluster") {
+  adopt_orphans();
+  rill::testing::TemporaryDirectory dir;
+  ChildProcess local(RILL_TEST_OPERATOR_SUITE, {dir.path() + "/local", "--master", "local[2]"}, sub_dir(dir, "l"));
+  REQUIRE(local.wait_exit(60s) == 0);
+  const std::string expected = local.out();
+  for (const char* op : {"reduce_by_key ", "group_by_key ", "join ", "left_outer_join ", "count ", "count_by_value ",
+                         "transform ", "window ", "window_slide_2 ", "window_count ", "window_inverse ", "state ",
+                         "state_frequent "})
+    CHECK(expected.find(std::string("\n") + op) != std::string::npos);
+  SECTION("local-cluster[2,1]") {
+    ChildProcess cluster(RILL_TEST_OPERATOR_SUITE, {dir.path() + "/cluster", "--master", "local-cluster[2,1]"},
+                         sub_dir(dir, "c"));
+    REQUIRE(cluster.wait_exit(60s) == 0);
+    check_operator_suite(expected, cluster);
+  }
+  SECTION("rill:// with two separately started workers") {
+    const std::string port = std::to_string(unused_loopback_port());
+    ChildProcess driver(RILL_TEST_OPERATOR_SUITE,
+                        {dir.path() + "/driver", "--master", "rill://127.0.0.1:" + port, "--conf",
+                         "rill.cluster.minWorkers=2"},
+                        sub_dir(dir, "d"));
+    std::vector<std::unique_ptr<ChildProcess>> workers;
+    for (const char* name : {"w1", "w2"})
+      workers.push_back(std::make_unique<ChildProcess>(
+          RILL_TEST_OPERATOR_SUITE,
+          std::vector<std::string>{dir.path() + "/" + name, "--worker", "--driver", "127.0.0.1:" + port, "--cores", "1"},
+          sub_dir(dir, name)));
+    REQUIRE(driver.wait_exit(60s) == 0);
+    for (auto& w : workers) CHECK(w->wait_exit(20s) == 0);
+    check_operator_suite(expected, driver);
+  }
 }

@@ -4,7 +4,9 @@
 // and the batch time, on the driver's job runner; with a partition function
 // (PartitionFn) the job runs it on every partition, as tasks named after this
 // output, so that a worker runs it from its own copy of the graph where the
-// partition is computed.
+// partition is computed. A partition function may come with a batch commit,
+// which the driver runs around the tasks (save_as_*: staging directory
+// before, rename into place after, removal on failure).
 #pragma once
 #include <functional>
 #include <memory>
@@ -22,12 +24,18 @@ class ForEachDStream : public DStreamBase, public OutputDStreamBase {
  public:
   using Fn = std::function<void(const RDD<T>&, Time)>;
   using PartitionFn = std::function<void(int, const std::vector<T>&, Time)>;
+  struct BatchCommit {
+    std::function<void(Time)> begin;
+    std::function<void(Time, int partitions)> commit;  // after every task succeeded
+    std::function<void(Time)> abort;                   // after a task failed
+  };
   ForEachDStream(StreamingContext& ssc, DStreamNodePtr<T> parent, std::string name, Fn fn)
       : DStreamBase(ssc, {parent}, parent->slide_duration(), std::move(name)),
         parent_(std::move(parent)), fn_(std::move(fn)) {}
-  ForEachDStream(StreamingContext& ssc, DStreamNodePtr<T> parent, std::string name, PartitionFn fn)
+  ForEachDStream(StreamingContext& ssc, DStreamNodePtr<T> parent, std::string name, PartitionFn fn,
+                 BatchCommit commit = {})
       : DStreamBase(ssc, {parent}, parent->slide_duration(), std::move(name)),
-        parent_(std::move(parent)), partition_fn_(std::move(fn)) {}
+        parent_(std::move(parent)), partition_fn_(std::move(fn)), commit_(std::move(commit)) {}
 
   void run_output_partition(Time t, int p) override {
     if (!partition_fn_) DStreamBase::run_output_partition(t, p);
@@ -49,7 +57,7 @@ class ForEachDStream : public DStreamBase, public OutputDStreamBase {
     if (fn_) {
       job.run = [fn = fn_, rdd, t] { fn(rdd, t); };
     } else {
-      job.run = [fn = partition_fn_, rdd, t, output = id()] {
+      job.run = [fn = partition_fn_, commit = commit_, rdd, t, output = id()] {
         const RDDNodePtr<T>& node = rdd.node();
         std::vector<TaskPtr> tasks;
         for (int p = 0; p < node->num_partitions(); ++p) {
@@ -64,7 +72,14 @@ class ForEachDStream : public DStreamBase, public OutputDStreamBase {
             task->name = TaskName{TaskName::Kind::output, node->name(), output};
           tasks.push_back(std::move(task));
         }
-        run_job(*node, std::move(tasks));
+        if (commit.begin) commit.begin(t);
+        try {
+          run_job(*node, std::move(tasks));
+        } catch (...) {
+          if (commit.abort) commit.abort(t);
+          throw;
+        }
+        if (commit.commit) commit.commit(t, node->num_partitions());
       };
     }
     return {std::move(job)};
@@ -77,6 +92,7 @@ class ForEachDStream : public DStreamBase, public OutputDStreamBase {
   DStreamNodePtr<T> parent_;
   Fn fn_;                     // one of the two is set
   PartitionFn partition_fn_;
+  BatchCommit commit_;
 };
 
 }  // namespace rill

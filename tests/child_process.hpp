@@ -24,8 +24,9 @@ extern char** environ;
 class ChildProcess {
  public:
   // Starts `program` with `args`; `env` entries ("K=V") are added to ours.
+  // `cwd`: the child's working directory ("" for this process's).
   ChildProcess(const std::string& program, const std::vector<std::string>& args, const std::string& out_dir,
-               const std::vector<std::string>& env = {})
+               const std::vector<std::string>& env = {}, const std::string& cwd = "")
       : stdout_path_(out_dir + "/stdout"), stderr_path_(out_dir + "/stderr") {
     std::vector<std::string> argv_s{program};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
@@ -42,6 +43,7 @@ class ChildProcess {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&actions, 2, stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
     int rc = posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) throw std::runtime_error("cannot start " + program);

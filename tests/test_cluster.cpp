@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -424,6 +426,24 @@ namespace {
 // (update_state_by_key, the window with an inverse) lived on the workers: none
 // of their stages ran on the driver (their partitions were fetched from the
 // workers, not recomputed there).
+// What save_as_text_files(prefix, "txt") wrote: each batch directory's
+// lines, sorted, by directory name; a directory without _SUCCESS, or a
+// staging directory left behind, shows as such.
+std::map<std::string, std::vector<std::string>> saved_lines(const std::string& parent) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& d : std::filesystem::directory_iterator(parent)) {
+    const std::string name = d.path().filename().string();
+    auto& lines = out[name];
+    if (!std::filesystem::exists(d.path() / "_SUCCESS")) lines.push_back("(no _SUCCESS)");
+    for (const auto& f : std::filesystem::directory_iterator(d.path())) {
+      std::ifstream in(f.path());
+      for (std::string line; std::getline(in, line);) lines.push_back(line);
+    }
+    std::sort(lines.begin(), lines.end());
+  }
+  return out;
+}
+
 void check_operator_suite(const std::string& expected, ChildProcess& cluster) {
   CHECK(cluster.out() == expected);
   static const std::regex on_workers("cluster: (\\d+) tasks ran on workers");
@@ -443,33 +463,65 @@ void check_operator_suite(const std::string& expected, ChildProcess& cluster) {
 TEST_CASE("operators, windows and state give local[2]'s outputs batch for batch on a cluster") {
   adopt_orphans();
   rill::testing::TemporaryDirectory dir;
-  ChildProcess local(RILL_TEST_OPERATOR_SUITE, {dir.path() + "/local", "--master", "local[2]"}, sub_dir(dir, "l"));
+  ChildProcess local(RILL_TEST_OPERATOR_SUITE, {dir.path() + "/local", sub_dir(dir, "local_saved") + "/counts",
+                                                 "--master", "local[2]"},
+                     sub_dir(dir, "l"));
   REQUIRE(local.wait_exit(60s) == 0);
   const std::string expected = local.out();
+  const auto expected_saved = saved_lines(dir.path() + "/local_saved");
+  CHECK(expected_saved.size() >= 8);
   for (const char* op : {"reduce_by_key ", "group_by_key ", "join ", "left_outer_join ", "count ", "count_by_value ",
                          "transform ", "window ", "window_slide_2 ", "window_count ", "window_inverse ", "state ",
                          "state_frequent "})
     CHECK(expected.find(std::string("\n") + op) != std::string::npos);
   SECTION("local-cluster[2,1]") {
-    ChildProcess cluster(RILL_TEST_OPERATOR_SUITE, {dir.path() + "/cluster", "--master", "local-cluster[2,1]"},
+    ChildProcess cluster(RILL_TEST_OPERATOR_SUITE, {dir.path() + "/cluster", sub_dir(dir, "saved") + "/counts",
+                                                   "--master", "local-cluster[2,1]"},
                          sub_dir(dir, "c"));
     REQUIRE(cluster.wait_exit(60s) == 0);
     check_operator_suite(expected, cluster);
+    CHECK(saved_lines(dir.path() + "/saved") == expected_saved);
   }
   SECTION("rill:// with two separately started workers") {
     const std::string port = std::to_string(unused_loopback_port());
+    const std::string saved = sub_dir(dir, "saved") + "/counts";
     ChildProcess driver(RILL_TEST_OPERATOR_SUITE,
-                        {dir.path() + "/driver", "--master", "rill://127.0.0.1:" + port, "--conf",
+                        {dir.path() + "/driver", saved, "--master", "rill://127.0.0.1:" + port, "--conf",
                          "rill.cluster.minWorkers=2"},
                         sub_dir(dir, "d"));
     std::vector<std::unique_ptr<ChildProcess>> workers;
     for (const char* name : {"w1", "w2"})
       workers.push_back(std::make_unique<ChildProcess>(
           RILL_TEST_OPERATOR_SUITE,
-          std::vector<std::string>{dir.path() + "/" + name, "--worker", "--driver", "127.0.0.1:" + port, "--cores", "1"},
+          std::vector<std::string>{dir.path() + "/" + name, saved, "--worker", "--driver", "127.0.0.1:" + port,
+                                   "--cores", "1"},
           sub_dir(dir, name)));
     REQUIRE(driver.wait_exit(60s) == 0);
     for (auto& w : workers) CHECK(w->wait_exit(20s) == 0);
     check_operator_suite(expected, driver);
+    CHECK(saved_lines(dir.path() + "/saved") == expected_saved);
   }
+}
+
+TEST_CASE("save_as_text_files on workers that do not see the driver's output path fails, naming the path") {
+  rill::testing::TemporaryDirectory dir;
+  const std::string port = std::to_string(unused_loopback_port());
+  // A relative prefix, and each process in its own working directory.
+  ChildProcess driver(RILL_TEST_OPERATOR_SUITE,
+                      {dir.path() + "/driver", "saved/counts", "--master", "rill://127.0.0.1:" + port, "--conf",
+                       "rill.cluster.minWorkers=2"},
+                      sub_dir(dir, "d"), {}, sub_dir(dir, "d"));
+  std::vector<std::unique_ptr<ChildProcess>> workers;
+  for (const char* name : {"w1", "w2"})
+    workers.push_back(std::make_unique<ChildProcess>(
+        RILL_TEST_OPERATOR_SUITE,
+        std::vector<std::string>{dir.path() + "/" + name, "saved/counts", "--worker", "--driver",
+                                 "127.0.0.1:" + port, "--cores", "1"},
+        sub_dir(dir, name), std::vector<std::string>{}, sub_dir(dir, name)));
+  CHECK(driver.wait_exit(60s) == 1);
+  CHECK(driver.err().find("saved/counts-1000.txt._staging', which the driver created, is not on this node") !=
+        std::string::npos);
+  for (auto& w : workers) CHECK(w->wait_exit(20s) >= 0);
+  // Nothing half-written is left where the driver looks.
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/d/saved/counts-1000.txt"));
 }

@@ -3,7 +3,10 @@
 // the outputs batch for batch. Every output prints "NAME T record" lines,
 // records sorted, in output order; then "done".
 //
-//   rill_test_operator_suite CHECKPOINT_DIR [--master M] [--conf k=v ...]
+//   rill_test_operator_suite CHECKPOINT_DIR [SAVE_PREFIX] [--master M] [--conf k=v ...]
+//
+// With SAVE_PREFIX, the per-batch word counts are also saved with
+// save_as_text_files(SAVE_PREFIX, "txt").
 #include <algorithm>
 #include <iostream>
 #include <mutex>
@@ -40,7 +43,8 @@ int main(int argc, char** argv) {
   try {
     auto conf = Config::from_args(argc, argv);
     auto args = Config::app_arguments(argc, argv);
-    if (args.size() != 1) throw ConfigError("usage: rill_test_operator_suite CHECKPOINT_DIR [--master M]");
+    if (args.empty() || args.size() > 2)
+      throw ConfigError("usage: rill_test_operator_suite CHECKPOINT_DIR [SAVE_PREFIX] [--master M]");
     conf.set("rill.streaming.clock", "manual").set("rill.default.parallelism", "2").set("rill.ui.enabled", "false");
     StreamingContext ssc(conf, Milliseconds(1000));
     ssc.checkpoint(args[0]);
@@ -52,6 +56,7 @@ int main(int argc, char** argv) {
     auto add = [](int64_t a, int64_t b) { return a + b; };
     auto counts = pairs.reduce_by_key(add);
     print_each_batch(counts, "reduce_by_key");
+    if (args.size() == 2) counts.save_as_text_files(args[1], "txt");
     print_each_batch(pairs.group_by_key().map_values([](const std::vector<int64_t>& v) { return v.size(); }),
                      "group_by_key");
     print_each_batch(counts.join(counts.map_values([](int64_t n) { return n * 10; })), "join");

@@ -35,6 +35,11 @@ template <class T, class Duration, class... Ts>
 caf::expected<T> blocking_request_within(const caf::actor& gateway, const caf::actor& dest, Duration timeout,
                                          Ts... xs);
 
+// The same request, answered through a future: several can be in flight.
+template <class T, class Duration, class... Ts>
+std::future<caf::expected<T>> request_within(const caf::actor& gateway, const caf::actor& dest, Duration timeout,
+                                             Ts... xs);
+
 template <class T, class... Ts>
 caf::expected<T> blocking_request(const caf::actor& gateway, const caf::actor& dest, Ts... xs) {
   return blocking_request_within<T>(gateway, dest, caf::infinite, xs...);
@@ -43,8 +48,17 @@ caf::expected<T> blocking_request(const caf::actor& gateway, const caf::actor& d
 template <class T, class Duration, class... Ts>
 caf::expected<T> blocking_request_within(const caf::actor& gateway, const caf::actor& dest, Duration timeout,
                                          Ts... xs) {
-  if (!dest || !gateway) return caf::make_error(caf::sec::invalid_argument, std::string("no such actor"));
+  return request_within<T>(gateway, dest, timeout, xs...).get();
+}
+
+template <class T, class Duration, class... Ts>
+std::future<caf::expected<T>> request_within(const caf::actor& gateway, const caf::actor& dest, Duration timeout,
+                                             Ts... xs) {
   auto reply = std::make_shared<std::promise<caf::expected<T>>>();
+  if (!dest || !gateway) {
+    reply->set_value(caf::make_error(caf::sec::invalid_argument, std::string("no such actor")));
+    return reply->get_future();
+  }
   auto future = reply->get_future();
   auto job = [reply, dest, timeout, xs...](caf::event_based_actor* self) {
     self->monitor(dest);
@@ -65,7 +79,7 @@ caf::expected<T> blocking_request_within(const caf::actor& gateway, const caf::a
             });
   };
   caf::anon_send(gateway, gateway_job{std::move(job)});
-  return future.get();
+  return future;
 }
 
 }  // namespace rill

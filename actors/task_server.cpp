@@ -6,6 +6,7 @@
 #include "actors/blocking_request.hpp"
 #include "actors/map_output_store.hpp"
 #include "actors/remote_blocks.hpp"
+#include "runtime/base/fetch_window.hpp"
 #include "receivers/receiver_stream.hpp"
 #include "runtime/dstream_base.hpp"
 #include "runtime/lineage.hpp"
@@ -15,6 +16,8 @@ namespace {
 
 // A map output fetch that takes longer than this fails the task.
 constexpr std::chrono::seconds kFetchTimeout{60};
+// Map output fetches one reduce task keeps in flight (runtime/base/fetch_window.hpp).
+constexpr size_t kFetchesInFlight = 4;
 constexpr std::chrono::milliseconds kNotStartedRetry{5};
 
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
@@ -186,22 +189,29 @@ ShuffleDependencyBase::RemoteBuckets remote_buckets(caf::actor_system& sys, caf:
                                                     const ShuffleDependencyBase* shuffle,
                                                     std::vector<caf::actor> holders) {
   return [&sys, gateway, self, local, shuffle, holders](int r) {
-    std::vector<ErasedPartition> buckets;
-    buckets.reserve(holders.size());
+    std::vector<ErasedPartition> buckets(holders.size());
+    std::vector<size_t> remote;  // map partitions held by other nodes
     for (size_t m = 0; m < holders.size(); ++m) {
-      const int map_partition = static_cast<int>(m);
-      if (local && holders[m] == self) {
-        buckets.push_back(local->bucket(shuffle->name(), map_partition, r));
-        continue;
-      }
-      const std::string holder = "the node holding map output " + std::to_string(m) + " of shuffle " +
-                                 shuffle->name().to_string() + " (" + caf::to_string(holders[m].node()) + ")";
-      auto frame = blocking_request_within<std::string>(gateway, holders[m], kFetchTimeout, fetch_atom::value,
-                                                        to_wire(shuffle->name()), static_cast<int32_t>(m),
-                                                        static_cast<int32_t>(r));
-      if (!frame) throw RillError("fetching from " + holder + " failed: " + sys.render(frame.error()));
-      buckets.push_back(shuffle->decode_bucket(*frame, holder));
+      if (local && holders[m] == self)
+        buckets[m] = local->bucket(shuffle->name(), static_cast<int>(m), r);
+      else
+        remote.push_back(m);
     }
+    using Reply = caf::expected<std::string>;
+    fetch_with_window<Reply>(
+        remote.size(), kFetchesInFlight,
+        [&](size_t i) {
+          return request_within<std::string>(gateway, holders[remote[i]], kFetchTimeout, fetch_atom::value,
+                                             to_wire(shuffle->name()), static_cast<int32_t>(remote[i]),
+                                             static_cast<int32_t>(r));
+        },
+        [&](size_t i, Reply frame) {
+          const size_t m = remote[i];
+          const std::string holder = "the node holding map output " + std::to_string(m) + " of shuffle " +
+                                     shuffle->name().to_string() + " (" + caf::to_string(holders[m].node()) + ")";
+          if (!frame) throw RillError("fetching from " + holder + " failed: " + sys.render(frame.error()));
+          buckets[m] = shuffle->decode_bucket(*frame, holder);
+        });
     return buckets;
   };
 }

@@ -3,7 +3,10 @@
 // same machine. One configuration per process, because local-cluster starts
 // its workers from this executable with the same arguments.
 //
-//   rill_bench_cluster_wordcount --port P [--lines N] [--batch-ms MS] --master M
+//   rill_bench_cluster_wordcount --port P [--lines N] [--batch-ms MS] [--state DIR] --master M
+//
+// With --state, the counts also feed update_state_by_key (running totals,
+// checkpointed under DIR), whose partitions stay on the workers in a cluster.
 //
 // The driver serves N generated lines on 127.0.0.1:P (a worker only builds
 // the same graph) and prints one line:
@@ -50,10 +53,12 @@ int main(int argc, char** argv) {
     conf.set_app_name("cluster-wordcount").set("rill.ui.enabled", "false");
     auto args = Config::app_arguments(argc, argv);
     int64_t lines = 2000000, batch_ms = 200, port = 0;
+    std::string state_dir;
     for (size_t i = 0; i + 1 < args.size(); i += 2) {
       if (args[i] == "--lines") lines = parse_int_option(args[i], args[i + 1], 1000, 100000000);
       else if (args[i] == "--batch-ms") batch_ms = parse_int_option(args[i], args[i + 1], 10, 60000);
       else if (args[i] == "--port") port = parse_int_option(args[i], args[i + 1], 1, 65535);
+      else if (args[i] == "--state") state_dir = args[i + 1];
       else throw ConfigError("unknown option " + args[i]);
     }
     if (port == 0) throw ConfigError("--port P is required (the same for the driver and its workers)");
@@ -89,6 +94,16 @@ int main(int argc, char** argv) {
         done_cv.notify_all();
       }
     });
+    if (!state_dir.empty()) {
+      ssc.checkpoint(state_dir);
+      counts
+          .update_state_by_key([](const std::vector<int64_t>& vs, const std::optional<int64_t>& s) {
+            int64_t n = s.value_or(0);
+            for (int64_t v : vs) n += v;
+            return std::optional<int64_t>(n);
+          })
+          .foreach_partition([](int, const std::vector<std::pair<std::string, int64_t>>&, Time) {});
+    }
     if (!conf.is_worker()) ssc.add_streaming_listener(delays);
     ssc.start();  // on a worker: serves the driver, then exits
     auto first = server->first_byte();

@@ -60,6 +60,50 @@ struct MapWithStateRecord {
   }
 };
 
+// A record crosses processes (a state checkpoint written by a cluster's
+// driver, a partition fetched for foreach_rdd) as a copy of its store's
+// entries at its batch; the copy is a store of its own.
+template <class K, class S, class U>
+struct is_serializable<MapWithStateRecord<K, S, U>>
+    : std::bool_constant<is_serializable_v<K> && is_serializable_v<S> && is_serializable_v<U>> {};
+
+}  // namespace rill
+
+namespace boost::serialization {
+template <class Archive, class K, class S, class U>
+void save(Archive& ar, const rill::MapWithStateRecord<K, S, U>& r, const unsigned int) {
+  std::lock_guard<std::mutex> lock(r.store->mutex);
+  if (r.store->generation != r.generation)
+    throw rill::RillError("map_with_state: the state of an older batch was sent after later batches advanced it");
+  const uint64_t entries = r.store->map.size();
+  ar << r.generation << entries;
+  for (auto& [k, e] : r.store->map) ar << k << e.state << e.updated_ms;
+  ar << r.mapped;
+}
+template <class Archive, class K, class S, class U>
+void load(Archive& ar, rill::MapWithStateRecord<K, S, U>& r, const unsigned int) {
+  auto store = std::make_shared<rill::StateStore<K, S>>();
+  uint64_t entries = 0;
+  ar >> r.generation >> entries;
+  for (uint64_t i = 0; i < entries; ++i) {
+    K k;
+    S s;
+    int64_t updated_ms = 0;
+    ar >> k >> s >> updated_ms;
+    store->map.find_or_insert(k, [&] { return typename rill::StateStore<K, S>::Entry{std::move(s), updated_ms}; });
+  }
+  store->generation = r.generation;
+  r.store = std::move(store);
+  ar >> r.mapped;
+}
+template <class Archive, class K, class S, class U>
+void serialize(Archive& ar, rill::MapWithStateRecord<K, S, U>& r, const unsigned int version) {
+  split_free(ar, r, version);
+}
+}  // namespace boost::serialization
+
+namespace rill {
+
 template <class K, class V, class S, class U>
 class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
  public:
@@ -185,6 +229,8 @@ class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
     return v;
   }
 
+  // Partition r's store stays on one node from batch to batch.
+  typename RDDBase::InputLocation preferred_location(int r) const override { return {"", 0, r}; }
   void release_lineage() const override { lineage_.release(); }
 
  protected:
@@ -239,6 +285,12 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
   }
   void add_checkpoint_data(MetadataCheckpoint& c, Time completed) const override {
     checkpoint_.add_to(c, this->id(), completed);
+  }
+  // Workers keep the stores when every type crosses processes, unless the
+  // driver holds the state (read back from a checkpoint, or an initial RDD).
+  bool computable_by_workers() const override {
+    return is_serializable_v<K> && is_serializable_v<V> && is_serializable_v<S> && is_serializable_v<U> &&
+           !checkpoint_.restored() && !spec_.get_initial_state() && parent_->computable_by_workers();
   }
   // Each partition's store is rebuilt from its entries, last update times
   // included, so the same keys time out as in a run that never stopped.

@@ -456,6 +456,7 @@ void check_operator_suite(const std::string& expected, ChildProcess& cluster) {
   INFO("stages run on the driver: " << m[1]);
   CHECK(m[1].str().find("update_state_by_key") == std::string::npos);
   CHECK(m[1].str().find("reduce_by_key_and_window") == std::string::npos);
+  CHECK(m[1].str().find("map_with_state") == std::string::npos);
 }
 
 }  // namespace
@@ -472,7 +473,7 @@ TEST_CASE("operators, windows and state give local[2]'s outputs batch for batch 
   CHECK(expected_saved.size() >= 8);
   for (const char* op : {"reduce_by_key ", "group_by_key ", "join ", "left_outer_join ", "count ", "count_by_value ",
                          "transform ", "window ", "window_slide_2 ", "window_count ", "window_inverse ", "state ",
-                         "state_frequent "})
+                         "state_frequent ", "map_with_state ", "map_with_state_snapshot "})
     CHECK(expected.find(std::string("\n") + op) != std::string::npos);
   SECTION("local-cluster[2,1]") {
     ChildProcess cluster(RILL_TEST_OPERATOR_SUITE, {dir.path() + "/cluster", sub_dir(dir, "saved") + "/counts",

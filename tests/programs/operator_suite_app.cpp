@@ -85,6 +85,17 @@ int main(int argc, char** argv) {
     state.foreach_rdd([](const RDD<std::pair<std::string, int64_t>>& rdd, Time t) {
       print_records("state_frequent", t, rdd.filter([](const auto& kv) { return kv.second > 2; }).collect());
     });
+    auto tracked = pairs.map_with_state(
+        StateSpec<std::string, int64_t, int64_t, std::string>::function(
+            [](const std::string& word, std::optional<int64_t> one, State<int64_t>& state) {
+              if (state.is_timing_out()) return word + "#idle";
+              const int64_t n = state.get_option().value_or(0) + one.value_or(0);
+              state.update(n);
+              return word + "#" + std::to_string(n);
+            })
+            .timeout(Seconds(3)));
+    print_each_batch(static_cast<DStream<std::string>>(tracked), "map_with_state");
+    print_each_batch(tracked.state_snapshots(), "map_with_state_snapshot");
     testing::BatchDriver driver(ssc);
     driver.start();  // on a worker: serves the driver, then exits
     driver.run_batches(input.size() + 2);

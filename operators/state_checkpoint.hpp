@@ -57,8 +57,9 @@ class StateCheckpoints {
   using Encode = std::function<std::string(const std::vector<T>&)>;
 
   // Every batch, after the outputs: at checkpoint times a job that writes
-  // the stream's RDD; at others, one that computes each partition the
-  // outputs did not (print reads one) where it is kept. Either way every
+  // the stream's RDD; at others, upkeep at the end of the batch's last job
+  // that computes each partition the outputs did not (print reads one)
+  // where it is kept. Either way every
   // partition exists when the batch completes, so the stream can drop the
   // RDD's lineage when it forgets it (DStreamNode::forget_through).
   std::vector<Job> jobs(DStreamNode<T>& stream, Time t, Encode encode = &serialize_records<T>) {
@@ -69,6 +70,7 @@ class StateCheckpoints {
     if (!stream.is_checkpoint_time(t)) {
       job.name = "compute " + stream.name();
       job.run = [node = rdd.node()] { keep_every_partition(node); };
+      job.ends_previous = true;
       return {std::move(job)};
     }
     std::string dir = state_checkpoint_directory(stream.context(), stream);

@@ -196,6 +196,14 @@ std::vector<Job> DStreamGraph::generate_jobs(Time t) {
   int next_id = static_cast<int>(outputs.size());
   for (auto* s : streams)
     for (auto& job : s->checkpoint_jobs(t)) {
+      if (job.ends_previous && !jobs.empty()) {
+        auto& last = jobs.back();
+        last.run = [before = std::move(last.run), after = std::move(job.run)] {
+          before();
+          after();
+        };
+        continue;
+      }
       job.output_id = next_id++;
       jobs.push_back(std::move(job));
     }

@@ -13,6 +13,10 @@ struct Job {
   int output_id = 0;  // position among the batch's jobs (output operations, then checkpoints)
   std::string name;
   std::function<void()> run;  // runs on a job runner thread; may block on RDD actions
+  // Upkeep of the batch (computing the state partitions no output read):
+  // run at the end of the batch's last job instead of as a job of its own,
+  // so that a stop never finds a batch whose outputs ran but is incomplete.
+  bool ends_previous = false;
 };
 
 }  // namespace rill

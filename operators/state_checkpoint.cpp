@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "runtime/streaming_context.hpp"
+#include "runtime/base/streaming_context_fwd.hpp"
 
 namespace rill {
 
@@ -24,7 +24,7 @@ void keep_every_partition(const std::shared_ptr<const RDDBase>& node) {
 }
 
 std::string state_checkpoint_directory(StreamingContext& ssc, const DStreamBase& stream) {
-  return ssc.checkpoint_directory() + "/" + stream.name() + "-" + std::to_string(stream.id());
+  return checkpoint_directory_of(ssc) + "/" + stream.name() + "-" + std::to_string(stream.id());
 }
 
 void delete_checkpoints_before(const std::string& dir, int64_t keep) {

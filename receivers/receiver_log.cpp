@@ -7,7 +7,9 @@
 #include <set>
 
 #include "runtime/base/errors.hpp"
-#include "runtime/streaming_context.hpp"
+#include "runtime/base/config.hpp"
+#include "runtime/dstream_graph.hpp"
+#include "runtime/base/streaming_context_fwd.hpp"
 #include "runtime/base/write_ahead_log.hpp"
 
 namespace rill {
@@ -17,15 +19,15 @@ std::string receiver_log_directory(const std::string& checkpoint_dir, int stream
 }
 
 bool receiver_log_enabled(StreamingContext& ssc) {
-  return !ssc.checkpoint_directory().empty() &&
-         ssc.config().get_bool("rill.streaming.receiver.writeAheadLog.enable", false);
+  return !checkpoint_directory_of(ssc).empty() &&
+         config_of(ssc).get_bool("rill.streaming.receiver.writeAheadLog.enable", false);
 }
 
 void recover_logged_blocks(StreamingContext& ssc, int stream_id, const std::string& stream_name,
                            const MetadataCheckpoint& c, const BlockDecoder& decode) {
   // Ids of recovered blocks are negative: they never meet a block generator's.
   static std::atomic<int64_t> next_id{-1};
-  const std::string dir = receiver_log_directory(ssc.checkpoint_directory(), stream_id);
+  const std::string dir = receiver_log_directory(checkpoint_directory_of(ssc), stream_id);
   std::map<int64_t, std::vector<WalRecordHandle>> recorded;
   if (auto it = c.received_blocks.find(stream_id); it != c.received_blocks.end()) recorded = it->second;
   std::optional<WalRecordHandle> last;

@@ -30,6 +30,8 @@ StreamingContext* active_context = nullptr;
 DStreamGraph& graph_of(StreamingContext& ssc) { return ssc.graph(); }
 std::shared_ptr<Executor> executor_of(StreamingContext& ssc) { return ssc.executor(); }
 Duration batch_duration_of(StreamingContext& ssc) { return ssc.batch_duration(); }
+const Config& config_of(StreamingContext& ssc) { return ssc.config(); }
+std::string checkpoint_directory_of(StreamingContext& ssc) { return ssc.checkpoint_directory(); }
 
 StreamingContext::StreamingContext(const Config& conf, Duration batch_duration)
     : conf_(conf), batch_(batch_duration) {

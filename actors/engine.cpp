@@ -288,7 +288,6 @@ struct Engine::Impl {
   std::mutex remote_mutex;
   std::map<RddName, std::vector<caf::actor>> map_output_holders;  // shuffle -> [map partition]
   std::set<std::pair<int, int64_t>> inputs_sent;                  // (stream, batch ms)
-  int64_t holders_forgotten_through = -1;                          // map_output_holders has no older shuffles
   std::atomic<int64_t> bytes_to_workers{0}, bytes_from_workers{0};
   std::map<std::string, int64_t> driver_stages;  // stages run here anyway, by stream name
 
@@ -379,13 +378,7 @@ struct Engine::Impl {
           continue;
         }
         auto it = map_output_holders.find(dep->name());
-        if (it == map_output_holders.end()) {
-          // A state RDD's lineage reaches back to forgotten batches, whose
-          // outputs the workers no longer need: they read the state
-          // partitions they keep.
-          if (dep->name().time_ms <= holders_forgotten_through) continue;
-          return std::nullopt;  // its map stage ran here
-        }
+        if (it == map_output_holders.end()) return std::nullopt;  // its map stage ran here
         nt.shuffles.push_back({to_wire(dep->name()), it->second});
       }
       through = std::max(through, Time(t->name->target.time_ms));
@@ -440,9 +433,8 @@ struct Engine::Impl {
     const int64_t keep = graph.longest_remember().milliseconds() + graph.batch_duration().milliseconds();
     {
       std::lock_guard<std::mutex> lock(remote_mutex);
-      holders_forgotten_through = std::max(holders_forgotten_through, t.milliseconds() - keep);
       for (auto it = map_output_holders.begin(); it != map_output_holders.end();)
-        it = it->first.time_ms <= holders_forgotten_through ? map_output_holders.erase(it) : std::next(it);
+        it = it->first.time_ms <= t.milliseconds() - keep ? map_output_holders.erase(it) : std::next(it);
       for (auto it = inputs_sent.begin(); it != inputs_sent.end();)
         it = it->second <= t.milliseconds() - keep ? inputs_sent.erase(it) : std::next(it);
     }

@@ -1,22 +1,14 @@
 #include "operators/staged_output.hpp"
 
-#include <cstdio>
 #include <filesystem>
 
+#include "operators/output_ops.hpp"
 #include "runtime/base/errors.hpp"
 #include "runtime/base/files.hpp"
 
 namespace rill {
 
 namespace fs = std::filesystem;
-
-namespace {
-std::string part_name(int p) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "part-%05d", p);
-  return buf;
-}
-}  // namespace
 
 std::string staging_directory(const std::string& dir) { return dir + "._staging"; }
 
@@ -34,15 +26,15 @@ void write_staged_part(const std::string& dir, int p, const std::string& data) {
   if (!fs::is_directory(staging, ec))
     throw RillError("the output directory '" + staging + "', which the driver created, is not on this node: the " +
                     "output path must be absolute and on a filesystem every node shares");
-  write_file_synced(staging + "/" + part_name(p), data);
+  write_file_synced(staging + "/" + part_file_name(p), data);
 }
 
 void commit_staged_output(const std::string& dir, int partitions) {
   const std::string staging = staging_directory(dir);
   for (int p = 0; p < partitions; ++p) {
     std::error_code ec;
-    if (!fs::exists(staging + "/" + part_name(p), ec))
-      throw RillError("the output of '" + dir + "' has no " + part_name(p) + " although its task succeeded: a task " +
+    if (!fs::exists(staging + "/" + part_file_name(p), ec))
+      throw RillError("the output of '" + dir + "' has no " + part_file_name(p) + " although its task succeeded: a task " +
                       "that ran on another node wrote it there, so the output path must be absolute and on a " +
                       "filesystem every node shares");
   }

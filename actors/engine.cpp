@@ -82,6 +82,12 @@ caf::actor_system_config make_config(int workers, bool networked) {
   // max-throughput keeps timers from being starved (notes/caf-0.17.md).
   cfg.set("scheduler.max-threads", std::max(2, std::min(workers, 4)));
   cfg.set("scheduler.max-throughput", 64);
+  // Work sharing: an idle pool thread blocks on a condition variable. Work
+  // stealing's idle threads poll with 50 us sleeps, which on a machine with
+  // as many busy threads as cores took a third of the CPU from the partition
+  // workers (bench/RESULTS.md, "scheduler policy"); a request round trip is
+  // also 4x faster with sharing (notes/caf-0.17.md).
+  cfg.set("scheduler.policy", caf::atom("sharing"));
   return cfg;
 }
 

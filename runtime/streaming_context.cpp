@@ -119,6 +119,11 @@ void StreamingContext::start() {
   }
   // Before graph_->start(), on drivers, workers and restarts alike.
   const uint64_t fingerprint = graph_->fingerprint();
+  // SIGINT or SIGTERM while a driver starts (waiting for workers, say) stops
+  // the context once it has started, instead of killing the process.
+  auto signalled_while_starting = std::make_shared<std::atomic<int>>(0);
+  if (!conf_.is_worker())
+    install_shutdown_hook(this, [signalled_while_starting](int sig) { signalled_while_starting->store(sig); });
   try {
     if (conf_.is_worker()) serve_as_worker(fingerprint);
     std::optional<Engine::Checkpointing> checkpointing;
@@ -149,6 +154,7 @@ void StreamingContext::start() {
     start_ui();
     engine_->start(first, std::move(checkpointing));
   } catch (...) {
+    remove_shutdown_hook(this);
     stop_cluster();
     std::lock_guard<std::mutex> lock(active_mutex);
     active_context = nullptr;
@@ -160,6 +166,7 @@ void StreamingContext::start() {
   }
   install_shutdown_hook(this, [this](int sig) { on_shutdown_signal(sig); });
   spdlog::info("StreamingContext started ({}, batch interval {})", conf_.master(), batch_.to_string());
+  if (const int sig = signalled_while_starting->load()) on_shutdown_signal(sig);
 }
 
 std::unique_ptr<StreamingContext> StreamingContext::get_or_create(

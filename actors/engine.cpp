@@ -294,6 +294,7 @@ struct Engine::Impl {
   std::mutex remote_mutex;
   std::map<RddName, std::vector<caf::actor>> map_output_holders;  // shuffle -> [map partition]
   std::set<std::pair<int, int64_t>> inputs_sent;                  // (stream, batch ms)
+  std::map<int, Time> described_through;                          // input stream -> last batch described
   std::atomic<int64_t> bytes_to_workers{0}, bytes_from_workers{0};
   std::map<std::string, int64_t> driver_stages;  // stages run here anyway, by stream name
 
@@ -307,9 +308,24 @@ struct Engine::Impl {
     return reply ? std::move(*reply) : std::vector<worker_home>{};
   }
 
-  // The blocks of every batch up to `through` not yet sent to the workers.
+  // The blocks of every batch up to `through` not yet sent to the workers,
+  // and the descriptions of the batches only the driver can make.
   std::vector<batch_inputs_msg> inputs_to_send(Time through) {
     std::map<int64_t, batch_inputs_msg> by_time;
+    for (InputDStreamBase* input : graph.reachable_inputs()) {
+      DStreamBase& stream = input->stream();
+      if (!stream.computable_by_workers()) continue;
+      auto last = described_through.try_emplace(stream.id(), stream.zero_time()).first;
+      for (Time t = last->second + stream.slide_duration(); t <= through; t = t + stream.slide_duration()) {
+        last->second = t;
+        auto description = input->describe_batch(t);
+        if (!description) continue;
+        bytes_to_workers += static_cast<int64_t>(description->size());
+        auto& msg = by_time[t.milliseconds()];
+        msg.time_ms = t.milliseconds();
+        msg.described.push_back({stream.id(), std::move(*description)});
+      }
+    }
     for (const auto& [stream_id, t] : graph.blocks().keys()) {
       if (t > through || inputs_sent.count({stream_id, t.milliseconds()})) continue;
       ReceiverStreamBase* stream = graph.receiver_stream(stream_id);
@@ -536,7 +552,7 @@ std::string Engine::cluster_summary() const {
     for (const auto& [stream, n] : impl_->driver_stages) here += (here.empty() ? "" : ", ") + stream + " " + std::to_string(n);
   }
   return std::to_string(impl_->remote_tasks.load()) + " tasks ran on workers; " +
-         std::to_string(impl_->bytes_to_workers.load()) + " bytes of received blocks sent to them, " +
+         std::to_string(impl_->bytes_to_workers.load()) + " bytes of batch inputs sent to them, " +
          std::to_string(impl_->bytes_from_workers.load()) + " bytes of results back; stages run on the driver: " +
          (here.empty() ? "none" : here);
 }

@@ -312,13 +312,24 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shipped_stream_blocks& x) {
   return f(caf::meta::type_name("rill::shipped_stream_blocks"), x.stream, x.blocks);
 }
+// A batch of an input stream only the driver can make, as the stream
+// describes it (InputDStreamBase::describe_batch).
+struct described_stream_batch {
+  int32_t stream = 0;
+  std::string description;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, described_stream_batch& x) {
+  return f(caf::meta::type_name("rill::described_stream_batch"), x.stream, x.description);
+}
 struct batch_inputs_msg {
   int64_t time_ms = 0;
   std::vector<shipped_stream_blocks> streams;
+  std::vector<described_stream_batch> described;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, batch_inputs_msg& x) {
-  return f(caf::meta::type_name("rill::batch_inputs_msg"), x.time_ms, x.streams);
+  return f(caf::meta::type_name("rill::batch_inputs_msg"), x.time_ms, x.streams, x.described);
 }
 
 // executor -> task dispatcher (local): batch inputs to send first, then each
@@ -357,6 +368,7 @@ inline void register_cluster_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<named_task_result>("rill::named_task_result");
   cfg.add_message_type<shipped_block>("rill::shipped_block");
   cfg.add_message_type<shipped_stream_blocks>("rill::shipped_stream_blocks");
+  cfg.add_message_type<described_stream_batch>("rill::described_stream_batch");
   cfg.add_message_type<batch_inputs_msg>("rill::batch_inputs_msg");
 }
 

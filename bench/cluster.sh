@@ -30,8 +30,8 @@ for run in $(seq "$RUNS"); do
     rate=$(echo "$result" | sed -n 's/.*lines_per_s=\([0-9]*\).*/\1/p')
     p50=$(echo "$result" | sed -n 's/.*p50_ms=\([0-9]*\).*/\1/p')
     p99=$(echo "$result" | sed -n 's/.*p99_ms=\([0-9]*\).*/\1/p')
-    to=$(sed -n 's/.*tasks ran on workers; \([0-9]*\) bytes of received.*/\1/p' "$log")
-    back=$(sed -n 's/.*bytes of received blocks sent to them, \([0-9]*\) bytes.*/\1/p' "$log")
+    to=$(sed -n 's/.*tasks ran on workers; \([0-9]*\) bytes of batch inputs.*/\1/p' "$log")
+    back=$(sed -n 's/.*bytes of batch inputs sent to them, \([0-9]*\) bytes.*/\1/p' "$log")
     between=$(sed -n 's/.*exiting (ran [0-9]* tasks, sent \([0-9]*\) bytes.*/\1/p' "$log" | awk '{ s += $1 } END { if (NR) print s }')
     registered="–"
     if grep -q 'workers registered' "$log"; then

@@ -7,13 +7,16 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include "receivers/block_rdd.hpp"
+#include "runtime/base/config.hpp"
 #include "runtime/base/errors.hpp"
 #include "runtime/dstream_graph.hpp"
 #include "runtime/base/files.hpp"
 #include "runtime/base/metadata_checkpoint.hpp"
+#include "runtime/base/record_codec.hpp"
 #include "runtime/rdd.hpp"
 
 namespace rill {
@@ -117,6 +120,20 @@ void FileInputDStream::restore_checkpoint_data(const MetadataCheckpoint& c) {
   }
 }
 
+std::optional<std::string> FileInputDStream::describe_batch(Time t) {
+  if (!generated_at(t)) return std::nullopt;
+  std::vector<std::string> files;
+  for (const auto& f : files_of_batch(t)) files.push_back(std::filesystem::absolute(f).string());
+  return encode_records(files);
+}
+
+void FileInputDStream::install_batch(Time t, const std::string& description, const std::string& origin) {
+  auto files = decode_records<std::string>(description, origin);
+  std::lock_guard<std::mutex> lock(mutex_);
+  files_by_batch_[t.milliseconds()] = *files;
+  remembered_.insert(files->begin(), files->end());
+}
+
 RDD<std::string> FileInputDStream::compute(Time t) {
   const int64_t now = t.milliseconds();
   // Files modified at or before this are not new: before the start, or older
@@ -139,6 +156,9 @@ RDD<std::string> FileInputDStream::compute(Time t) {
     auto recorded = files_by_batch_.find(now);
     if (recorded != files_by_batch_.end())
       return RDD<std::string>(std::make_shared<FileLinesRDD>(executor_of(context()), recorded->second));
+    if (config_of(context()).is_worker())
+      throw RillError("text_file_stream " + pattern_ + ": the driver did not send the files of batch " +
+                      t.to_string() + " to this worker");
     for (auto& f : list_input_files(pattern_)) {
       if (f.modified_ms <= threshold || f.modified_ms > now) continue;
       if (remembered_.count(f.path)) continue;

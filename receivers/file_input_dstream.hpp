@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -51,6 +52,13 @@ class FileInputDStream : public DStreamNode<std::string>, public InputDStreamBas
   // had not completed), and never reads them in a later batch.
   void add_checkpoint_data(MetadataCheckpoint& c, Time completed) const override;
   void restore_checkpoint_data(const MetadataCheckpoint& c) override;
+
+  // With worker processes the driver lists the directories; each batch's
+  // files (absolute paths) go to the workers, which read them where they
+  // run: the files must be visible there under the same path.
+  bool computable_by_workers() const override { return true; }
+  std::optional<std::string> describe_batch(Time t) override;
+  void install_batch(Time t, const std::string& description, const std::string& origin) override;
 
  protected:
   RDD<std::string> compute(Time t) override;

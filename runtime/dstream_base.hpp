@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <typeinfo>
 #include <vector>
@@ -166,6 +167,13 @@ class DStreamNode : public DStreamBase {
     generated_[t] = std::move(rdd);
   }
 
+  // The RDD generated for t, without computing one; null when there is none.
+  RDD<T> generated_at(Time t) const {
+    std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
+    auto it = generated_.find(t);
+    return it == generated_.end() ? RDD<T>{} : it->second;
+  }
+
   // Times of the RDDs currently held (for tests of memory clearing).
   std::vector<Time> generated_times() const {
     std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
@@ -202,6 +210,20 @@ class InputDStreamBase {
  public:
   virtual ~InputDStreamBase() = default;
   virtual DStreamBase& stream() = 0;
+
+  // -- across processes ---------------------------------------------------------
+  // A stream whose batches only the driver can make (a queue's RDDs, the files
+  // a directory listing found) describes each batch to the workers, so that
+  // their copy of the program computes the same RDD there: describe_batch(t)
+  // on the driver, install_batch(t, ...) on each worker before a task of
+  // batch t runs. The description is opaque to the engine and framed by the
+  // stream (a corrupt one is an error naming `origin`). nullopt: the stream
+  // has no RDD at t, or needs no description (receivers' blocks travel on
+  // their own; program-constant input is the same everywhere).
+  virtual std::optional<std::string> describe_batch(Time) { return std::nullopt; }
+  virtual void install_batch(Time t, const std::string& /*description*/, const std::string& /*origin*/) {
+    throw RillError(stream().name() + " cannot take a batch description (batch " + t.to_string() + ")");
+  }
 };
 
 // An output operation: produces one Job per batch time at which its stream

@@ -7,7 +7,12 @@
 //
 // With SAVE_PREFIX, the per-batch word counts are also saved with
 // save_as_text_files(SAVE_PREFIX, "txt").
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 
@@ -30,6 +35,24 @@ void print_records(const std::string& name, Time t, const std::vector<T>& record
   for (const auto& s : shown) text += name + " " + std::to_string(t.milliseconds()) + " " + s + "\n";
   std::lock_guard<std::mutex> lock(print_mutex);
   std::cout << text << std::flush;
+}
+
+// Writes `lines` under a hidden name, sets the modification time (on the
+// manual clock's scale) and renames the file into place, as the guide asks.
+void write_file_modified_at(const std::string& path, const std::vector<std::string>& lines, int64_t modified_ms) {
+  const std::filesystem::path target(path);
+  std::filesystem::create_directories(target.parent_path());
+  const std::filesystem::path hidden = target.parent_path() / ("." + target.filename().string());
+  {
+    std::ofstream out(hidden);
+    for (const auto& l : lines) out << l << "\n";
+    if (!out) throw RillError("cannot write " + hidden.string());
+  }
+  struct timespec times[2];
+  times[0].tv_sec = times[1].tv_sec = modified_ms / 1000;
+  times[0].tv_nsec = times[1].tv_nsec = (modified_ms % 1000) * 1000000;
+  if (::utimensat(AT_FDCWD, hidden.c_str(), times, 0) != 0) throw RillError("cannot set the time of " + hidden.string());
+  std::filesystem::rename(hidden, target);
 }
 
 template <class T>
@@ -96,8 +119,30 @@ int main(int argc, char** argv) {
             .timeout(Seconds(3)));
     print_each_batch(static_cast<DStream<std::string>>(tracked), "map_with_state");
     print_each_batch(tracked.state_snapshots(), "map_with_state_snapshot");
+    // Inputs only the driver can make: a queue's RDDs and the files a
+    // directory listing finds. Both are fed after start(), as users do (a
+    // worker never gets there: its queue stays empty), and the workers get
+    // each batch from the driver.
+    auto queue = std::make_shared<RDDQueue<int64_t>>();
+    print_each_batch(ssc.queue_stream(queue).map([](int64_t x) { return std::make_pair(x % 3, x); }).reduce_by_key(add),
+                     "queue_stream");
+    const std::string files_dir = args[0] + ".files";
+    print_each_batch(ssc.text_file_stream(files_dir)
+                         .flat_map([](const std::string& s) { return split(s, ' '); })
+                         .map([](const std::string& w) { return std::make_pair(w, int64_t{1}); })
+                         .reduce_by_key(add),
+                     "text_file_stream");
     testing::BatchDriver driver(ssc);
+    const int64_t t0 = ssc.manual_clock()->now_ms();
     driver.start();  // on a worker: serves the driver, then exits
+    for (int64_t k = 0; k < 4; ++k) {
+      std::vector<int64_t> numbers;
+      for (int64_t i = 0; i < 10 * (k + 1); ++i) numbers.push_back(i * (k + 1));
+      queue->push(ssc.parallelize(numbers, 2));
+      // Batch k + 1 reads file k: modified within its interval, renamed in.
+      const std::string name = files_dir + "/" + std::to_string(k) + ".txt";
+      write_file_modified_at(name, input[k], t0 + k * 1000 + 500);
+    }
     driver.run_batches(input.size() + 2);
     ssc.stop();
     std::cout << "done" << std::endl;

@@ -309,16 +309,16 @@ struct Engine::Impl {
   }
 
   // The blocks of every batch up to `through` not yet sent to the workers,
-  // and the descriptions of the batches only the driver can make.
+  // and the descriptions of the RDDs only the driver can make.
   std::vector<batch_inputs_msg> inputs_to_send(Time through) {
     std::map<int64_t, batch_inputs_msg> by_time;
-    for (InputDStreamBase* input : graph.reachable_inputs()) {
-      DStreamBase& stream = input->stream();
+    for (DStreamBase* described : graph.reachable_streams()) {
+      DStreamBase& stream = *described;
       if (!stream.computable_by_workers()) continue;
       auto last = described_through.try_emplace(stream.id(), stream.zero_time()).first;
       for (Time t = last->second + stream.slide_duration(); t <= through; t = t + stream.slide_duration()) {
         last->second = t;
-        auto description = input->describe_batch(t);
+        auto description = stream.describe_batch(t);
         if (!description) continue;
         bytes_to_workers += static_cast<int64_t>(description->size());
         auto& msg = by_time[t.milliseconds()];

@@ -312,8 +312,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shipped_stream_blocks& x) {
   return f(caf::meta::type_name("rill::shipped_stream_blocks"), x.stream, x.blocks);
 }
-// A batch of an input stream only the driver can make, as the stream
-// describes it (InputDStreamBase::describe_batch).
+// A stream's RDD at a batch time that only the driver can make, as the
+// stream describes it (DStreamBase::describe_batch).
 struct described_stream_batch {
   int32_t stream = 0;
   std::string description;

@@ -57,11 +57,11 @@ void install_inputs(server_actor* self, const batch_inputs_msg& m) {
   }
   graph.blocks().put(Time(m.time_ms), allocation);
   for (const auto& d : m.described) {
-    InputDStreamBase* input = graph.input_stream(d.stream);
-    if (!input)
+    DStreamBase* stream = graph.stream_by_id(d.stream);
+    if (!stream)
       throw RillError("the driver described batch " + Time(m.time_ms).to_string() + " of stream " +
-                      std::to_string(d.stream) + ", which is not an input of this worker's graph");
-    input->install_batch(Time(m.time_ms), d.description, "the driver");
+                      std::to_string(d.stream) + ", which this worker's graph does not have");
+    stream->install_batch(Time(m.time_ms), d.description, "the driver");
   }
 }
 

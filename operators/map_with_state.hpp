@@ -286,23 +286,20 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
   void add_checkpoint_data(MetadataCheckpoint& c, Time completed) const override {
     checkpoint_.add_to(c, this->id(), completed);
   }
-  // Workers keep the stores when every type crosses processes, unless the
-  // driver holds the state (read back from a checkpoint, or an initial RDD).
+  // Workers keep the stores when every type crosses processes. They build
+  // the initial state RDD as the driver does (it is part of the program,
+  // made before start()), and read stores the driver restored from the
+  // checkpoint's part files (describe_batch).
   bool computable_by_workers() const override {
     return is_serializable_v<K> && is_serializable_v<V> && is_serializable_v<S> && is_serializable_v<U> &&
-           !checkpoint_.restored() && !spec_.get_initial_state() && parent_->computable_by_workers();
+           parent_->computable_by_workers();
   }
-  // Each partition's store is rebuilt from its entries, last update times
-  // included, so the same keys time out as in a run that never stopped.
   void restore_checkpoint_data(const MetadataCheckpoint& c) override {
-    checkpoint_.restore(*this, c, partitions(), [](const std::string& path) {
-      auto store = std::make_shared<StateStore<K, S>>();
-      for (auto& [k, e] : read_object_part<SavedEntry>(path))
-        store->map.find_or_insert(k, [&] { return typename StateStore<K, S>::Entry{e.first, e.second}; });
-      auto part = std::make_shared<std::vector<Record>>();
-      part->push_back(Record{store, store->generation, {}});
-      return PartitionPtr<Record>(part);
-    });
+    checkpoint_.restore(*this, c, partitions(), &read_store_part);
+  }
+  std::optional<std::string> describe_batch(Time t) override { return checkpoint_.describe(t); }
+  void install_batch(Time t, const std::string& description, const std::string& origin) override {
+    checkpoint_.install(*this, t, description, origin, partitions(), &read_store_part);
   }
 
  protected:
@@ -320,6 +317,16 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
     return RDD<Record>(std::make_shared<MapWithStateRDD<K, V, S, U>>(
         executor_of(this->context()), n, previous ? previous.node() : nullptr, std::move(initial),
         std::move(partitioned), spec_.get_function(), t, threshold, this->is_checkpoint_time(t)));
+  }
+  // A store rebuilt from a checkpoint's part file: its entries, last update
+  // times included, so the same keys time out as in a run that never stopped.
+  static PartitionPtr<Record> read_store_part(const std::string& path) {
+    auto store = std::make_shared<StateStore<K, S>>();
+    for (auto& [k, e] : read_object_part<SavedEntry>(path))
+      store->map.find_or_insert(k, [&] { return typename StateStore<K, S>::Entry{e.first, e.second}; });
+    auto part = std::make_shared<std::vector<Record>>();
+    part->push_back(Record{store, store->generation, {}});
+    return part;
   }
   // Spark's rule for map_with_state: ten slides.
   Duration default_checkpoint_interval() const override { return this->slide_duration() * 10; }

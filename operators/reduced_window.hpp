@@ -144,11 +144,14 @@ class ReducedWindowedDStream : public DStreamNode<std::pair<K, V>> {
   void restore_checkpoint_data(const MetadataCheckpoint& c) override {
     checkpoint_.restore(*this, c, partitions(), &read_partition_file<Record>);
   }
-  // Workers keep the window's partitions unless it was read back from a
-  // checkpoint by the driver.
+  // Workers keep the window's partitions; one the driver restored from a
+  // checkpoint they read from its part files (describe_batch).
   bool computable_by_workers() const override {
-    return is_serializable_v<K> && is_serializable_v<V> && !checkpoint_.restored() &&
-           reduced_->computable_by_workers();
+    return is_serializable_v<K> && is_serializable_v<V> && reduced_->computable_by_workers();
+  }
+  std::optional<std::string> describe_batch(Time t) override { return checkpoint_.describe(t); }
+  void install_batch(Time t, const std::string& description, const std::string& origin) override {
+    checkpoint_.install(*this, t, description, origin, partitions(), &read_partition_file<Record>);
   }
 
  protected:

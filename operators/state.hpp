@@ -129,13 +129,16 @@ class StateDStream : public DStreamNode<std::pair<K, S>> {
   void restore_checkpoint_data(const MetadataCheckpoint& c) override {
     checkpoint_.restore(*this, c, partitions(), &read_partition_file<Record>);
   }
-  // Workers keep the state partitions when every type crosses processes and
-  // they can rebuild the state from their graph: not after a restart, when
-  // the state was read back from a checkpoint by the driver, nor from an
-  // initial RDD, which the driver computes.
+  // Workers keep the state partitions when every type crosses processes.
+  // They build the initial RDD as the driver does (it is part of the
+  // program, made before start()), and read state the driver restored from
+  // the checkpoint's part files (describe_batch).
   bool computable_by_workers() const override {
-    return is_serializable_v<K> && is_serializable_v<V> && is_serializable_v<S> && !checkpoint_.restored() &&
-           !initial_ && parent_->computable_by_workers();
+    return is_serializable_v<K> && is_serializable_v<V> && is_serializable_v<S> && parent_->computable_by_workers();
+  }
+  std::optional<std::string> describe_batch(Time t) override { return checkpoint_.describe(t); }
+  void install_batch(Time t, const std::string& description, const std::string& origin) override {
+    checkpoint_.install(*this, t, description, origin, partitions(), &read_partition_file<Record>);
   }
 
  protected:

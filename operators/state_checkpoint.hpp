@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@
 #include "operators/output_ops.hpp"
 #include "runtime/dstream_base.hpp"
 #include "runtime/base/metadata_checkpoint.hpp"
+#include "runtime/base/rdd_name.hpp"
+#include "runtime/base/record_codec.hpp"
 #include "runtime/base/streaming_context_fwd.hpp"
 
 namespace rill {
@@ -45,6 +48,27 @@ template <class T>
 PartitionPtr<T> read_partition_file(const std::string& path) {
   return std::make_shared<std::vector<T>>(read_object_part<T>(path));
 }
+
+// A state checkpoint read back lazily: partition p is its part file, read
+// when a task first needs it. Partition r is kept where state partition r
+// lives (on a cluster, one worker).
+template <class T>
+class CheckpointPartsRDD : public RDDNode<T> {
+ public:
+  using ReadPart = std::function<PartitionPtr<T>(const std::string&)>;
+  CheckpointPartsRDD(std::shared_ptr<Executor> ex, std::vector<std::string> paths, ReadPart read_part)
+      : RDDNode<T>(std::move(ex), static_cast<int>(paths.size())),
+        paths_(std::move(paths)), read_part_(std::move(read_part)) {}
+  void compute(int p, Sink<T> out) const override {
+    for (const auto& x : *materialize(p)) out(x);
+  }
+  PartitionPtr<T> materialize(int p) const override { return read_part_(paths_.at(p)); }
+  typename RDDBase::InputLocation preferred_location(int r) const override { return {"", 0, r}; }
+
+ private:
+  std::vector<std::string> paths_;
+  ReadPart read_part_;
+};
 
 // Computes every partition of `node` where it is kept (on a cluster, the
 // worker that keeps that state partition); nothing comes back.
@@ -103,12 +127,25 @@ class StateCheckpoints {
     stream.restore_rdd(Time(it->second),
                        RDD<T>(std::make_shared<StoredRDD<T>>(executor_of(stream.context()), std::move(parts))));
     written_->add(it->second);
-    restored_ = true;
+    restored_ = Restored{std::filesystem::absolute(dir).string(), it->second};
   }
 
-  // Whether restore() read a checkpoint back: the state then lives in this
-  // process only (workers cannot rebuild it from their graph).
-  bool restored() const { return restored_; }
+  // Workers: the RDD restore() read back is described by the checkpoint's
+  // directory (DStreamBase::describe_batch); install() makes it a worker's
+  // RDD at that time whose partition p is read from its part file when a
+  // task first needs it, so each worker reads the partitions it keeps.
+  std::optional<std::string> describe(Time t) const {
+    if (!restored_ || restored_->time_ms != t.milliseconds()) return std::nullopt;
+    return frame_records(restored_->dir);
+  }
+  template <class ReadPart>
+  void install(DStreamNode<T>& stream, Time t, const std::string& description, const std::string& origin,
+               int partitions, ReadPart read_part) {
+    auto paths = state_checkpoint_parts(unframe_records(description, origin), t.milliseconds(), partitions);
+    RddNamingScope naming(RddName::Origin::stream, stream.id(), t.milliseconds());
+    stream.restore_rdd(t, RDD<T>(std::make_shared<CheckpointPartsRDD<T>>(executor_of(stream.context()),
+                                                                         std::move(paths), read_part)));
+  }
 
  private:
   // Checkpoint times written (or restored) by this run, newest last.
@@ -130,7 +167,11 @@ class StateCheckpoints {
     }
   };
   std::shared_ptr<Written> written_ = std::make_shared<Written>();
-  bool restored_ = false;
+  struct Restored {
+    std::string dir;  // absolute
+    int64_t time_ms;
+  };
+  std::optional<Restored> restored_;
 };
 
 }  // namespace rill

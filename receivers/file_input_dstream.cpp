@@ -120,10 +120,17 @@ void FileInputDStream::restore_checkpoint_data(const MetadataCheckpoint& c) {
   }
 }
 
+// Every batch with a file list is described, those a restarted driver read
+// back from its checkpoint included (a window with an inverse needs the
+// oldest of them long after the listing).
 std::optional<std::string> FileInputDStream::describe_batch(Time t) {
-  if (!generated_at(t)) return std::nullopt;
   std::vector<std::string> files;
-  for (const auto& f : files_of_batch(t)) files.push_back(std::filesystem::absolute(f).string());
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = files_by_batch_.find(t.milliseconds());
+    if (it == files_by_batch_.end()) return std::nullopt;
+    for (const auto& f : it->second) files.push_back(std::filesystem::absolute(f).string());
+  }
   return encode_records(files);
 }
 

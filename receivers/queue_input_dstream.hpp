@@ -85,7 +85,7 @@ class QueueInputDStream : public DStreamNode<T>, public InputDStreamBase {
       const Time keep_after = t - this->remember_duration() - this->slide_duration();
       while (!installed_.empty() && installed_.begin()->first <= keep_after) installed_.erase(installed_.begin());
     } else {
-      InputDStreamBase::install_batch(t, description, origin);
+      DStreamNode<T>::install_batch(t, description, origin);
     }
   }
 

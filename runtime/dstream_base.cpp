@@ -98,6 +98,11 @@ void DStreamBase::run_output_partition(Time t, int) {
                   t.to_string());
 }
 
+void DStreamBase::install_batch(Time t, const std::string&, const std::string& origin) {
+  throw RillError(name() + " (stream " + std::to_string(id()) + ") cannot take a description of batch " +
+                  t.to_string() + " from " + origin);
+}
+
 bool DStreamBase::computable_by_workers() const {
   if (parents_.empty() || must_checkpoint()) return false;
   for (const auto& p : parents_)

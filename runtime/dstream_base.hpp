@@ -88,6 +88,17 @@ class DStreamBase {
   // An output stream whose function runs per partition (foreach_partition):
   // runs it on partition p of its batch RDD at t, here. Others throw.
   virtual void run_output_partition(Time t, int p);
+  // A stream whose RDD at t only the driver can make (a queue's RDDs, the
+  // files a directory listing found, state read back from a checkpoint)
+  // describes it to the workers, so that their copy of the program makes
+  // the same RDD there: describe_batch(t) on the driver, install_batch(t, ...)
+  // on each worker before a task of batch t runs. The description is opaque
+  // to the engine and framed by the stream (a corrupt one is an error naming
+  // `origin`). nullopt: the stream has no RDD at t, or needs no description
+  // (receivers' blocks travel on their own; what the program computes is
+  // the same everywhere).
+  virtual std::optional<std::string> describe_batch(Time) { return std::nullopt; }
+  virtual void install_batch(Time t, const std::string& description, const std::string& origin);
 
  protected:
   // How much longer than this stream's own remember duration its parents must
@@ -210,20 +221,6 @@ class InputDStreamBase {
  public:
   virtual ~InputDStreamBase() = default;
   virtual DStreamBase& stream() = 0;
-
-  // -- across processes ---------------------------------------------------------
-  // A stream whose batches only the driver can make (a queue's RDDs, the files
-  // a directory listing found) describes each batch to the workers, so that
-  // their copy of the program computes the same RDD there: describe_batch(t)
-  // on the driver, install_batch(t, ...) on each worker before a task of
-  // batch t runs. The description is opaque to the engine and framed by the
-  // stream (a corrupt one is an error naming `origin`). nullopt: the stream
-  // has no RDD at t, or needs no description (receivers' blocks travel on
-  // their own; program-constant input is the same everywhere).
-  virtual std::optional<std::string> describe_batch(Time) { return std::nullopt; }
-  virtual void install_batch(Time t, const std::string& /*description*/, const std::string& /*origin*/) {
-    throw RillError(stream().name() + " cannot take a batch description (batch " + t.to_string() + ")");
-  }
 };
 
 // An output operation: produces one Job per batch time at which its stream

@@ -246,19 +246,9 @@ ReceiverStreamBase* DStreamGraph::receiver_stream(int stream_id) const {
   return nullptr;
 }
 
-std::vector<InputDStreamBase*> DStreamGraph::reachable_inputs() const {
+std::vector<DStreamBase*> DStreamGraph::reachable_streams() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  std::vector<InputDStreamBase*> out;
-  for (const auto& in : inputs_)
-    for (auto* s : reachable_)
-      if (s == &in->stream()) out.push_back(in.get());
-  return out;
-}
-
-InputDStreamBase* DStreamGraph::input_stream(int stream_id) const {
-  for (auto* in : reachable_inputs())
-    if (in->stream().id() == stream_id) return in;
-  return nullptr;
+  return reachable_;
 }
 
 DStreamBase* DStreamGraph::stream_by_id(int id) const {

@@ -58,10 +58,8 @@ class DStreamGraph {
   }
   // One of them by stream id; null when it is not one.
   ReceiverStreamBase* receiver_stream(int stream_id) const;
-  // The input streams some output needs (after start()), and one of them by
-  // stream id (null when it is not one).
-  std::vector<InputDStreamBase*> reachable_inputs() const;
-  InputDStreamBase* input_stream(int stream_id) const;
+  // Every stream some output needs (after start()), parents first.
+  std::vector<DStreamBase*> reachable_streams() const;
   size_t num_streams() const;
 
   // What identifies the program's graph across runs and processes: every

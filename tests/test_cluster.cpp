@@ -479,7 +479,8 @@ TEST_CASE("operators, windows and state give local[2]'s outputs batch for batch 
   CHECK(expected_saved.size() >= 8);
   for (const char* op : {"reduce_by_key ", "group_by_key ", "join ", "left_outer_join ", "count ", "count_by_value ",
                          "transform ", "window ", "window_slide_2 ", "window_count ", "window_inverse ", "state ",
-                         "state_frequent ", "map_with_state ", "map_with_state_snapshot "})
+                         "state_frequent ", "map_with_state ", "map_with_state_snapshot ", "queue_stream ",
+                         "text_file_stream ", "state_initial ", "map_with_state_initial "})
     CHECK(expected.find(std::string("\n") + op) != std::string::npos);
   SECTION("local-cluster[2,1]") {
     ChildProcess cluster(RILL_TEST_OPERATOR_SUITE, {dir.path() + "/cluster", sub_dir(dir, "saved") + "/counts",
@@ -508,6 +509,47 @@ TEST_CASE("operators, windows and state give local[2]'s outputs batch for batch 
     check_operator_suite(expected, driver);
     CHECK(saved_lines(dir.path() + "/saved") == expected_saved);
   }
+}
+
+TEST_CASE("a driver restarted from its checkpoint keeps the restored state on the workers, with local[2]'s outputs") {
+  adopt_orphans();
+  rill::testing::TemporaryDirectory dir;
+  // Uninterrupted, in one process: batches 1..8.
+  ChildProcess whole(RILL_TEST_STATE_RESTART,
+                     {dir.path() + "/whole-checkpoint", dir.path() + "/whole-input", "1", "8", "--master", "local[2]"},
+                     sub_dir(dir, "whole"));
+  REQUIRE(whole.wait_exit(60s) == 0);
+  const std::string expected = whole.out();
+  for (const char* op : {"state 8000 (common,16)", "map_with_state 8000 common#16", "window_inverse 8000 (common,6)"})
+    CHECK(expected.find(op) != std::string::npos);
+  CHECK(expected.find("#idle") != std::string::npos);  // keys time out, some across a restart
+  // On local-cluster[2,1], stopped after batches 3 and 6: each restarted
+  // driver reads the newest state checkpoints back, and its workers read the
+  // part files of the partitions they keep.
+  std::string outputs;
+  for (auto [from, to] : {std::pair{"1", "3"}, std::pair{"4", "6"}, std::pair{"7", "8"}}) {
+    ChildProcess run(RILL_TEST_STATE_RESTART,
+                     {dir.path() + "/checkpoint", dir.path() + "/input", from, to, "--master", "local-cluster[2,1]"},
+                     sub_dir(dir, std::string("run-") + from));
+    const int exit = run.wait_exit(60s);
+    const std::string log = run.err();
+    INFO("run from batch " << from << ":\n" << log);
+    REQUIRE(exit == 0);
+    outputs += run.out();
+    std::smatch m;
+    static const std::regex on_driver("stages run on the driver: ([^\n]*)");
+    REQUIRE(std::regex_search(log, m, on_driver));
+    CHECK(m[1].str() == "none");
+    if (std::string(from) != "1") {
+      // Three stateful streams, each read back by the driver and each worker.
+      size_t recovered = 0;
+      for (size_t at = log.find("recovering state from the state checkpoint"); at != std::string::npos;
+           at = log.find("recovering state from the state checkpoint", at + 1))
+        ++recovered;
+      CHECK(recovered == 3 * (1 + 2));
+    }
+  }
+  CHECK(outputs == expected);
 }
 
 TEST_CASE("save_as_text_files on workers that do not see the driver's output path fails, naming the path") {

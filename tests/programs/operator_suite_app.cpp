@@ -108,6 +108,24 @@ int main(int argc, char** argv) {
     state.foreach_rdd([](const RDD<std::pair<std::string, int64_t>>& rdd, Time t) {
       print_records("state_frequent", t, rdd.filter([](const auto& kv) { return kv.second > 2; }).collect());
     });
+    // State built on an initial RDD, made before start() as the program is:
+    // every process builds it, so the workers keep this state too.
+    auto initial = ssc.parallelize(std::vector<std::pair<std::string, int64_t>>{{"a", 100}, {"q", 7}}, 2);
+    auto count_from_initial = [](const std::vector<int64_t>& vs, const std::optional<int64_t>& s) {
+      int64_t n = s.value_or(0);
+      for (int64_t v : vs) n += v;
+      return std::optional<int64_t>(n);
+    };
+    print_each_batch(pairs.update_state_by_key(count_from_initial, 0, initial), "state_initial");
+    print_each_batch(static_cast<DStream<std::string>>(pairs.map_with_state(
+                         StateSpec<std::string, int64_t, int64_t, std::string>::function(
+                             [](const std::string& word, std::optional<int64_t> one, State<int64_t>& state) {
+                               const int64_t n = state.get_option().value_or(0) + one.value_or(0);
+                               state.update(n);
+                               return word + "#" + std::to_string(n);
+                             })
+                             .initial_state(initial))),
+                     "map_with_state_initial");
     auto tracked = pairs.map_with_state(
         StateSpec<std::string, int64_t, int64_t, std::string>::function(
             [](const std::string& word, std::optional<int64_t> one, State<int64_t>& state) {

@@ -56,6 +56,8 @@ class LocalExecutor : public Executor {
     return std::move(outputs->at(0));
   }
 
+  bool has_elsewhere() const override { return remote_ && !closed_.load(); }
+
   int default_parallelism() const override { return parallelism_.load(); }
   void set_default_parallelism(int n) { parallelism_ = n; }
   void set_remote_runner(RemoteRunner r) { remote_ = std::move(r); }

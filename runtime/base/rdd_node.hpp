@@ -227,7 +227,7 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
   // Partition p from the node that keeps it, when the executor has one (a
   // cluster driver's persisted stream RDDs live on the workers); else null.
   PartitionPtr<T> computed_elsewhere(int p) const {
-    if (name().origin != RddName::Origin::stream) return nullptr;
+    if (name().origin != RddName::Origin::stream || !executor()->has_elsewhere()) return nullptr;
     auto task = std::make_shared<Task>();
     task->partition = p;
     task->name = TaskName{TaskName::Kind::result, name()};

@@ -64,6 +64,9 @@ class Executor {
   // cluster driver fetches a persisted stream RDD's partition this way
   // instead of recomputing what the workers keep (state).
   virtual std::optional<TaskOutput> run_elsewhere(const TaskPtr&) { return std::nullopt; }
+  // Whether run_elsewhere can run anything (a driver with workers); lets
+  // callers skip building a task that would only run here.
+  virtual bool has_elsewhere() const { return false; }
   // This node's store of persisted partitions.
   virtual BlockStore& block_store() = 0;
   // Numbers the static RDDs and shuffles of this executor's context in

@@ -406,9 +406,13 @@ TEST_CASE("a worker exits with a clear message when its driver disappears or can
     ChildProcess worker(RILL_TEST_LINE_COUNT, {"--generator", "10", "--worker", "--driver", "127.0.0.1:" + port},
                         sub_dir(dir, "worker"));
     REQUIRE(driver.wait_for_stderr(contains("1 workers registered"), 30s));
+    // Killed once the worker knows it is registered (a driver lost before
+    // that is "went away during registration").
+    REQUIRE(worker.wait_for_stderr(contains("registered with the driver"), 30s));
     driver.signal(SIGKILL);
     driver.wait_exit(10s);
     CHECK(worker.wait_exit(20s) == 1);
+    INFO("worker: " << worker.err());
     CHECK(worker.err().find("the driver at 127.0.0.1:" + port + " disappeared") != std::string::npos);
   }
   SECTION("nothing listens at the driver's address") {

@@ -24,7 +24,9 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
 struct task_server_state {
   TaskServerSetup setup;
-  std::vector<std::pair<named_task_msg, caf::response_promise>> waiting;  // until the graph has started
+  // Until the graph has started: inputs (installed first) and tasks.
+  std::vector<batch_inputs_msg> waiting_inputs;
+  std::vector<std::pair<named_task_msg, caf::response_promise>> waiting;
 };
 using server_actor = caf::stateful_actor<task_server_state>;
 
@@ -127,7 +129,16 @@ caf::behavior task_server(server_actor* self, TaskServerSetup setup) {
   name_failures(self, "task_server");
   self->state.setup = std::move(setup);
   return {
-      [=](inputs_atom, const batch_inputs_msg& m) { install_inputs(self, m); },
+      [=](inputs_atom, batch_inputs_msg& m) {
+        auto& st = self->state;
+        if (st.setup.graph_started->load()) {
+          install_inputs(self, m);
+        } else {
+          // Descriptions name streams of the graph, which is not started yet.
+          if (st.waiting.empty() && st.waiting_inputs.empty()) self->delayed_send(self, kNotStartedRetry, retry_atom::value);
+          st.waiting_inputs.push_back(std::move(m));
+        }
+      },
       // Chunks [first, end) of a block this node holds, for another node.
       [=](fetch_atom, int64_t block, int32_t first, int32_t end) -> caf::result<std::string> {
         auto& setup = self->state.setup;
@@ -153,7 +164,8 @@ caf::behavior task_server(server_actor* self, TaskServerSetup setup) {
           run_named(self, m, rp);
         } else {
           // Registration finishes on another actor of this node: wait for it.
-          if (self->state.waiting.empty()) self->delayed_send(self, kNotStartedRetry, retry_atom::value);
+          if (self->state.waiting.empty() && self->state.waiting_inputs.empty())
+            self->delayed_send(self, kNotStartedRetry, retry_atom::value);
           self->state.waiting.emplace_back(std::move(m), rp);
         }
         return rp;
@@ -163,6 +175,9 @@ caf::behavior task_server(server_actor* self, TaskServerSetup setup) {
           self->delayed_send(self, kNotStartedRetry, retry_atom::value);
           return;
         }
+        auto inputs = std::move(self->state.waiting_inputs);
+        self->state.waiting_inputs.clear();
+        for (const auto& m : inputs) install_inputs(self, m);
         auto waiting = std::move(self->state.waiting);
         self->state.waiting.clear();
         for (auto& [m, rp] : waiting) run_named(self, m, rp);

@@ -16,6 +16,7 @@
 #include "actors/blocking_request.hpp"
 #include "actors/map_output_store.hpp"
 #include "actors/remote_blocks.hpp"
+#include "actors/remote_stages.hpp"
 #include "receivers/receiver_stream.hpp"
 #include "runtime/dstream_base.hpp"
 #include "runtime/lineage.hpp"
@@ -88,7 +89,8 @@ caf::actor_system_config make_config(int workers, bool networked) {
   // stealing's idle threads poll with 50 us sleeps, which on a machine with
   // as many busy threads as cores took a third of the CPU from the partition
   // workers (bench/RESULTS.md, "scheduler policy"); a request round trip is
-  // also 4x faster with sharing (notes/caf-0.17.md).
+  // also 4x faster with sharing (notes/caf-0.17.md). Measured: bench/RESULTS.md,
+  // the cluster rows of 2026-12-02.
   cfg.set("scheduler.policy", caf::atom("sharing"));
   return cfg;
 }
@@ -151,7 +153,7 @@ struct Engine::Impl {
     rt.gateway = gateway;
     if (checkpointing && conf.get_bool("rill.streaming.receiver.writeAheadLog.enable", false))
       rt.write_ahead_log_root = checkpointing->directory;
-    if (cluster_master) rt.workers = worker_homes();
+    if (remote) rt.workers = remote->worker_homes();
     tracker = watch(spawn_receiver_tracker(sys, std::move(rt)), "receiver_tracker");
     JobGeneratorSetup jg;
     jg.graph = &graph;
@@ -290,180 +292,8 @@ struct Engine::Impl {
   std::shared_ptr<MapOutputStore> map_outputs = std::make_shared<MapOutputStore>();
   std::shared_ptr<ReceivedBlockIndex> received = std::make_shared<ReceivedBlockIndex>();
   std::shared_ptr<TaskServerStats> served = std::make_shared<TaskServerStats>();  // a worker's
-  std::atomic<int64_t> remote_tasks{0};  // a driver's, run on workers
 
-  // -- a driver's remote stages (the map-output tracker and the inputs sent) --
-  std::mutex remote_mutex;
-  std::map<RddName, std::vector<caf::actor>> map_output_holders;  // shuffle -> [map partition]
-  std::set<std::pair<int, int64_t>> inputs_sent;                  // (stream, batch ms)
-  std::map<int, Time> described_through;                          // input stream -> last batch described
-  std::atomic<int64_t> bytes_to_workers{0}, bytes_from_workers{0};
-  std::map<std::string, int64_t> driver_stages;  // stages run here anyway, by stream name
-
-  std::vector<caf::actor> task_servers() {
-    auto reply = blocking_request<std::vector<caf::actor>>(gateway, cluster_master, workers_atom::value,
-                                                           caf::get_atom::value);
-    return reply ? std::move(*reply) : std::vector<caf::actor>{};
-  }
-  std::vector<worker_home> worker_homes() {
-    auto reply = blocking_request<std::vector<worker_home>>(gateway, cluster_master, homes_atom::value);
-    return reply ? std::move(*reply) : std::vector<worker_home>{};
-  }
-
-  // The blocks of every batch up to `through` not yet sent to the workers,
-  // and the descriptions of the RDDs only the driver can make.
-  std::vector<batch_inputs_msg> inputs_to_send(Time through) {
-    std::map<int64_t, batch_inputs_msg> by_time;
-    for (DStreamBase* described : graph.reachable_streams()) {
-      DStreamBase& stream = *described;
-      if (!stream.computable_by_workers()) continue;
-      auto last = described_through.try_emplace(stream.id(), stream.zero_time()).first;
-      for (Time t = last->second + stream.slide_duration(); t <= through; t = t + stream.slide_duration()) {
-        last->second = t;
-        auto description = stream.describe_batch(t);
-        if (!description) continue;
-        bytes_to_workers += static_cast<int64_t>(description->size());
-        auto& msg = by_time[t.milliseconds()];
-        msg.time_ms = t.milliseconds();
-        msg.described.push_back({stream.id(), std::move(*description)});
-      }
-    }
-    for (const auto& [stream_id, t] : graph.blocks().keys()) {
-      if (t > through || inputs_sent.count({stream_id, t.milliseconds()})) continue;
-      ReceiverStreamBase* stream = graph.receiver_stream(stream_id);
-      if (!stream) continue;
-      inputs_sent.insert({stream_id, t.milliseconds()});
-      auto& msg = by_time[t.milliseconds()];
-      msg.time_ms = t.milliseconds();
-      shipped_stream_blocks sb;
-      sb.stream = stream_id;
-      for (const auto& block : graph.blocks().get(stream_id, t)) {
-        if (const block_meta* meta = held_elsewhere(*block)) {
-          shipped_block b;
-          b.id = block->id;
-          b.meta = *meta;
-          sb.blocks.push_back(std::move(b));
-          continue;
-        }
-        EncodedBlock encoded = stream->encode_block(*block);
-        std::string payload;
-        for (auto part : encoded.parts) payload.append(part.data(), part.size());
-        shipped_block b;
-        b.id = block->id;
-        b.payload = frame_records(payload);
-        bytes_to_workers += static_cast<int64_t>(b.payload.size());
-        sb.blocks.push_back(std::move(b));
-      }
-      msg.streams.push_back(std::move(sb));
-    }
-    std::vector<batch_inputs_msg> out;
-    for (auto& kv : by_time) out.push_back(std::move(kv.second));
-    return out;
-  }
-
-  // A stage on the workers, when every task can run by name there and what
-  // they read is there (or sent with them); nothing otherwise.
-  std::optional<std::vector<TaskOutput>> run_remotely(std::vector<TaskPtr>& tasks) {
-    for (const auto& t : tasks) {
-      if (!t->name || t->name->target.origin != RddName::Origin::stream) return std::nullopt;
-      DStreamBase* stream = graph.stream_by_id(t->name->target.owner);
-      if (!stream || !stream->computable_by_workers()) return std::nullopt;
-    }
-    auto homes = worker_homes();
-    if (homes.empty()) return std::nullopt;
-    std::vector<caf::actor> servers;
-    std::vector<std::string> nodes;
-    for (const auto& h : homes) {
-      servers.push_back(h.task_server);
-      nodes.push_back(h.node_id);
-    }
-    auto reads_from = [](const Task& t) -> const RDDBase& {
-      return t.name->kind == TaskName::Kind::shuffle_map ? t.shuffle->map_side() : *t.rdd;
-    };
-    std::vector<TaskInput> inputs;
-    for (const auto& t : tasks) {
-      auto where = reads_from(*t).preferred_location(t->partition);
-      inputs.push_back({t->partition, std::move(where.node), where.bytes, where.slot});
-    }
-    const std::vector<size_t> placed = place_tasks(inputs, nodes);
-    std::lock_guard<std::mutex> lock(remote_mutex);
-    dispatch_msg m;
-    Time through(0);
-    for (size_t i = 0; i < tasks.size(); ++i) {
-      const auto& t = tasks[i];
-      named_task_msg nt;
-      nt.kind = static_cast<int32_t>(t->name->kind);
-      nt.target = to_wire(t->name->target);
-      nt.output = t->name->output;
-      nt.partition = t->partition;
-      for (auto* dep : shuffles_read_by(reads_from(*t))) {
-        if (dep->num_map_partitions() == 0) {  // an empty batch's: nothing to fetch
-          nt.shuffles.push_back({to_wire(dep->name()), {}});
-          continue;
-        }
-        auto it = map_output_holders.find(dep->name());
-        if (it == map_output_holders.end()) return std::nullopt;  // its map stage ran here
-        nt.shuffles.push_back({to_wire(dep->name()), it->second});
-      }
-      through = std::max(through, Time(t->name->target.time_ms));
-      m.tasks.push_back(std::move(nt));
-      m.destinations.push_back(servers[placed[i]]);
-    }
-    m.inputs = inputs_to_send(through);
-    const auto destinations = m.destinations;
-    auto reply = blocking_request<dispatch_result>(gateway, task_dispatcher, dispatch_atom::value, std::move(m),
-                                                   servers);
-    if (!reply) throw JobFailedError("sending tasks to the workers failed: " + sys.render(reply.error()));
-    std::vector<TaskOutput> outputs(tasks.size());
-    std::vector<caf::actor> holders;
-    for (size_t i = 0; i < tasks.size(); ++i) {
-      const auto& r = reply->results[i];
-      const Task& t = *tasks[i];
-      const std::string where = "worker " + caf::to_string(destinations[i].node());
-      if (!r.error.empty())
-        throw JobFailedError("task " + std::to_string(t.partition) + " of " + t.name->target.to_string() + " on " +
-                             where + " failed: " + r.error);
-      bytes_from_workers += static_cast<int64_t>(r.frame.size());
-      ++remote_tasks;
-      if (t.name->kind == TaskName::Kind::shuffle_map) {
-        if (holders.size() <= static_cast<size_t>(t.partition)) holders.resize(t.partition + 1);
-        holders[t.partition] = destinations[i];
-      } else if (t.name->kind == TaskName::Kind::output || t.name->kind == TaskName::Kind::persist) {
-        outputs[i] = TaskOutput{nullptr};  // it ran there; nothing comes back
-      } else {
-        outputs[i] = t.finish(*t.rdd->with_fetched_partition(t.partition, r.frame, where));
-      }
-    }
-    if (tasks.front()->name->kind == TaskName::Kind::shuffle_map) {
-      ShuffleDependencyBase* dep = tasks.front()->shuffle;
-      map_output_holders[dep->name()] = holders;
-      dep->set_remote_map_outputs(remote_buckets(sys, gateway, nullptr, nullptr, dep, holders));
-    }
-    return outputs;
-  }
-
-  // A stage that ran on the driver although it has workers, counted by the
-  // stream that made its target ("other" for RDDs made outside streams).
-  void note_driver_stage(const Task& t) {
-    std::string what = "other";
-    if (t.name && t.name->target.origin == RddName::Origin::stream)
-      if (DStreamBase* stream = graph.stream_by_id(t.name->target.owner)) what = stream->name();
-    std::lock_guard<std::mutex> lock(remote_mutex);
-    ++driver_stages[what];
-  }
-
-  // The driver's graph forgot batches through t: so do the workers.
-  void forget_through(Time t) {
-    const int64_t keep = graph.longest_remember().milliseconds() + graph.batch_duration().milliseconds();
-    {
-      std::lock_guard<std::mutex> lock(remote_mutex);
-      for (auto it = map_output_holders.begin(); it != map_output_holders.end();)
-        it = it->first.time_ms <= t.milliseconds() - keep ? map_output_holders.erase(it) : std::next(it);
-      for (auto it = inputs_sent.begin(); it != inputs_sent.end();)
-        it = it->second <= t.milliseconds() - keep ? inputs_sent.erase(it) : std::next(it);
-    }
-    caf::anon_send(task_dispatcher, clear_atom::value, int64_t{t.milliseconds()}, task_servers());
-  }
+  std::unique_ptr<RemoteStages> remote;  // a driver of worker processes
 
   std::shared_ptr<LocalExecutor> executor;
   int observer = -1;
@@ -510,13 +340,15 @@ uint16_t Engine::serve_workers(const std::string& bind_address, uint16_t port, u
   setup.driver_id = this_host_name() + "/" + std::to_string(getpid());
   impl_->cluster_master = impl_->watch(spawn_cluster_master(impl_->sys, std::move(setup)), "cluster_master");
   impl_->task_dispatcher = impl_->watch(spawn_task_dispatcher(impl_->sys, std::chrono::minutes(10)), "task_dispatcher");
-  Impl* impl = impl_.get();
-  impl_->executor->set_remote_runner([impl](std::vector<TaskPtr>& tasks) {
-    auto outputs = impl->run_remotely(tasks);
-    if (!outputs) impl->note_driver_stage(*tasks.front());
+  impl_->remote = std::make_unique<RemoteStages>(impl_->sys, impl_->gateway, impl_->cluster_master,
+                                                 impl_->task_dispatcher, impl_->graph);
+  RemoteStages* remote = impl_->remote.get();
+  impl_->executor->set_remote_runner([remote](std::vector<TaskPtr>& tasks) {
+    auto outputs = remote->run(tasks);
+    if (!outputs) remote->note_driver_stage(*tasks.front());
     return outputs;
   });
-  impl_->graph.set_clear_listener([impl](Time t) { impl->forget_through(t); });
+  impl_->graph.set_clear_listener([remote](Time t) { remote->forget_through(t); });
   auto bound = impl_->sys.middleman().publish(impl_->cluster_master, port, bind_address.c_str(), true);
   if (!bound)
     throw RillError("the driver cannot listen for workers on " + bind_address + ":" + std::to_string(port) + ": " +
@@ -548,15 +380,7 @@ std::string Engine::cluster_summary() const {
   if (impl_->task_server)
     return "ran " + std::to_string(impl_->served->tasks.load()) + " tasks, sent " +
            std::to_string(impl_->served->bytes_served.load()) + " bytes of map outputs and blocks to other nodes";
-  std::string here;
-  {
-    std::lock_guard<std::mutex> lock(impl_->remote_mutex);
-    for (const auto& [stream, n] : impl_->driver_stages) here += (here.empty() ? "" : ", ") + stream + " " + std::to_string(n);
-  }
-  return std::to_string(impl_->remote_tasks.load()) + " tasks ran on workers; " +
-         std::to_string(impl_->bytes_to_workers.load()) + " bytes of batch inputs sent to them, " +
-         std::to_string(impl_->bytes_from_workers.load()) + " bytes of results back; stages run on the driver: " +
-         (here.empty() ? "none" : here);
+  return impl_->remote ? impl_->remote->summary() : "no workers served";
 }
 
 int Engine::stop_workers() {

@@ -62,7 +62,7 @@ void SupervisorBridge::push_block(Chunk chunk, int64_t n) {
     target = block_generator_;
   }
   if (!target) return;
-  auto stored = blocking_request<int64_t>(gateway_, target, chunk_atom::value, chunk_msg{std::move(chunk), n, true});
+  auto stored = blocking_request<int64_t>(gateway_, target, chunk_atom::value, chunk_msg{std::move(chunk), n, true, nullptr});
   if (!stored) throw RillError("store(): the block could not be stored: " + caf::to_string(stored.error()));
 }
 

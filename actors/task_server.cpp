@@ -125,6 +125,17 @@ void run_named(server_actor* self, const named_task_msg& m, caf::response_promis
           });
 }
 
+// Once the graph has started: what arrived before it, in order (inputs first,
+// since a task may need any of them), before anything that arrives now.
+void drain_waiting(server_actor* self) {
+  auto inputs = std::move(self->state.waiting_inputs);
+  self->state.waiting_inputs.clear();
+  for (const auto& m : inputs) install_inputs(self, m);
+  auto waiting = std::move(self->state.waiting);
+  self->state.waiting.clear();
+  for (auto& [m, rp] : waiting) run_named(self, m, rp);
+}
+
 caf::behavior task_server(server_actor* self, TaskServerSetup setup) {
   name_failures(self, "task_server");
   self->state.setup = std::move(setup);
@@ -132,6 +143,7 @@ caf::behavior task_server(server_actor* self, TaskServerSetup setup) {
       [=](inputs_atom, batch_inputs_msg& m) {
         auto& st = self->state;
         if (st.setup.graph_started->load()) {
+          drain_waiting(self);
           install_inputs(self, m);
         } else {
           // Descriptions name streams of the graph, which is not started yet.
@@ -161,6 +173,7 @@ caf::behavior task_server(server_actor* self, TaskServerSetup setup) {
       [=](named_task_atom, named_task_msg& m) -> caf::result<named_task_result> {
         auto rp = self->make_response_promise<named_task_result>();
         if (self->state.setup.graph_started->load()) {
+          drain_waiting(self);
           run_named(self, m, rp);
         } else {
           // Registration finishes on another actor of this node: wait for it.
@@ -175,12 +188,7 @@ caf::behavior task_server(server_actor* self, TaskServerSetup setup) {
           self->delayed_send(self, kNotStartedRetry, retry_atom::value);
           return;
         }
-        auto inputs = std::move(self->state.waiting_inputs);
-        self->state.waiting_inputs.clear();
-        for (const auto& m : inputs) install_inputs(self, m);
-        auto waiting = std::move(self->state.waiting);
-        self->state.waiting.clear();
-        for (auto& [m, rp] : waiting) run_named(self, m, rp);
+        drain_waiting(self);
       },
       [=](fetch_atom, const wire_rdd_name& shuffle, int32_t m, int32_t r) -> caf::result<std::string> {
         try {

@@ -7,60 +7,14 @@
 //
 // With SAVE_PREFIX, the per-batch word counts are also saved with
 // save_as_text_files(SAVE_PREFIX, "txt").
-#include <fcntl.h>
-#include <sys/stat.h>
-
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <mutex>
-
-#include "runtime/base/display.hpp"
 #include "runtime/rill.hpp"
 #include "runtime/testing.hpp"
+#include "tests/file_modified_at.hpp"
+#include "tests/programs/print_batches.hpp"
+#include "tests/programs/word_state.hpp"
 
 using namespace rill;
-
-namespace {
-
-std::mutex print_mutex;
-
-template <class T>
-void print_records(const std::string& name, Time t, const std::vector<T>& records) {
-  std::vector<std::string> shown;
-  for (const auto& r : records) shown.push_back(to_display_string(r));
-  std::sort(shown.begin(), shown.end());
-  std::string text;
-  for (const auto& s : shown) text += name + " " + std::to_string(t.milliseconds()) + " " + s + "\n";
-  std::lock_guard<std::mutex> lock(print_mutex);
-  std::cout << text << std::flush;
-}
-
-// Writes `lines` under a hidden name, sets the modification time (on the
-// manual clock's scale) and renames the file into place, as the guide asks.
-void write_file_modified_at(const std::string& path, const std::vector<std::string>& lines, int64_t modified_ms) {
-  const std::filesystem::path target(path);
-  std::filesystem::create_directories(target.parent_path());
-  const std::filesystem::path hidden = target.parent_path() / ("." + target.filename().string());
-  {
-    std::ofstream out(hidden);
-    for (const auto& l : lines) out << l << "\n";
-    if (!out) throw RillError("cannot write " + hidden.string());
-  }
-  struct timespec times[2];
-  times[0].tv_sec = times[1].tv_sec = modified_ms / 1000;
-  times[0].tv_nsec = times[1].tv_nsec = (modified_ms % 1000) * 1000000;
-  if (::utimensat(AT_FDCWD, hidden.c_str(), times, 0) != 0) throw RillError("cannot set the time of " + hidden.string());
-  std::filesystem::rename(hidden, target);
-}
-
-template <class T>
-void print_each_batch(const DStream<T>& stream, const std::string& name) {
-  stream.foreach_rdd([name](const RDD<T>& rdd, Time t) { print_records(name, t, rdd.collect()); });
-}
-
-}  // namespace
+using namespace rill::test_programs;
 
 int main(int argc, char** argv) {
   try {
@@ -96,11 +50,7 @@ int main(int argc, char** argv) {
     print_each_batch(
         pairs.reduce_by_key_and_window(add, [](int64_t a, int64_t b) { return a - b; }, Seconds(3), Seconds(1)),
         "window_inverse");
-    auto state = pairs.update_state_by_key([](const std::vector<int64_t>& vs, const std::optional<int64_t>& s) {
-      int64_t n = s.value_or(0);
-      for (int64_t v : vs) n += v;
-      return std::optional<int64_t>(n);
-    });
+    auto state = pairs.update_state_by_key(running_count);
     state.checkpoint(Seconds(2));  // several checkpoints, each releasing the state's lineage
     print_each_batch(state, "state");
     // An RDD derived in the body with a new closure: a cluster's driver
@@ -111,30 +61,11 @@ int main(int argc, char** argv) {
     // State built on an initial RDD, made before start() as the program is:
     // every process builds it, so the workers keep this state too.
     auto initial = ssc.parallelize(std::vector<std::pair<std::string, int64_t>>{{"a", 100}, {"q", 7}}, 2);
-    auto count_from_initial = [](const std::vector<int64_t>& vs, const std::optional<int64_t>& s) {
-      int64_t n = s.value_or(0);
-      for (int64_t v : vs) n += v;
-      return std::optional<int64_t>(n);
-    };
-    print_each_batch(pairs.update_state_by_key(count_from_initial, 0, initial), "state_initial");
-    print_each_batch(static_cast<DStream<std::string>>(pairs.map_with_state(
-                         StateSpec<std::string, int64_t, int64_t, std::string>::function(
-                             [](const std::string& word, std::optional<int64_t> one, State<int64_t>& state) {
-                               const int64_t n = state.get_option().value_or(0) + one.value_or(0);
-                               state.update(n);
-                               return word + "#" + std::to_string(n);
-                             })
-                             .initial_state(initial))),
+    print_each_batch(pairs.update_state_by_key(running_count, 0, initial), "state_initial");
+    print_each_batch(static_cast<DStream<std::string>>(
+                         pairs.map_with_state(TaggedCountSpec::function(tag_running_count).initial_state(initial))),
                      "map_with_state_initial");
-    auto tracked = pairs.map_with_state(
-        StateSpec<std::string, int64_t, int64_t, std::string>::function(
-            [](const std::string& word, std::optional<int64_t> one, State<int64_t>& state) {
-              if (state.is_timing_out()) return word + "#idle";
-              const int64_t n = state.get_option().value_or(0) + one.value_or(0);
-              state.update(n);
-              return word + "#" + std::to_string(n);
-            })
-            .timeout(Seconds(3)));
+    auto tracked = pairs.map_with_state(TaggedCountSpec::function(tag_running_count).timeout(Seconds(3)));
     print_each_batch(static_cast<DStream<std::string>>(tracked), "map_with_state");
     print_each_batch(tracked.state_snapshots(), "map_with_state_snapshot");
     // Inputs only the driver can make: a queue's RDDs and the files a

@@ -9,55 +9,22 @@
 // The driver runs batches FROM..TO (a restarted one resumes after the last
 // batch that completed), placing batch k's input file just before it, then
 // stops. Every output prints "NAME T record" lines, records sorted.
-#include <fcntl.h>
-#include <sys/stat.h>
-
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <mutex>
-
-#include "runtime/base/display.hpp"
 #include "runtime/rill.hpp"
 #include "runtime/testing.hpp"
+#include "tests/file_modified_at.hpp"
+#include "tests/programs/print_batches.hpp"
+#include "tests/programs/word_state.hpp"
 
 using namespace rill;
+using namespace rill::test_programs;
 
 namespace {
 
-std::mutex print_mutex;
-
-template <class T>
-void print_each_batch(const DStream<T>& stream, const std::string& name) {
-  stream.foreach_rdd([name](const RDD<T>& rdd, Time t) {
-    std::vector<std::string> shown;
-    for (const auto& r : rdd.collect()) shown.push_back(to_display_string(r));
-    std::sort(shown.begin(), shown.end());
-    std::string text;
-    for (const auto& s : shown) text += name + " " + std::to_string(t.milliseconds()) + " " + s + "\n";
-    std::lock_guard<std::mutex> lock(print_mutex);
-    std::cout << text << std::flush;
-  });
-}
-
-// Batch k's input: modified inside its interval, written under a hidden name
-// and renamed in, as the guide asks.
+// Batch k's input: modified inside its interval.
 void place_batch_input(const std::string& dir, int64_t k) {
-  std::filesystem::create_directories(dir);
-  const std::filesystem::path target = std::filesystem::path(dir) / ("f" + std::to_string(k) + ".txt");
-  const std::filesystem::path hidden = std::filesystem::path(dir) / (".f" + std::to_string(k) + ".txt");
-  {
-    std::ofstream out(hidden);
-    out << "w" << k % 3 << " common\nk" << k << " common\n";
-    if (!out) throw RillError("cannot write " + hidden.string());
-  }
-  const int64_t modified_ms = k * 1000 - 500;
-  struct timespec times[2];
-  times[0].tv_sec = times[1].tv_sec = modified_ms / 1000;
-  times[0].tv_nsec = times[1].tv_nsec = (modified_ms % 1000) * 1000000;
-  if (::utimensat(AT_FDCWD, hidden.c_str(), times, 0) != 0) throw RillError("cannot set the time of " + hidden.string());
-  std::filesystem::rename(hidden, target);
+  write_file_modified_at(std::filesystem::path(dir) / ("f" + std::to_string(k) + ".txt"),
+                         {"w" + std::to_string(k % 3) + " common", "k" + std::to_string(k) + " common"},
+                         k * 1000 - 500);
 }
 
 std::unique_ptr<StreamingContext> make_program(const Config& conf, const std::string& checkpoint,
@@ -67,22 +34,10 @@ std::unique_ptr<StreamingContext> make_program(const Config& conf, const std::st
   auto pairs = ssc->text_file_stream(input)
                    .flat_map([](const std::string& s) { return split(s, ' '); })
                    .map([](const std::string& w) { return std::make_pair(w, int64_t{1}); });
-  auto state = pairs.update_state_by_key([](const std::vector<int64_t>& vs, const std::optional<int64_t>& s) {
-    int64_t n = s.value_or(0);
-    for (int64_t v : vs) n += v;
-    return std::optional<int64_t>(n);
-  });
+  auto state = pairs.update_state_by_key(running_count);
   state.checkpoint(Seconds(2));
   print_each_batch(state, "state");
-  auto tracked = pairs.map_with_state(
-      StateSpec<std::string, int64_t, int64_t, std::string>::function(
-          [](const std::string& word, std::optional<int64_t> one, State<int64_t>& s) {
-            if (s.is_timing_out()) return word + "#idle";
-            const int64_t n = s.get_option().value_or(0) + one.value_or(0);
-            s.update(n);
-            return word + "#" + std::to_string(n);
-          })
-          .timeout(Seconds(3)));
+  auto tracked = pairs.map_with_state(TaggedCountSpec::function(tag_running_count).timeout(Seconds(3)));
   tracked.checkpoint(Seconds(2));
   print_each_batch(static_cast<DStream<std::string>>(tracked), "map_with_state");
   auto window = pairs.reduce_by_key_and_window([](int64_t a, int64_t b) { return a + b; },

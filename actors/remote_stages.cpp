@@ -23,8 +23,6 @@ std::vector<worker_home> RemoteStages::worker_homes() const {
   return reply ? std::move(*reply) : std::vector<worker_home>{};
 }
 
-// The blocks of every batch up to `through` not yet sent to the workers,
-// and the descriptions of the RDDs only the driver can make.
 std::vector<batch_inputs_msg> RemoteStages::inputs_to_send(Time through) {
   std::map<int64_t, batch_inputs_msg> by_time;
   for (DStreamBase* described : graph_.reachable_streams()) {
@@ -74,8 +72,6 @@ std::vector<batch_inputs_msg> RemoteStages::inputs_to_send(Time through) {
   return out;
 }
 
-// A stage on the workers, when every task can run by name there and what
-// they read is there (or sent with them); nothing otherwise.
 std::optional<std::vector<TaskOutput>> RemoteStages::run(std::vector<TaskPtr>& tasks) {
   for (const auto& t : tasks) {
     if (!t->name || t->name->target.origin != RddName::Origin::stream) return std::nullopt;
@@ -155,8 +151,6 @@ std::optional<std::vector<TaskOutput>> RemoteStages::run(std::vector<TaskPtr>& t
   return outputs;
 }
 
-// A stage that ran on the driver although it has workers, counted by the
-// stream that made its target ("other" for RDDs made outside streams).
 void RemoteStages::note_driver_stage(const Task& t) {
   std::string what = "other";
   if (t.name && t.name->target.origin == RddName::Origin::stream)
@@ -165,7 +159,6 @@ void RemoteStages::note_driver_stage(const Task& t) {
   ++driver_stages_[what];
 }
 
-// The driver's graph forgot batches through t: so do the workers.
 void RemoteStages::forget_through(Time t) {
   const int64_t keep = graph_.longest_remember().milliseconds() + graph_.batch_duration().milliseconds();
   {

@@ -53,6 +53,9 @@ class RemoteStages {
   std::string summary() const;
 
  private:
+  // The blocks of every batch up to `through` not yet sent to the workers,
+  // and the descriptions of the RDDs only the driver can make (described
+  // once per stream and batch time, in time order).
   std::vector<batch_inputs_msg> inputs_to_send(Time through);
 
   caf::actor_system& sys_;

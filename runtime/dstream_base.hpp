@@ -78,9 +78,10 @@ class DStreamBase {
 
   // -- computing on workers ---------------------------------------------------------
   // Whether a worker that built the same graph computes this stream's RDDs
-  // as the driver does: true for receiver streams (the driver sends each
-  // batch's blocks) and for streams whose parents all are, unless the stream
-  // keeps state across batches (its state lives in the driver for now).
+  // as the driver does: true for streams whose parents all are, unless the
+  // stream must be checkpointed. Input streams (the driver sends blocks or
+  // describes batches) and stateful streams (whose records must cross
+  // processes) say for themselves.
   virtual bool computable_by_workers() const;
   // This stream's RDD at t, untyped (computed when not held yet); null when
   // t is not one of its times (or the stream makes no RDDs: outputs).

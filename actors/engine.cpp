@@ -76,10 +76,27 @@ class LocalExecutor : public Executor {
   std::atomic<bool> closed_{false};
 };
 
-caf::actor_system_config make_config(int workers, bool networked) {
+// The heartbeat settings of a networked process: a peer silent for the
+// timeout is disconnected, which ends its proxies with a down message.
+std::pair<Duration, Duration> heartbeats(const Config& conf) {
+  const Duration interval = conf.get_duration("rill.cluster.heartbeatInterval", Seconds(1));
+  const Duration timeout = conf.get_duration("rill.cluster.heartbeatTimeout", Seconds(10));
+  if (timeout.milliseconds() <= 2 * interval.milliseconds())
+    throw ConfigError("rill.cluster.heartbeatTimeout (" + std::to_string(timeout.milliseconds()) +
+                      " ms) must be more than twice rill.cluster.heartbeatInterval (" +
+                      std::to_string(interval.milliseconds()) + " ms), or a live peer could be declared lost");
+  return {interval, timeout};
+}
+
+caf::actor_system_config make_config(const Config& conf, int workers, bool networked) {
   caf::actor_system_config cfg;
   register_cluster_types(cfg);
-  if (networked) cfg.load<caf::io::middleman>();
+  if (networked) {
+    cfg.load<caf::io::middleman>();
+    const auto [interval, timeout] = heartbeats(conf);
+    cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(interval.milliseconds())});
+    cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::milliseconds(timeout.milliseconds())});
+  }
   // Pooled actors (scheduler, generator, tracker) need few threads: the heavy
   // work runs on detached partition workers and job runners. A bounded
   // max-throughput keeps timers from being starved (notes/caf-0.17.md).
@@ -102,7 +119,7 @@ struct Engine::Impl {
       : conf(conf), graph(graph), clock(clock), on_error(std::move(on_error)),
         cores(conf.local_cores()),
         parallelism(static_cast<int>(conf.get_int("rill.default.parallelism", cores))),
-        cfg(make_config(cores, conf.is_worker() || conf.is_cluster_driver())), sys(cfg) {
+        cfg(make_config(conf, cores, conf.is_worker() || conf.is_cluster_driver())), sys(cfg) {
     monitor = spawn_engine_monitor(sys, [this](const std::string& message) { fail(message); });
     gateway = watch(spawn_request_gateway(sys), "request_gateway");
     for (int i = 0; i < cores; ++i) workers.push_back(watch(spawn_partition_worker(sys, i), "partition_worker " + std::to_string(i)));
@@ -340,8 +357,10 @@ uint16_t Engine::serve_workers(const std::string& bind_address, uint16_t port, u
   setup.driver_id = this_host_name() + "/" + std::to_string(getpid());
   impl_->cluster_master = impl_->watch(spawn_cluster_master(impl_->sys, std::move(setup)), "cluster_master");
   impl_->task_dispatcher = impl_->watch(spawn_task_dispatcher(impl_->sys, std::chrono::minutes(10)), "task_dispatcher");
-  impl_->remote = std::make_unique<RemoteStages>(impl_->sys, impl_->gateway, impl_->cluster_master,
-                                                 impl_->task_dispatcher, impl_->graph);
+  impl_->remote = std::make_unique<RemoteStages>(
+      impl_->sys, impl_->gateway, impl_->cluster_master, impl_->task_dispatcher, impl_->graph,
+      static_cast<int>(impl_->conf.get_int("rill.task.maxFailures", 4)),
+      std::chrono::milliseconds(heartbeats(impl_->conf).second.milliseconds()));
   RemoteStages* remote = impl_->remote.get();
   impl_->executor->set_remote_runner([remote](std::vector<TaskPtr>& tasks) {
     auto outputs = remote->run(tasks);

@@ -67,6 +67,9 @@ const std::map<std::string, KeySpec>& known_keys() {
       {"rill.cluster.minWorkers", {Kind::integer, 0, 4096}},
       {"rill.cluster.waitTimeout", {Kind::duration, 1, 86400e3}},
       {"rill.cluster.bindAddress", {Kind::text}},
+      {"rill.cluster.heartbeatInterval", {Kind::duration, 10, 3600e3}},
+      {"rill.cluster.heartbeatTimeout", {Kind::duration, 20, 86400e3}},
+      {"rill.task.maxFailures", {Kind::integer, 1, 1000}},
       {"rill.authenticate.secret", {Kind::text}},
   };
   return keys;

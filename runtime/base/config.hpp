@@ -50,6 +50,14 @@
 //   rill.cluster.waitTimeout                 30s     how long start() waits for them, and how long
 //                                                    a worker tries to reach its driver
 //   rill.cluster.bindAddress                 the rill:// host; 127.0.0.1 for local-cluster
+//   rill.cluster.heartbeatInterval           1s      how often connected processes send a heartbeat
+//                                                    (CAF's middleman.heartbeat-interval)
+//   rill.cluster.heartbeatTimeout            10s     a peer silent this long is lost: its
+//                                                    connection closes and its work is redone
+//                                                    (middleman.connection-timeout); must exceed
+//                                                    twice the interval
+//   rill.task.maxFailures                    4       attempts of one task on workers before its
+//                                                    job fails (lost workers and errors alike)
 //   rill.authenticate.secret                 unset   workers must prove they know it
 //                                                    (challenge-response; it never travels)
 //   rill.master, rill.app.name               (same as set_master / set_app_name)

@@ -57,6 +57,7 @@ using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;      // executo
 using rate_atom = caf::atom_constant<caf::atom("rate")>;              // tracker -> a worker's receiver
 using receiver_atom = caf::atom_constant<caf::atom("receiver")>;      // receiver events; start one on a worker
 using homes_atom = caf::atom_constant<caf::atom("homes")>;            // engine -> cluster master
+using alive_atom = caf::atom_constant<caf::atom("alive")>;            // driver -> worker: still there?
 
 // -- messages (local) ------------------------------------------------------------------
 
@@ -214,14 +215,16 @@ typename Inspector::result_type inspect(Inspector& f, named_task_msg& x) {
 }
 
 // worker -> driver: a result task's partition as a record frame (empty for a
-// map task), or the error that ended the task.
+// map task), or the error that ended the task. worker_lost: the task failed
+// because the worker it was sent to is gone (set by the driver's dispatcher).
 struct named_task_result {
   std::string frame;
   std::string error;
+  bool worker_lost = false;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, named_task_result& x) {
-  return f(caf::meta::type_name("rill::named_task_result"), x.frame, x.error);
+  return f(caf::meta::type_name("rill::named_task_result"), x.frame, x.error, x.worker_lost);
 }
 
 // Received blocks to forget (driver -> block holders; in a node, to its block manager).

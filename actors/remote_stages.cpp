@@ -1,5 +1,10 @@
 #include "actors/remote_stages.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <future>
+
 #include "actors/actors.hpp"
 #include "actors/blocking_request.hpp"
 #include "actors/remote_blocks.hpp"
@@ -9,7 +14,6 @@
 #include "runtime/lineage.hpp"
 #include "runtime/base/errors.hpp"
 #include "runtime/base/record_codec.hpp"
-#include "runtime/base/task_placement.hpp"
 
 namespace rill {
 
@@ -72,80 +76,194 @@ std::vector<batch_inputs_msg> RemoteStages::inputs_to_send(Time through) {
   return out;
 }
 
+std::vector<worker_home> RemoteStages::live_homes() {
+  auto homes = worker_homes();
+  homes.erase(std::remove_if(homes.begin(), homes.end(),
+                             [&](const worker_home& h) { return lost_.count(h.task_server.address()) > 0; }),
+              homes.end());
+  return homes;
+}
+
+void RemoteStages::check_alive(const std::vector<caf::actor>& servers) {
+  std::vector<std::pair<caf::actor, std::future<caf::expected<alive_atom>>>> asked;
+  for (const auto& server : servers)
+    if (!lost_.count(server.address()))
+      asked.emplace_back(server, request_within<alive_atom>(gateway_, server, liveness_timeout_, alive_atom::value));
+  for (auto& [server, answer] : asked) {
+    auto reply = answer.get();
+    if (reply) continue;
+    spdlog::warn("worker {} is lost: it did not answer within {} ms ({})", caf::to_string(server.node()),
+                 liveness_timeout_.count(), sys_.render(reply.error()));
+    lost_.insert(server.address());
+  }
+}
+
+void RemoteStages::recover_map_outputs(const RddName& shuffle, const std::set<caf::actor_addr>& live) {
+  auto it = map_stages_.find(shuffle);
+  if (it == map_stages_.end()) return;  // an empty batch's shuffle: nothing was written
+  std::vector<Attempt> again;
+  std::vector<int> partitions;
+  for (size_t m = 0; m < it->second.holders.size(); ++m) {
+    if (live.count(it->second.holders[m].address())) continue;
+    again.push_back({it->second.tasks[m], it->second.inputs[m],
+                     "map task " + std::to_string(m) + " of " + shuffle.to_string()});
+    partitions.push_back(static_cast<int>(m));
+  }
+  if (again.empty()) return;
+  spdlog::warn("{} map outputs of shuffle {} were on lost workers: running those map tasks again", again.size(),
+               shuffle.to_string());
+  auto results = run_attempts(std::move(again), {});
+  it = map_stages_.find(shuffle);
+  for (size_t k = 0; k < partitions.size(); ++k) it->second.holders[partitions[k]] = results[k].second;
+  map_outputs_remade_ += static_cast<int64_t>(partitions.size());
+}
+
+std::vector<std::pair<named_task_result, caf::actor>> RemoteStages::run_attempts(
+    std::vector<Attempt> tasks, std::vector<batch_inputs_msg> first_inputs) {
+  std::vector<std::pair<named_task_result, caf::actor>> out(tasks.size());
+  std::vector<int> failures(tasks.size(), 0);
+  std::vector<size_t> todo(tasks.size());
+  for (size_t i = 0; i < todo.size(); ++i) todo[i] = i;
+  while (!todo.empty()) {
+    auto homes = live_homes();
+    if (homes.empty()) {
+      const Attempt& first = tasks[todo.front()];
+      throw JobFailedError("no live worker is left to run " + first.what +
+                           (out[todo.front()].first.error.empty() ? "" : "; it failed: " + out[todo.front()].first.error));
+    }
+    std::set<caf::actor_addr> live;
+    std::vector<caf::actor> servers;
+    std::vector<std::string> nodes;
+    for (const auto& h : homes) {
+      live.insert(h.task_server.address());
+      servers.push_back(h.task_server);
+      nodes.push_back(h.node_id);
+    }
+    // The map outputs each task reads, from where they are now (made again
+    // first when their holder is gone).
+    for (size_t i : todo)
+      for (auto& loc : tasks[i].msg.shuffles) recover_map_outputs(from_wire(loc.shuffle), live);
+    for (size_t i : todo)
+      for (auto& loc : tasks[i].msg.shuffles) {
+        auto stage = map_stages_.find(from_wire(loc.shuffle));
+        if (stage != map_stages_.end()) loc.holders = stage->second.holders;
+      }
+    std::vector<TaskInput> inputs;
+    for (size_t i : todo) inputs.push_back(tasks[i].input);
+    const std::vector<size_t> placed = place_tasks(inputs, nodes);
+    dispatch_msg m;
+    m.inputs = std::move(first_inputs);
+    first_inputs.clear();
+    for (size_t k = 0; k < todo.size(); ++k) {
+      m.tasks.push_back(tasks[todo[k]].msg);
+      m.destinations.push_back(servers[placed[k]]);
+    }
+    const auto destinations = m.destinations;
+    auto reply = blocking_request<dispatch_result>(gateway_, task_dispatcher_, dispatch_atom::value, std::move(m),
+                                                   servers);
+    if (!reply) throw JobFailedError("sending tasks to the workers failed: " + sys_.render(reply.error()));
+    std::vector<size_t> failed;
+    std::vector<caf::actor> holders_to_check;
+    for (size_t k = 0; k < todo.size(); ++k) {
+      const size_t i = todo[k];
+      auto& r = reply->results[k];
+      out[i] = {std::move(r), destinations[k]};
+      const named_task_result& result = out[i].first;
+      if (result.error.empty()) continue;
+      const std::string where = "worker " + caf::to_string(destinations[k].node());
+      if (result.worker_lost) lost_.insert(destinations[k].address());
+      // A task that read map outputs may have failed because their holder is
+      // gone: ask them, so that their outputs are made again.
+      for (const auto& loc : tasks[i].msg.shuffles)
+        for (const auto& h : loc.holders) holders_to_check.push_back(h);
+      if (++failures[i] >= max_failures_)
+        throw JobFailedError(tasks[i].what + " failed " + std::to_string(failures[i]) +
+                             " times (rill.task.maxFailures), the last time on " + where + ": " + result.error);
+      spdlog::warn("{} failed on {} (attempt {} of {}): {}; running it again", tasks[i].what, where, failures[i],
+                   max_failures_, result.error);
+      ++tasks_rerun_;
+      failed.push_back(i);
+    }
+    std::sort(holders_to_check.begin(), holders_to_check.end());
+    holders_to_check.erase(std::unique(holders_to_check.begin(), holders_to_check.end()), holders_to_check.end());
+    if (!holders_to_check.empty()) check_alive(holders_to_check);
+    todo = std::move(failed);
+  }
+  return out;
+}
+
 std::optional<std::vector<TaskOutput>> RemoteStages::run(std::vector<TaskPtr>& tasks) {
   for (const auto& t : tasks) {
     if (!t->name || t->name->target.origin != RddName::Origin::stream) return std::nullopt;
     DStreamBase* stream = graph_.stream_by_id(t->name->target.owner);
     if (!stream || !stream->computable_by_workers()) return std::nullopt;
   }
-  auto homes = worker_homes();
-  if (homes.empty()) return std::nullopt;
-  std::vector<caf::actor> servers;
-  std::vector<std::string> nodes;
-  for (const auto& h : homes) {
-    servers.push_back(h.task_server);
-    nodes.push_back(h.node_id);
-  }
+  if (worker_homes().empty()) return std::nullopt;
   auto reads_from = [](const Task& t) -> const RDDBase& {
     return t.name->kind == TaskName::Kind::shuffle_map ? t.shuffle->map_side() : *t.rdd;
   };
-  std::vector<TaskInput> inputs;
-  for (const auto& t : tasks) {
-    auto where = reads_from(*t).preferred_location(t->partition);
-    inputs.push_back({t->partition, std::move(where.node), where.bytes, where.slot});
-  }
-  const std::vector<size_t> placed = place_tasks(inputs, nodes);
   std::lock_guard<std::mutex> lock(remote_mutex_);
-  dispatch_msg m;
+  std::vector<Attempt> attempts;
+  std::map<RddName, ShuffleDependencyBase*> read;
   Time through(0);
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    const auto& t = tasks[i];
-    named_task_msg nt;
-    nt.kind = static_cast<int32_t>(t->name->kind);
-    nt.target = to_wire(t->name->target);
-    nt.output = t->name->output;
-    nt.partition = t->partition;
+  for (const auto& t : tasks) {
+    Attempt a;
+    a.msg.kind = static_cast<int32_t>(t->name->kind);
+    a.msg.target = to_wire(t->name->target);
+    a.msg.output = t->name->output;
+    a.msg.partition = t->partition;
     for (auto* dep : shuffles_read_by(reads_from(*t))) {
-      if (dep->num_map_partitions() == 0) {  // an empty batch's: nothing to fetch
-        nt.shuffles.push_back({to_wire(dep->name()), {}});
-        continue;
-      }
-      auto it = map_output_holders_.find(dep->name());
-      if (it == map_output_holders_.end()) return std::nullopt;  // its map stage ran here
-      nt.shuffles.push_back({to_wire(dep->name()), it->second});
+      if (dep->num_map_partitions() > 0 && !map_stages_.count(dep->name()))
+        return std::nullopt;  // its map stage ran here
+      a.msg.shuffles.push_back({to_wire(dep->name()), {}});
+      read[dep->name()] = dep;
     }
+    auto where = reads_from(*t).preferred_location(t->partition);
+    a.input = {t->partition, std::move(where.node), where.bytes, where.slot};
+    a.what = "task " + std::to_string(t->partition) + " of " + t->name->target.to_string();
     through = std::max(through, Time(t->name->target.time_ms));
-    m.tasks.push_back(std::move(nt));
-    m.destinations.push_back(servers[placed[i]]);
+    attempts.push_back(std::move(a));
   }
-  m.inputs = inputs_to_send(through);
-  const auto destinations = m.destinations;
-  auto reply = blocking_request<dispatch_result>(gateway_, task_dispatcher_, dispatch_atom::value, std::move(m),
-                                                 servers);
-  if (!reply) throw JobFailedError("sending tasks to the workers failed: " + sys_.render(reply.error()));
+  const int64_t remade_before = map_outputs_remade_.load();
+  std::vector<named_task_msg> sent;
+  std::vector<TaskInput> sent_inputs;
+  for (const auto& a : attempts) {
+    sent.push_back(a.msg);
+    sent_inputs.push_back(a.input);
+  }
+  auto results = run_attempts(std::move(attempts), inputs_to_send(through));
+  // The driver reads map outputs from where they are now, too.
+  if (map_outputs_remade_.load() != remade_before)
+    for (auto& [name, dep] : read)
+      if (auto stage = map_stages_.find(name); stage != map_stages_.end())
+        dep->set_remote_map_outputs(remote_buckets(sys_, gateway_, nullptr, nullptr, dep, stage->second.holders));
   std::vector<TaskOutput> outputs(tasks.size());
   std::vector<caf::actor> holders;
   for (size_t i = 0; i < tasks.size(); ++i) {
-    const auto& r = reply->results[i];
+    const auto& [r, ran_on] = results[i];
     const Task& t = *tasks[i];
-    const std::string where = "worker " + caf::to_string(destinations[i].node());
-    if (!r.error.empty())
-      throw JobFailedError("task " + std::to_string(t.partition) + " of " + t.name->target.to_string() + " on " +
-                           where + " failed: " + r.error);
     bytes_from_workers_ += static_cast<int64_t>(r.frame.size());
     ++remote_tasks_;
     if (t.name->kind == TaskName::Kind::shuffle_map) {
       if (holders.size() <= static_cast<size_t>(t.partition)) holders.resize(t.partition + 1);
-      holders[t.partition] = destinations[i];
+      holders[t.partition] = ran_on;
     } else if (t.name->kind == TaskName::Kind::output || t.name->kind == TaskName::Kind::persist) {
       outputs[i] = TaskOutput{nullptr};  // it ran there; nothing comes back
     } else {
-      outputs[i] = t.finish(*t.rdd->with_fetched_partition(t.partition, r.frame, where));
+      outputs[i] = t.finish(*t.rdd->with_fetched_partition(t.partition, r.frame, "worker " + caf::to_string(ran_on.node())));
     }
   }
   if (tasks.front()->name->kind == TaskName::Kind::shuffle_map) {
     ShuffleDependencyBase* dep = tasks.front()->shuffle;
-    map_output_holders_[dep->name()] = holders;
+    MapStage stage;
+    stage.holders = holders;
+    stage.tasks.resize(holders.size());
+    stage.inputs.resize(holders.size());
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      stage.tasks[tasks[i]->partition] = sent[i];
+      stage.inputs[tasks[i]->partition] = sent_inputs[i];
+    }
+    map_stages_[dep->name()] = std::move(stage);
     dep->set_remote_map_outputs(remote_buckets(sys_, gateway_, nullptr, nullptr, dep, holders));
   }
   return outputs;
@@ -163,8 +281,8 @@ void RemoteStages::forget_through(Time t) {
   const int64_t keep = graph_.longest_remember().milliseconds() + graph_.batch_duration().milliseconds();
   {
     std::lock_guard<std::mutex> lock(remote_mutex_);
-    for (auto it = map_output_holders_.begin(); it != map_output_holders_.end();)
-      it = it->first.time_ms <= t.milliseconds() - keep ? map_output_holders_.erase(it) : std::next(it);
+    for (auto it = map_stages_.begin(); it != map_stages_.end();)
+      it = it->first.time_ms <= t.milliseconds() - keep ? map_stages_.erase(it) : std::next(it);
     for (auto it = inputs_sent_.begin(); it != inputs_sent_.end();)
       it = it->second <= t.milliseconds() - keep ? inputs_sent_.erase(it) : std::next(it);
   }
@@ -177,9 +295,14 @@ std::string RemoteStages::summary() const {
     std::lock_guard<std::mutex> lock(remote_mutex_);
     for (const auto& [stream, n] : driver_stages_) here += (here.empty() ? "" : ", ") + stream + " " + std::to_string(n);
   }
-  return std::to_string(remote_tasks_.load()) + " tasks ran on workers; " + std::to_string(bytes_to_workers_.load()) +
-         " bytes of batch inputs sent to them, " + std::to_string(bytes_from_workers_.load()) +
-         " bytes of results back; stages run on the driver: " + (here.empty() ? "none" : here);
+  std::string out = std::to_string(remote_tasks_.load()) + " tasks ran on workers; " +
+                    std::to_string(bytes_to_workers_.load()) + " bytes of batch inputs sent to them, " +
+                    std::to_string(bytes_from_workers_.load()) +
+                    " bytes of results back; stages run on the driver: " + (here.empty() ? "none" : here);
+  if (tasks_rerun_ > 0 || map_outputs_remade_ > 0)
+    out += "; tasks run again after a failure: " + std::to_string(tasks_rerun_.load()) +
+           ", map outputs made again: " + std::to_string(map_outputs_remade_.load());
+  return out;
 }
 
 }  // namespace rill

@@ -4,10 +4,17 @@
 // ahead of the tasks (blocks, and descriptions of RDDs only the driver can
 // make), and the map-output tracker (which worker holds each map partition
 // of each shuffle). Thread-safe: job runners call it concurrently.
+//
+// Workers may be lost. A task that failed (its worker died or hung past the
+// heartbeat timeout, a fetch from a dead node failed, or user code threw)
+// runs again on a live worker, up to rill.task.maxFailures attempts in all;
+// map outputs a lost worker held are made again by running just those map
+// tasks again, before the tasks that read them.
 #pragma once
 #include <caf/all.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -19,6 +26,7 @@
 #include "actors/messages.hpp"
 #include "runtime/base/rdd_name.hpp"
 #include "runtime/base/task.hpp"
+#include "runtime/base/task_placement.hpp"
 #include "runtime/base/time.hpp"
 
 namespace rill {
@@ -29,10 +37,13 @@ class RemoteStages {
  public:
   // cluster_master: the registry of workers; task_dispatcher: sends inputs,
   // then tasks, to the workers' task servers (actors/actors.hpp).
+  // max_failures: attempts per task before its job fails (>= 1);
+  // liveness_timeout: how long a worker may take to answer "still there?".
   RemoteStages(caf::actor_system& sys, caf::actor gateway, caf::actor cluster_master, caf::actor task_dispatcher,
-               DStreamGraph& graph)
+               DStreamGraph& graph, int max_failures, std::chrono::milliseconds liveness_timeout)
       : sys_(sys), gateway_(std::move(gateway)), cluster_master_(std::move(cluster_master)),
-        task_dispatcher_(std::move(task_dispatcher)), graph_(graph) {}
+        task_dispatcher_(std::move(task_dispatcher)), graph_(graph), max_failures_(max_failures),
+        liveness_timeout_(liveness_timeout) {}
 
   // Runs the stage on the workers when every task can run by name there and
   // what it reads is there (or sent with it); nothing when it must run here.
@@ -49,10 +60,41 @@ class RemoteStages {
   std::vector<caf::actor> task_servers() const;
 
   // "N tasks ran on workers; B bytes of batch inputs sent to them, R bytes of
-  // results back; stages run on the driver: ..." (for the driver's log).
+  // results back; stages run on the driver: ...", and when workers were
+  // lost, the tasks run again (for the driver's log).
   std::string summary() const;
 
  private:
+  // What it takes to run a map task again: its message (the holders of the
+  // shuffles it reads are filled in at each dispatch) and its input's place.
+  struct MapStage {
+    std::vector<named_task_msg> tasks;  // [map partition]
+    std::vector<TaskInput> inputs;      // [map partition]
+    std::vector<caf::actor> holders;    // [map partition]: the task server holding its output
+  };
+  // One task as dispatched: its message, where its input lives, and what
+  // to say about it in errors.
+  struct Attempt {
+    named_task_msg msg;
+    TaskInput input;
+    std::string what;
+  };
+
+  // Runs `tasks` on live workers until each has succeeded, running a failed
+  // one again elsewhere; throws JobFailedError when one has failed
+  // max_failures_ times or no worker is left. `first_inputs` go with the
+  // first dispatch. Returns each task's result and the task server it ran on.
+  std::vector<std::pair<named_task_result, caf::actor>> run_attempts(std::vector<Attempt> tasks,
+                                                                     std::vector<batch_inputs_msg> first_inputs);
+  // Makes again the map outputs of `shuffle` that lost workers held
+  // (upstream shuffles first); nothing when none was lost.
+  void recover_map_outputs(const RddName& shuffle, const std::set<caf::actor_addr>& live);
+  // Registered workers minus those found lost since.
+  std::vector<worker_home> live_homes();
+  // Asks each of `servers` whether it is still there; marks those that do
+  // not answer within liveness_timeout_ as lost.
+  void check_alive(const std::vector<caf::actor>& servers);
+
   // The blocks of every batch up to `through` not yet sent to the workers,
   // and the descriptions of the RDDs only the driver can make (described
   // once per stream and batch time, in time order).
@@ -61,13 +103,17 @@ class RemoteStages {
   caf::actor_system& sys_;
   const caf::actor gateway_, cluster_master_, task_dispatcher_;
   DStreamGraph& graph_;
+  const int max_failures_;
+  const std::chrono::milliseconds liveness_timeout_;
 
   mutable std::mutex remote_mutex_;  // guards what follows, and orders dispatches
-  std::map<RddName, std::vector<caf::actor>> map_output_holders_;  // shuffle -> [map partition]
+  std::map<RddName, MapStage> map_stages_;                          // shuffles whose map stage ran on workers
+  std::set<caf::actor_addr> lost_;                                  // task servers found gone
   std::set<std::pair<int, int64_t>> inputs_sent_;                  // (stream, batch ms)
   std::map<int, Time> described_through_;                          // stream -> last batch described
   std::map<std::string, int64_t> driver_stages_;                   // stages run here anyway, by stream name
   std::atomic<int64_t> remote_tasks_{0}, bytes_to_workers_{0}, bytes_from_workers_{0};
+  std::atomic<int64_t> tasks_rerun_{0}, map_outputs_remade_{0};
 };
 
 }  // namespace rill

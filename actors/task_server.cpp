@@ -83,8 +83,9 @@ TaskPtr named_task(server_actor* self, const named_task_msg& m) {
       const RddName shuffle_name = from_wire(loc.shuffle);
       auto* dep = find_shuffle(*target.root, shuffle_name);
       if (!dep) throw RillError("shuffle " + shuffle_name.to_string() + " is not in the lineage of " + name.target.to_string());
-      if (!dep->has_map_outputs())
-        dep->set_remote_map_outputs(remote_buckets(*sys, setup.gateway, me, setup.map_outputs, dep, loc.holders));
+      // Every task says where the map outputs are now: after a lost worker,
+      // some map partitions ran again elsewhere.
+      dep->set_remote_map_outputs(remote_buckets(*sys, setup.gateway, me, setup.map_outputs, dep, loc.holders));
     }
     if (name.kind == TaskName::Kind::shuffle_map) {
       auto buckets = target.shuffle->run_map_task(m.partition);
@@ -199,6 +200,7 @@ caf::behavior task_server(server_actor* self, TaskServerSetup setup) {
           return caf::make_error(caf::sec::runtime_error, e.what());
         }
       },
+      [=](alive_atom) { return alive_atom::value; },
       [=](clear_atom, int64_t t) {
         auto& graph = *self->state.setup.graph;
         graph.clear_metadata(Time(t));

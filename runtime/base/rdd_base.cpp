@@ -43,7 +43,6 @@ void throw_not_serializable(const char* type_name, const RddName& name) {
 
 void ShuffleDependencyBase::set_remote_map_outputs(RemoteBuckets fetch) {
   std::lock_guard<std::mutex> lock(remote_mutex_);
-  if (ready_.load(std::memory_order_acquire)) return;  // another task installed them first
   remote_ = std::move(fetch);
   ready_.store(true, std::memory_order_release);
 }
@@ -59,7 +58,12 @@ std::vector<ErasedPartition> ShuffleDependencyBase::buckets_for(int r) const {
   if (!ready_.load(std::memory_order_acquire))
     throw RillError("shuffle " + name_.to_string() +
                     " was read before its map stage ran (the job did not prepare its shuffles)");
-  if (remote_) return remote_(r);
+  RemoteBuckets remote;
+  {
+    std::lock_guard<std::mutex> lock(remote_mutex_);
+    remote = remote_;
+  }
+  if (remote) return remote(r);
   std::vector<ErasedPartition> buckets;
   buckets.reserve(outputs_.size());
   for (const auto& out : outputs_) buckets.push_back(out[r]);

@@ -127,7 +127,8 @@ class ShuffleDependencyBase {
   virtual ErasedPartition decode_bucket(const std::string& frame, const std::string& origin) const = 0;
   using RemoteBuckets = std::function<std::vector<ErasedPartition>(int reduce_partition)>;
   // The map stage ran in other processes: buckets_for(r) calls `fetch(r)`.
-  // Only the first call counts (concurrent tasks may each offer the same).
+  // A later call replaces an earlier one: after a worker was lost, some map
+  // partitions ran again elsewhere and are fetched from their new holders.
   void set_remote_map_outputs(RemoteBuckets fetch);
   // The map stage has run (here or elsewhere).
   bool has_map_outputs() const;
@@ -140,8 +141,8 @@ class ShuffleDependencyBase {
   std::mutex mutex_;
   std::atomic<bool> ready_{false};
   std::vector<TaskOutput> outputs_;  // [map partition][reduce partition]
-  std::mutex remote_mutex_;
-  RemoteBuckets remote_;             // set once, before ready_ when the map stage ran elsewhere
+  mutable std::mutex remote_mutex_;
+  RemoteBuckets remote_;             // guarded by remote_mutex_; set before ready_ when the map stage ran elsewhere
 };
 
 [[noreturn]] void throw_not_serializable(const char* type_name, const RddName& name);

@@ -17,11 +17,13 @@
 #include <regex>
 
 #include "child_process.hpp"
+#include "cluster_test_helpers.hpp"
 #include "runtime/rill.hpp"
 #include "tcp_relay.hpp"
 #include "tcp_test_server.hpp"
 
 using namespace std::chrono_literals;
+using namespace cluster_test;
 
 namespace {
 
@@ -39,15 +41,7 @@ std::string numbered_lines(int n) {
   return s;
 }
 
-std::string sub_dir(const rill::testing::TemporaryDirectory& dir, const std::string& name) {
-  std::string path = dir.path() + "/" + name;
-  std::filesystem::create_directories(path);
-  return path;
-}
 
-std::function<bool(const std::string&)> contains(std::string text) {
-  return [text](const std::string& s) { return s.find(text) != std::string::npos; };
-}
 
 // The pids a local-cluster driver logged for its workers.
 std::vector<pid_t> worker_pids(const std::string& log) {
@@ -73,36 +67,8 @@ bool process_ends(pid_t pid, std::chrono::milliseconds deadline) {
 // that they can be waited for and reaped.
 void adopt_orphans() { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
 
-// Lines of words from a small vocabulary, and their exact counts.
-std::string word_lines(int n, std::map<std::string, int64_t>& counts) {
-  std::string text;
-  for (int i = 0; i < n; ++i) {
-    std::string line;
-    for (int w : {i % 37, (i * 7) % 23, i % 5}) {
-      std::string word = "w" + std::to_string(w);
-      ++counts[word];
-      line += (line.empty() ? "" : " ") + word;
-    }
-    text += line + "\n";
-  }
-  return text;
-}
 
-std::map<std::string, int64_t> printed_totals(const std::string& out) {
-  static const std::regex total("total (\\S+) (\\d+)");
-  std::map<std::string, int64_t> totals;
-  for (auto it = std::sregex_iterator(out.begin(), out.end(), total); it != std::sregex_iterator(); ++it)
-    totals[(*it)[1]] = std::stoll((*it)[2]);
-  return totals;
-}
 
-int64_t records_counted(const std::string& out) {
-  static const std::regex records("records \\d+ (\\d+)");
-  int64_t n = 0;
-  for (auto it = std::sregex_iterator(out.begin(), out.end(), records); it != std::sregex_iterator(); ++it)
-    n += std::stoll((*it)[1]);
-  return n;
-}
 
 // The running counts update_state_by_key printed for the last batch.
 std::map<std::string, int64_t> last_state(const std::string& out) {
@@ -113,14 +79,6 @@ std::map<std::string, int64_t> last_state(const std::string& out) {
   return by_batch.empty() ? std::map<std::string, int64_t>{} : by_batch.rbegin()->second;
 }
 
-// How many tasks each worker said it ran when the driver stopped it.
-std::vector<int64_t> tasks_run_by_workers(const std::string& log) {
-  static const std::regex ran("stopped by the driver; exiting \\(ran (\\d+) tasks");
-  std::vector<int64_t> n;
-  for (auto it = std::sregex_iterator(log.begin(), log.end(), ran); it != std::sregex_iterator(); ++it)
-    n.push_back(std::stoll((*it)[1]));
-  return n;
-}
 
 // Each window's total equals the records of the batches it covers
 // ("records T N" per batch, "window T WORD N" per window and word).
@@ -142,12 +100,7 @@ void check_windows(const std::string& out, int64_t batch_ms, int batches) {
   }
 }
 
-const std::vector<std::string> kQuiet = {"--conf", "rill.ui.enabled=false"};
 
-std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
 
 }  // namespace
 

@@ -3,7 +3,7 @@
 // --worker --driver host:port) and compare with a local run.
 //
 //   rill_test_wordcount --socket PORT [--socket PORT ...] [--window-batches N] [--state CHECKPOINT_DIR]
-//                       [--partition-pids 1] [--master M] [--conf k=v ...]
+//                       [--partition-pids 1] [--reshuffle 1] [--master M] [--conf k=v ...]
 //
 // Several --socket: one socket stream (and receiver) per port, unioned. The
 // driver prints "receiver started NAME at LOCATION" for each receiver that
@@ -16,8 +16,17 @@
 // running counts with update_state_by_key and prints, per batch, "state T
 // WORD N" for every word. With --partition-pids 1, foreach_partition prints
 // "partition T P pid PID" for every non-empty partition of the counts, from
-// the process it ran in.
+// the process it ran in. With --reshuffle 1 the counts go through a second
+// reduce_by_key (the same counts, one more shuffle).
+//
+// A process started with RILL_TEST_DIE_WHEN=FILE in its environment kills
+// itself with SIGKILL in the middle of a reduce task (while computing a word's
+// count) once FILE exists: the tests' way to lose a worker at a known point.
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
 
 #include <algorithm>
 #include <iostream>
@@ -40,7 +49,7 @@ int main(int argc, char** argv) {
     auto conf = rill::Config::from_args(argc, argv);
     auto args = rill::Config::app_arguments(argc, argv);
     std::vector<uint16_t> ports;
-    int64_t window = 0, partition_pids = 0;
+    int64_t window = 0, partition_pids = 0, reshuffle = 0;
     std::string state_dir;
     for (size_t i = 0; i + 1 < args.size(); i += 2) {
       if (args[i] == "--state") {
@@ -54,6 +63,8 @@ int main(int argc, char** argv) {
         window = n;
       else if (args[i] == "--partition-pids")
         partition_pids = n;
+      else if (args[i] == "--reshuffle")
+        reshuffle = n;
       else
         throw rill::ConfigError("unknown option " + args[i]);
     }
@@ -65,7 +76,17 @@ int main(int argc, char** argv) {
     ssc.add_streaming_listener(std::make_shared<ReceiverPrinter>());
     auto pairs = lines.flat_map([](const std::string& line) { return rill::split(line, ' '); })
                      .map([](const std::string& w) { return std::make_pair(w, int64_t{1}); });
-    auto counts = pairs.reduce_by_key([](int64_t a, int64_t b) { return a + b; });
+    auto sum = [](int64_t a, int64_t b) { return a + b; };
+    auto counts = pairs.reduce_by_key(sum);
+    // A second shuffle whose map tasks read the first's reduce partitions:
+    // they need no input bytes, so each worker runs one of them.
+    if (reshuffle > 0) counts = counts.reduce_by_key(sum);
+    const char* die_when = std::getenv("RILL_TEST_DIE_WHEN");
+    counts = counts.map([die_when](const std::pair<std::string, int64_t>& count) {
+      struct stat st;
+      if (die_when && ::stat(die_when, &st) == 0) ::raise(SIGKILL);
+      return count;
+    });
     auto mutex = std::make_shared<std::mutex>();
     auto totals = std::make_shared<std::map<std::string, int64_t>>();
     counts.foreach_rdd([mutex, totals](const rill::RDD<std::pair<std::string, int64_t>>& rdd, rill::Time t) {

@@ -1,0 +1,160 @@
+// Losing a worker: a driver and three separately started workers run the word
+// count over a socket (real processes on 127.0.0.1, real signals), and one
+// worker that holds no receiver is lost mid-stream — killed with SIGKILL in
+// the middle of a reduce task, or stopped with SIGSTOP. Its tasks run again
+// on the others, the map outputs it held are made again, and the totals are
+// exact: nothing lost, nothing counted twice.
+#include <catch2/catch.hpp>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <map>
+#include <memory>
+#include <regex>
+
+#include "child_process.hpp"
+#include "cluster_test_helpers.hpp"
+#include "runtime/rill.hpp"
+#include "tcp_test_server.hpp"
+
+using namespace std::chrono_literals;
+using namespace cluster_test;
+
+namespace {
+
+// A driver and three workers of the word count; worker k kills itself in its
+// next reduce task once die_file(k) exists (RILL_TEST_DIE_WHEN).
+class WordCountCluster {
+ public:
+  explicit WordCountCluster(const std::vector<std::string>& conf) {
+    const std::string port = std::to_string(unused_loopback_port());
+    // One reduce partition per worker; a second shuffle whose map tasks (no
+    // input bytes) go one to each worker, so the victim holds map outputs.
+    const std::vector<std::string> app = std::vector<std::string>{"--socket", std::to_string(source.port()),
+                                                                  "--reshuffle", "1", "--conf",
+                                                                  "rill.default.parallelism=3"} +
+                                         conf;
+    driver = std::make_unique<ChildProcess>(
+        RILL_TEST_WORDCOUNT,
+        app + std::vector<std::string>{"--master", "rill://127.0.0.1:" + port, "--conf", "rill.cluster.minWorkers=3",
+                                       "--conf", "rill.streaming.stopGracefullyOnShutdown=true"} +
+            kQuiet,
+        sub_dir(dir, "driver"));
+    for (int k = 0; k < 3; ++k)
+      workers.push_back(std::make_unique<ChildProcess>(
+          RILL_TEST_WORDCOUNT,
+          app + std::vector<std::string>{"--worker", "--driver", "127.0.0.1:" + port, "--cores", "1"},
+          sub_dir(dir, "worker" + std::to_string(k)), std::vector<std::string>{"RILL_TEST_DIE_WHEN=" + die_file(k)}));
+  }
+
+  std::string die_file(int k) const { return dir.path() + "/die" + std::to_string(k); }
+
+  // Waits for the workers and the receiver's connection; returns the index of
+  // a worker that holds no receiver (the receiver's blocks are not
+  // replicated yet, so losing its worker loses them).
+  size_t start_and_pick_victim() {
+    REQUIRE(driver->wait_for_stderr(contains("3 workers registered"), 30s));
+    REQUIRE(source.accept_client(20s));
+    static const std::regex placed("receiver of \\S+ placed on worker \\S+/(\\d+)");
+    std::smatch m;
+    const std::string log = driver->err();
+    REQUIRE(std::regex_search(log, m, placed));
+    const pid_t receiver_pid = static_cast<pid_t>(std::stol(m[1]));
+    for (size_t k = 0; k < workers.size(); ++k)
+      if (workers[k]->pid() != receiver_pid) return k;
+    FAIL("the receiver runs on none of the workers");
+    return 0;
+  }
+
+  // Sends lines until the driver has counted all of them.
+  void send_and_wait(const std::string& text) {
+    sent_words += 3 * static_cast<int64_t>(std::count(text.begin(), text.end(), '\n'));
+    source.send_all(text);
+    REQUIRE(driver->wait_for_stdout([&](const std::string& out) { return records_counted(out) >= sent_words; }, 60s));
+  }
+
+  // Stops the driver and checks the totals and the survivors.
+  void finish(const std::map<std::string, int64_t>& expected, size_t victim) {
+    driver->signal(SIGTERM);
+    REQUIRE(driver->wait_exit(30s) == 0);
+    const std::string out = driver->out();
+    CHECK(printed_totals(out) == expected);
+    CHECK(records_counted(out) == sent_words);  // no batch counted twice
+    for (size_t k = 0; k < workers.size(); ++k)
+      if (k != victim) CHECK(workers[k]->wait_exit(20s) == 0);
+    std::string logs;
+    for (size_t k = 0; k < workers.size(); ++k)
+      if (k != victim) logs += workers[k]->err();
+    const auto ran = tasks_run_by_workers(logs);
+    REQUIRE(ran.size() == 2);
+    for (int64_t n : ran) CHECK(n > 0);
+  }
+
+  rill::testing::TemporaryDirectory dir;
+  TcpTestServer source;
+  std::unique_ptr<ChildProcess> driver;
+  std::vector<std::unique_ptr<ChildProcess>> workers;
+  int64_t sent_words = 0;
+};
+
+// "tasks run again after a failure: N, map outputs made again: M" from the driver's summary.
+std::pair<int64_t, int64_t> redone(const std::string& log) {
+  static const std::regex again("tasks run again after a failure: (\\d+), map outputs made again: (\\d+)");
+  std::smatch m;
+  if (!std::regex_search(log, m, again)) return {0, 0};
+  return {std::stoll(m[1]), std::stoll(m[2])};
+}
+
+bool process_gone(pid_t pid) { return pid > 0 && ::kill(pid, 0) != 0; }
+
+}  // namespace
+
+TEST_CASE("a worker killed (SIGKILL) in the middle of a reduce task: its tasks and map outputs are made again "
+          "elsewhere, totals exact") {
+  WordCountCluster cluster({});
+  const size_t victim = cluster.start_and_pick_victim();
+  std::map<std::string, int64_t> expected;
+  const std::string text = word_lines(6000, expected);
+  const size_t third = text.size() / 3;
+  const size_t cut1 = text.find('\n', third) + 1, cut2 = text.find('\n', 2 * third) + 1;
+  cluster.send_and_wait(text.substr(0, cut1));
+  { std::ofstream(cluster.die_file(static_cast<int>(victim))) << "now\n"; }
+  cluster.send_and_wait(text.substr(cut1, cut2 - cut1));
+  ChildProcess& lost = *cluster.workers[victim];
+  const pid_t lost_pid = lost.pid();
+  lost.wait_exit(20s);
+  REQUIRE(process_gone(lost_pid));
+  CHECK(lost.out().find("total") == std::string::npos);
+  cluster.send_and_wait(text.substr(cut2));
+  cluster.finish(expected, victim);
+  const std::string log = cluster.driver->err();
+  INFO(log);
+  CHECK(log.find("pid " + std::to_string(lost_pid) + ") is gone") != std::string::npos);
+  CHECK(log.find("was lost while running it") != std::string::npos);
+  const auto [tasks_again, maps_again] = redone(log);
+  CHECK(tasks_again >= 1);
+  // The victim held one of the second shuffle's three map outputs, which its
+  // reduce task, run again elsewhere, reads: it was made again.
+  CHECK(maps_again >= 1);
+}
+
+TEST_CASE("a worker stopped (SIGSTOP) is found lost by heartbeats, its work done elsewhere; resumed, it leaves") {
+  WordCountCluster cluster({"--conf", "rill.cluster.heartbeatInterval=100ms", "--conf",
+                            "rill.cluster.heartbeatTimeout=1s"});
+  const size_t victim = cluster.start_and_pick_victim();
+  std::map<std::string, int64_t> expected;
+  const std::string text = word_lines(6000, expected);
+  const size_t half = text.find('\n', text.size() / 2) + 1;
+  cluster.send_and_wait(text.substr(0, half));
+  ChildProcess& stopped = *cluster.workers[victim];
+  stopped.signal(SIGSTOP);
+  cluster.send_and_wait(text.substr(half));
+  REQUIRE(cluster.driver->wait_for_stderr(contains("pid " + std::to_string(stopped.pid()) + ") is gone"), 30s));
+  // Resumed after the driver let it go, it finds its driver connection
+  // closed and exits; it writes nothing into the batches done without it.
+  stopped.signal(SIGCONT);
+  CHECK(stopped.wait_exit(30s) == 1);
+  CHECK(stopped.err().find("disappeared") != std::string::npos);
+  cluster.finish(expected, victim);
+}

@@ -82,6 +82,10 @@ registration_reply admit(master_actor* self, registration_msg& m) {
   self->monitor(m.agent);
   st.workers.push_back({m.node, m.agent, m.task_server, m.receiver_host});
   spdlog::info("{} registered with {} cores ({} workers now)", who, m.node.cores, st.workers.size());
+  // Every worker learns where the others are, and connects to them directly.
+  std::vector<node_info> peers;
+  for (const auto& w : st.workers) peers.push_back(w.info);
+  for (const auto& w : st.workers) self->send(w.agent, peers_atom::value, peers);
   wake_waiters(self);
   return {"", st.setup.driver_id, st.setup.zero_time_ms, st.setup.default_parallelism};
 }

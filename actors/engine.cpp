@@ -413,7 +413,8 @@ int Engine::stop_workers() {
 }
 
 void Engine::join_driver(const std::string& host, uint16_t port, uint64_t fingerprint, Duration timeout,
-                         std::function<void()> on_stop, std::function<void(const std::string&)> on_lost) {
+                         const std::string& peer_bind, std::function<void()> on_stop,
+                         std::function<void(const std::string&)> on_lost) {
   node_info self;
   self.host = this_host_name();
   self.pid = static_cast<int32_t>(getpid());
@@ -440,6 +441,13 @@ void Engine::join_driver(const std::string& host, uint16_t port, uint64_t finger
   receivers.task_server = impl_->task_server;
   receivers.node_id = self.node_id;
   impl_->receiver_host = impl_->watch(spawn_receiver_host(impl_->sys, std::move(receivers)), "receiver_host");
+  // Other workers connect here directly (worker_agent.cpp says why).
+  auto peer_port = impl_->sys.middleman().publish(impl_->task_server, 0, peer_bind.c_str(), true);
+  if (!peer_port)
+    throw RillError("this worker cannot listen for other workers on " + peer_bind + ": " +
+                    impl_->sys.render(peer_port.error()));
+  self.peer_host = peer_bind == "0.0.0.0" ? self.host : peer_bind;
+  self.peer_port = *peer_port;
   WorkerAgentSetup setup;
   setup.task_server = impl_->task_server;
   setup.receiver_host = impl_->receiver_host;

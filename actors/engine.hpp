@@ -75,9 +75,12 @@ class Engine {
   // the driver's tasks. Throws ConfigError when the driver refuses (another program,
   // another secret) and RillError when it cannot be reached. Once registered,
   // on_stop runs when the driver says stop and on_lost when the driver is
-  // gone; both on an engine thread, so they must not block.
+  // gone; both on an engine thread, so they must not block. Other workers
+  // connect to this one directly at peer_bind (an address of this host; an
+  // ephemeral port).
   void join_driver(const std::string& host, uint16_t port, uint64_t fingerprint, Duration timeout,
-                   std::function<void()> on_stop, std::function<void(const std::string&)> on_lost);
+                   const std::string& peer_bind, std::function<void()> on_stop,
+                   std::function<void(const std::string&)> on_lost);
 
   // What this node did for a cluster, for the log: a worker's tasks run and
   // map output bytes served; a driver's tasks run on workers and bytes

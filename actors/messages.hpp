@@ -58,6 +58,7 @@ using rate_atom = caf::atom_constant<caf::atom("rate")>;              // tracker
 using receiver_atom = caf::atom_constant<caf::atom("receiver")>;      // receiver events; start one on a worker
 using homes_atom = caf::atom_constant<caf::atom("homes")>;            // engine -> cluster master
 using alive_atom = caf::atom_constant<caf::atom("alive")>;            // driver -> worker: still there?
+using peers_atom = caf::atom_constant<caf::atom("peers")>;            // driver -> worker: the other workers
 
 // -- messages (local) ------------------------------------------------------------------
 
@@ -135,10 +136,16 @@ struct node_info {
   int32_t pid = 0;
   int32_t cores = 0;
   uint64_t fingerprint = 0;  // its DStream graph's (DStreamGraph::fingerprint)
+  // Where other workers connect to it directly (its task server is
+  // published there), so that their traffic and a loss's notice need not
+  // pass through the driver.
+  std::string peer_host;
+  int32_t peer_port = 0;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_info& x) {
-  return f(caf::meta::type_name("rill::node_info"), x.node_id, x.host, x.pid, x.cores, x.fingerprint);
+  return f(caf::meta::type_name("rill::node_info"), x.node_id, x.host, x.pid, x.cores, x.fingerprint, x.peer_host,
+           x.peer_port);
 }
 
 // worker -> driver, after (hello) gave it `nonce`: proof is
@@ -357,6 +364,7 @@ typename Inspector::result_type inspect(Inspector& f, dispatch_result& x) {
 // Registers the cross-process message types above (the same names on every node).
 inline void register_cluster_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<node_info>("rill::node_info");
+  cfg.add_message_type<std::vector<node_info>>("std::vector<rill::node_info>");
   cfg.add_message_type<block_ids_msg>("rill::block_ids_msg");
   cfg.add_message_type<block_meta>("rill::block_meta");
   cfg.add_message_type<receiver_report>("rill::receiver_report");

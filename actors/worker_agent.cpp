@@ -1,10 +1,16 @@
 // A worker's link to its driver: connect, register (answering the driver's
-// challenge), then watch the driver and take its stop.
+// challenge), then watch the driver and take its stop. It also connects to
+// each other worker the driver names: without a direct connection, CAF
+// routes worker-to-worker messages (map outputs, block reads) through the
+// driver's node, and a peer's death would never reach this node, leaving
+// its requests to that peer pending until their timeout.
 #include <caf/io/middleman.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/actors.hpp"
 #include "runtime/base/cluster_auth.hpp"
+
+#include <set>
 
 namespace rill {
 namespace {
@@ -23,6 +29,7 @@ struct worker_agent_state {
   caf::actor driver;
   bool registered = false;
   bool finished = false;  // on_registered has been called
+  std::set<std::string> peers;  // node ids of the workers connected to (or being connected to)
 };
 
 using agent_actor = caf::stateful_actor<worker_agent_state>;
@@ -94,6 +101,21 @@ void try_connect(agent_actor* self) {
           });
 }
 
+void connect_to_peer(agent_actor* self, const node_info& peer) {
+  auto mm = self->system().middleman().actor_handle();
+  const std::string where = peer.peer_host + ":" + std::to_string(peer.peer_port);
+  self->request(mm, kStepTimeout, connect_atom::value, peer.peer_host, static_cast<uint16_t>(peer.peer_port))
+      .then(
+          [=](const caf::node_id&, caf::strong_actor_ptr&, const std::set<std::string>&) {
+            spdlog::info("worker: connected directly to worker {} at {}", peer.node_id, where);
+          },
+          [=](caf::error& e) {
+            self->state.peers.erase(peer.node_id);
+            spdlog::warn("worker: cannot connect directly to worker {} at {} ({}); its traffic goes through the driver",
+                         peer.node_id, where, self->system().render(e));
+          });
+}
+
 caf::behavior worker_agent(agent_actor* self, WorkerAgentSetup setup, node_info self_info) {
   name_failures(self, "worker_agent");
   auto& st = self->state;
@@ -117,6 +139,15 @@ caf::behavior worker_agent(agent_actor* self, WorkerAgentSetup setup, node_info 
   return {
       [=](retry_atom) { try_connect(self); },
       [=](stop_atom) { self->state.setup.on_stop(); },
+      [=](peers_atom, const std::vector<node_info>& peers) {
+        // One connection per pair: each worker connects to those registered
+        // before it (the list is in registration order).
+        auto& st = self->state;
+        for (const auto& peer : peers) {
+          if (peer.node_id == st.self_info.node_id) break;
+          if (peer.peer_port > 0 && st.peers.insert(peer.node_id).second) connect_to_peer(self, peer);
+        }
+      },
   };
 }
 

@@ -360,7 +360,13 @@ void StreamingContext::serve_as_worker(uint64_t fingerprint) {
   };
   spdlog::info("worker: registering with the driver at {}:{} (graph fingerprint {}, {} cores)", host, port,
                fingerprint_hex(fingerprint), engine_->parallelism());
-  engine_->join_driver(host, port, fingerprint, conf_.get_duration("rill.cluster.waitTimeout", Seconds(30)), stop,
+  // Other workers reach this one where it reaches the driver: on loopback
+  // for a driver on loopback, else on every interface unless
+  // rill.cluster.bindAddress says otherwise.
+  const bool loopback = host == "localhost" || host.rfind("127.", 0) == 0;
+  const std::string peer_bind = conf_.get("rill.cluster.bindAddress", loopback ? "127.0.0.1" : "0.0.0.0");
+  engine_->join_driver(host, port, fingerprint, conf_.get_duration("rill.cluster.waitTimeout", Seconds(30)),
+                       peer_bind, stop,
                        [outcome](const std::string& why) {
                          std::lock_guard<std::mutex> lock(outcome->mutex);
                          outcome->lost = why;

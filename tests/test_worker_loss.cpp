@@ -128,6 +128,13 @@ TEST_CASE("a worker killed (SIGKILL) in the middle of a reduce task: its tasks a
   CHECK(lost.out().find("total") == std::string::npos);
   cluster.send_and_wait(text.substr(cut2));
   cluster.finish(expected, victim);
+  // The workers connected to each other directly (one connection per pair),
+  // so that none reaches another through the driver.
+  std::string worker_logs;
+  for (auto& w : cluster.workers) worker_logs += w->err();
+  static const std::regex direct("connected directly to worker");
+  CHECK(std::distance(std::sregex_iterator(worker_logs.begin(), worker_logs.end(), direct), std::sregex_iterator()) ==
+        3);
   const std::string log = cluster.driver->err();
   INFO(log);
   CHECK(log.find("pid " + std::to_string(lost_pid) + ") is gone") != std::string::npos);

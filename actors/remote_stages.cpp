@@ -149,8 +149,15 @@ std::vector<std::pair<named_task_result, caf::actor>> RemoteStages::run_attempts
         if (stage != map_stages_.end()) loc.holders = stage->second.holders;
       }
     std::vector<TaskInput> inputs;
-    for (size_t i : todo) inputs.push_back(tasks[i].input);
+    for (size_t i : todo) {
+      inputs.push_back(tasks[i].input);
+      if (inputs.back().slot < 0) continue;
+      auto owner = slot_owners_.find(inputs.back().slot);
+      inputs.back().node = owner == slot_owners_.end() ? "" : owner->second;
+    }
     const std::vector<size_t> placed = place_tasks(inputs, nodes);
+    for (size_t k = 0; k < inputs.size(); ++k)
+      if (inputs[k].slot >= 0) slot_owners_[inputs[k].slot] = nodes[placed[k]];
     dispatch_msg m;
     m.inputs = std::move(first_inputs);
     first_inputs.clear();

@@ -109,6 +109,7 @@ class RemoteStages {
   mutable std::mutex remote_mutex_;  // guards what follows, and orders dispatches
   std::map<RddName, MapStage> map_stages_;                          // shuffles whose map stage ran on workers
   std::set<caf::actor_addr> lost_;                                  // task servers found gone
+  std::map<int, std::string> slot_owners_;                          // state slot -> node id computing it
   std::set<std::pair<int, int64_t>> inputs_sent_;                  // (stream, batch ms)
   std::map<int, Time> described_through_;                          // stream -> last batch described
   std::map<std::string, int64_t> driver_stages_;                   // stages run here anyway, by stream name

@@ -63,3 +63,19 @@ TEST_CASE("a task with a slot (a state partition) always goes to workers[slot % 
   CHECK(placed[7] == 0);
   CHECK(place_tasks(tasks, workers) == placed);  // the same every batch
 }
+
+TEST_CASE("a slot stays with its owner while the owner is there; a lost owner's slots go to workers[slot % n]") {
+  // Slots 0..5 owned round-robin by a, b, c; then b is lost and d joins.
+  const std::vector<std::string> before{"a/1", "b/2", "c/3"};
+  std::vector<TaskInput> tasks;
+  for (int s = 0; s < 6; ++s) tasks.push_back({s, before[s % 3], 0, s});
+  const std::vector<std::string> after{"a/1", "c/3", "d/4"};
+  auto placed = place_tasks(tasks, after);
+  for (int s = 0; s < 6; ++s) {
+    INFO("slot " << s);
+    if (before[s % 3] == "b/2")
+      CHECK(placed[s] == static_cast<size_t>(s % 3));  // moved: b is gone
+    else
+      CHECK(after[placed[s]] == before[s % 3]);  // stays: no slot moves to the new worker d
+  }
+}

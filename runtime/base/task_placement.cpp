@@ -24,7 +24,8 @@ std::vector<size_t> place_tasks(const std::vector<TaskInput>& tasks, const std::
     const TaskInput& t = tasks[i];
     size_t dest;
     if (t.slot >= 0) {
-      dest = static_cast<size_t>(t.slot) % n;
+      auto owner = std::find(workers.begin(), workers.end(), t.node);
+      dest = owner != workers.end() ? static_cast<size_t>(owner - workers.begin()) : static_cast<size_t>(t.slot) % n;
     } else if (t.bytes <= 0) {
       dest = static_cast<size_t>(t.partition) % n;
     } else {

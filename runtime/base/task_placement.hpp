@@ -14,12 +14,15 @@ struct TaskInput {
   int partition = 0;
   std::string node;   // where its input lives ("" when anywhere will do)
   int64_t bytes = 0;  // about how much input it reads
-  int slot = -1;      // >= 0: input that stays on one node (state), always workers[slot % n]
+  int slot = -1;      // >= 0: input that stays on one node (state); `node` then names its owner
 };
 
 // An index into `workers` (node ids) for each task, in task order. A task
-// with a slot goes to workers[slot % n], so a state partition is always
-// computed where its previous version is. Tasks with no input bytes go round-robin by partition, as before any locality.
+// with a slot goes to its owner (`node`, the worker that computed the slot's
+// previous version) while that worker is in `workers`, else (no owner yet,
+// or the owner was lost) to workers[slot % n]: a state partition stays where
+// its previous version is, and a worker joining or leaving moves no other
+// worker's slots. Tasks with no input bytes go round-robin by partition, as before any locality.
 // Tasks with input go, largest first, to their node while its load stays
 // within its fair share (total / workers) plus half the largest task; else
 // to the least-loaded worker.

@@ -124,7 +124,7 @@ class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
   }
 
   PartitionPtr<Record> materialize(int r) const override {
-    auto in = lineage_.require("map_with_state");
+    auto in = lineage_.require("map_with_state", this->name().to_string(), r);
     std::shared_ptr<StateStore<K, S>> store;
     uint64_t expected = 0;
     if (in->previous) {

@@ -45,7 +45,7 @@ class WindowMergeRDD : public RDDNode<std::pair<K, V>> {
   }
 
   PartitionPtr<Record> materialize(int r) const override {
-    auto in = lineage_.require("reduce_by_key_and_window");
+    auto in = lineage_.require("reduce_by_key_and_window", this->name().to_string(), r);
     struct Acc {
       std::optional<V> previous, leaving, entering;
     };

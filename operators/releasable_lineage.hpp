@@ -18,10 +18,16 @@ class ReleasableLineage {
 
   // Null once released.
   std::shared_ptr<const Inputs> get() const { return std::atomic_load(&inputs_); }
-  // Throws when released: a partition that is not cached cannot be recomputed.
-  std::shared_ptr<const Inputs> require(const std::string& what) const {
+  // Throws when released: a partition that is not cached cannot be
+  // recomputed. `what` names the operator and `rdd` the RDD whose partition
+  // `partition` was asked for.
+  std::shared_ptr<const Inputs> require(const std::string& what, const std::string& rdd, int partition) const {
     auto in = get();
-    if (!in) throw RillError(what + ": a partition was requested after its inputs were released");
+    if (!in)
+      throw RillError(what + ": partition " + std::to_string(partition) + " of " + rdd +
+                      " is not cached on this node and its inputs were released (in a cluster: the worker that "
+                      "kept it was lost; a driver restarted with get_or_create resumes from the newest state "
+                      "checkpoint)");
     return in;
   }
   void release() const { std::atomic_store(&inputs_, std::shared_ptr<const Inputs>()); }

@@ -44,7 +44,7 @@ class StateRDD : public RDDNode<std::pair<K, S>> {
   }
 
   PartitionPtr<Record> materialize(int r) const override {
-    auto in = lineage_.require("update_state_by_key");
+    auto in = lineage_.require("update_state_by_key", this->name().to_string(), r);
     FlatHashMap<K, std::pair<std::vector<V>, bool>> news;  // values, and whether state used them
     if (in->values) {
       for (const auto& b : in->values->buckets_for(r)) {

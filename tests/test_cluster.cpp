@@ -70,14 +70,6 @@ void adopt_orphans() { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
 
 
 
-// The running counts update_state_by_key printed for the last batch.
-std::map<std::string, int64_t> last_state(const std::string& out) {
-  static const std::regex state("state (\\d+) (\\S+) (\\d+)");
-  std::map<int64_t, std::map<std::string, int64_t>> by_batch;
-  for (auto it = std::sregex_iterator(out.begin(), out.end(), state); it != std::sregex_iterator(); ++it)
-    by_batch[std::stoll((*it)[1])][(*it)[2]] = std::stoll((*it)[3]);
-  return by_batch.empty() ? std::map<std::string, int64_t>{} : by_batch.rbegin()->second;
-}
 
 
 // Each window's total equals the records of the batches it covers

@@ -65,3 +65,5 @@ build/bin/rill_bench_user_wordcount --runs "$RUNS" --batch-ms 200 --program spli
 rm -rf "$wal_dir"
 # Worker processes (local[2] against local-cluster[2,1]): bench/cluster.sh.
 RUNS="$RUNS" bench/cluster.sh
+# Losing a worker: detection and the first batch without it (bench/worker_loss.sh).
+RUNS="$RUNS" bench/worker_loss.sh

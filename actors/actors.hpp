@@ -107,6 +107,7 @@ struct LaunchedReceiver {
   caf::actor supervisor;
   caf::actor block_generator;
   std::shared_ptr<SupervisorBridge> bridge;
+  bool replicated = false;  // its storage level keeps two copies (*_2)
 };
 // Spawns the receiver's log writer (with a write-ahead log), block generator
 // and supervisor, all linked to `owner`; the receiver starts at once.

@@ -93,10 +93,20 @@ void store_logged_block(generator_actor* self, ReceivedBlockPtr block, std::func
         auto& st = self->state;
         spdlog::debug("stream {}: block {} stored, {} records, {} bytes", block->stream_id, block->id,
                       block->num_records, block->bytes);
-        self->send(st.setup.tracker, block_atom::value, block_msg{block});
-        --st.stores_in_flight;
-        if (done) done();
-        notify_flushed(self);
+        // The block counts as stored (store() returns, a source may be
+        // acknowledged) once the tracker has it: on a worker, after its copy
+        // is on another node when the storage level says _2.
+        self->request(st.setup.tracker, caf::infinite, block_atom::value, block_msg{block})
+            .then(
+                [=](bool) {
+                  --self->state.stores_in_flight;
+                  if (done) done();
+                  notify_flushed(self);
+                },
+                [=](caf::error& e) {
+                  self->quit(caf::make_error(caf::sec::runtime_error, "reporting block " + std::to_string(block->id) +
+                                                                          " failed: " + self->system().render(e)));
+                });
       },
       [=](caf::error& e) {
         // The block manager is gone: the block cannot be kept, so this

@@ -202,7 +202,10 @@ struct Engine::Impl {
       std::map<caf::actor, block_ids_msg> elsewhere;
       for (const auto& b : blocks) {
         if (const block_meta* meta = held_elsewhere(*b)) {
-          if (driver) elsewhere[meta->holder].ids.push_back(b->id);
+          if (driver) {
+            elsewhere[meta->holder].ids.push_back(b->id);
+            if (meta->replica) elsewhere[meta->replica].ids.push_back(b->id);
+          }
         } else if (!b->remote) {
           here.ids.push_back(b->id);
         }

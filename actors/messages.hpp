@@ -59,6 +59,7 @@ using receiver_atom = caf::atom_constant<caf::atom("receiver")>;      // receive
 using homes_atom = caf::atom_constant<caf::atom("homes")>;            // engine -> cluster master
 using alive_atom = caf::atom_constant<caf::atom("alive")>;            // driver -> worker: still there?
 using peers_atom = caf::atom_constant<caf::atom("peers")>;            // driver -> worker: the other workers
+using replicate_atom = caf::atom_constant<caf::atom("replicate")>;    // worker -> worker: keep a block's copy
 
 // -- messages (local) ------------------------------------------------------------------
 
@@ -253,11 +254,13 @@ struct block_meta {
   std::string chunk_encodings;       // [chunk]: ChunkEncoding as a byte
   caf::actor holder;                 // its task server serves the chunks ((fetch, id, first, end))
   std::string node;                  // the holder's node id, for messages
+  caf::actor replica;                // another node's task server holding a copy (null: none)
+  std::string replica_node;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, block_meta& x) {
   return f(caf::meta::type_name("rill::block_meta"), x.stream_id, x.id, x.records, x.chunk_bytes,
-           x.chunk_encodings, x.holder, x.node);
+           x.chunk_encodings, x.holder, x.node, x.replica, x.replica_node);
 }
 
 // A receiver's listener event on its way to the driver (ReceiverInfo).
@@ -277,20 +280,6 @@ typename Inspector::result_type inspect(Inspector& f, receiver_report& x) {
            x.rate_limit, x.location);
 }
 
-// driver's tracker -> a worker's receiver host: run the receiver of a
-// stream there, numbering its blocks from block_id_base, reporting to `tracker`.
-struct receiver_start_msg {
-  int32_t stream_id = 0;
-  int64_t block_id_base = 0;
-  int64_t initial_rate = 0;
-  caf::actor tracker;
-};
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, receiver_start_msg& x) {
-  return f(caf::meta::type_name("rill::receiver_start_msg"), x.stream_id, x.block_id_base, x.initial_rate,
-           x.tracker);
-}
-
 // A registered worker's actors, as the driver's engine uses them.
 struct worker_home {
   std::string node_id;
@@ -300,6 +289,23 @@ struct worker_home {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_home& x) {
   return f(caf::meta::type_name("rill::worker_home"), x.node_id, x.task_server, x.receiver_host);
+}
+
+// driver's tracker -> a worker's receiver host: run the receiver of a
+// stream there, numbering its blocks from block_id_base, reporting to `tracker`.
+struct receiver_start_msg {
+  int32_t stream_id = 0;
+  int64_t block_id_base = 0;
+  int64_t initial_rate = 0;
+  caf::actor tracker;
+  // Where copies of its blocks go (a receiver with a _2 storage level): the
+  // first of these that takes them.
+  std::vector<worker_home> replica_homes;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, receiver_start_msg& x) {
+  return f(caf::meta::type_name("rill::receiver_start_msg"), x.stream_id, x.block_id_base, x.initial_rate,
+           x.tracker, x.replica_homes);
 }
 
 // driver -> worker: the blocks the driver allocated to a batch, per stream.

@@ -2,24 +2,92 @@
 // placed there. Their blocks stay in this node's block manager (the task
 // server serves them); the tracker learns each block's meta and each
 // listener event, and sends back credits, rates and the stop.
+//
+// A receiver whose storage level is *_2 has each block copied to another
+// worker's task server before the tracker learns of it (and before the
+// block counts as stored: a reliable receiver's store() returns, a source is
+// acknowledged), so a batch survives the loss of this worker. Reports leave
+// in block order whatever order the copies finish in.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <deque>
 #include <map>
+#include <memory>
 
 #include "actors/actors.hpp"
 #include "actors/remote_blocks.hpp"
 #include "actors/supervisor_bridge.hpp"
 #include "receivers/receiver_stream.hpp"
+#include "runtime/base/record_codec.hpp"
 
 namespace rill {
 namespace {
+
+// A stored block on its way to the tracker.
+struct pending_report {
+  block_meta meta;
+  bool ready = false;  // copied (or no copy to make)
+  caf::response_promise stored;
+};
 
 struct receiver_host_state {
   ReceiverHostSetup setup;
   caf::actor tracker;  // the driver's
   std::map<int, LaunchedReceiver> receivers;
+  std::map<int, std::vector<worker_home>> replica_homes;  // by stream: where copies go, best first
+  std::map<int, std::deque<pending_report>> pending;     // by stream, in block order
+  std::chrono::milliseconds copy_timeout{10000};
 };
 using host_actor = caf::stateful_actor<receiver_host_state>;
+
+// Reports the stream's ready blocks, in order, up to the first still copying.
+void report_ready(host_actor* self, int stream) {
+  auto& queue = self->state.pending[stream];
+  while (!queue.empty() && queue.front().ready) {
+    self->send(self->state.tracker, block_atom::value, queue.front().meta);
+    queue.front().stored.deliver(true);
+    queue.pop_front();
+  }
+}
+
+void mark_ready(host_actor* self, int stream, int64_t block, const worker_home* replica) {
+  for (auto& p : self->state.pending[stream]) {
+    if (p.meta.id != block) continue;
+    if (replica) {
+      p.meta.replica = replica->task_server;
+      p.meta.replica_node = replica->node_id;
+    }
+    p.ready = true;
+    break;
+  }
+  report_ready(self, stream);
+}
+
+// Copies `frame` (block `block` of `stream`) to the first replica home that
+// takes it; a home that fails is dropped from the list for good.
+void copy_block(host_actor* self, int stream, int64_t block, std::shared_ptr<const std::string> frame) {
+  auto& homes = self->state.replica_homes[stream];
+  if (homes.empty()) {
+    spdlog::warn("worker: no other worker takes a copy of block {} of stream {}: it is kept here only", block,
+                 stream);
+    mark_ready(self, stream, block, nullptr);
+    return;
+  }
+  const worker_home home = homes.front();
+  self->request(home.task_server, self->state.copy_timeout, replicate_atom::value, static_cast<int32_t>(stream),
+                block, *frame)
+      .then([=](bool) { mark_ready(self, stream, block, &home); },
+            [=](caf::error& e) {
+              spdlog::warn("worker: copying block {} to worker {} failed ({}); trying the next worker", block,
+                           home.node_id, self->system().render(e));
+              auto& list = self->state.replica_homes[stream];
+              list.erase(std::remove_if(list.begin(), list.end(),
+                                        [&](const worker_home& h) { return h.node_id == home.node_id; }),
+                         list.end());
+              copy_block(self, stream, block, frame);
+            });
+}
 
 LaunchedReceiver* find_receiver(host_actor* self, int stream) {
   auto it = self->state.receivers.find(stream);
@@ -29,6 +97,8 @@ LaunchedReceiver* find_receiver(host_actor* self, int stream) {
 caf::behavior receiver_host(host_actor* self, ReceiverHostSetup setup) {
   name_failures(self, "receiver_host");
   self->state.setup = std::move(setup);
+  self->state.copy_timeout = std::chrono::milliseconds(
+      self->state.setup.config->get_duration("rill.cluster.heartbeatTimeout", Seconds(10)).milliseconds());
   return {
       [=](receiver_atom, const receiver_start_msg& m) {
         auto& st = self->state;
@@ -58,13 +128,28 @@ caf::behavior receiver_host(host_actor* self, ReceiverHostSetup setup) {
         launch.location = st.setup.node_id;
         launch.initial_rate = m.initial_rate;
         launch.block_id_base = m.block_id_base;
+        st.replica_homes[m.stream_id] = m.replica_homes;
         st.receivers.emplace(m.stream_id, launch_receiver(self, launch));
         spdlog::info("worker: running the receiver of {}", stream->stream_name());
       },
-      // A block stored here: the driver learns its meta.
-      [=](block_atom, const block_msg& m) {
+      // A block stored here: the driver learns its meta, once it is copied
+      // when the receiver's storage level says _2. The reply says it is stored.
+      [=](block_atom, const block_msg& m) -> caf::result<bool> {
         auto& st = self->state;
-        self->send(st.tracker, block_atom::value, describe_block(*m.block, st.setup.task_server, st.setup.node_id));
+        const int stream = m.block->stream_id;
+        auto rp = self->make_response_promise<bool>();
+        st.pending[stream].push_back({describe_block(*m.block, st.setup.task_server, st.setup.node_id), false, rp});
+        const LaunchedReceiver* r = find_receiver(self, stream);
+        ReceiverStreamBase* s = st.setup.graph->receiver_stream(stream);
+        if (r && r->replicated && s) {
+          EncodedBlock encoded = s->encode_block(*m.block);
+          std::string payload;
+          for (auto part : encoded.parts) payload.append(part.data(), part.size());
+          copy_block(self, stream, m.block->id, std::make_shared<const std::string>(frame_records(payload)));
+        } else {
+          mark_ready(self, stream, m.block->id, nullptr);
+        }
+        return rp;
       },
       [=](receiver_atom, receiver_report& r) { self->send(self->state.tracker, receiver_atom::value, std::move(r)); },
       [=](credit_atom, int32_t stream, int32_t blocks, int64_t bytes) {

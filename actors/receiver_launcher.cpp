@@ -78,7 +78,9 @@ LaunchedReceiver launch_receiver(caf::scheduled_actor* owner, const ReceiverLaun
   // Linked: when the owner exits, the receiver's actors exit with it.
   owner->link_to(generator);
   owner->link_to(supervisor);
-  return {supervisor, generator, bridge};
+  const StorageLevel level = receiver->storage_level();
+  return {supervisor, generator, bridge,
+          level == StorageLevel::memory_only_2 || level == StorageLevel::memory_and_disk_ser_2};
 }
 
 }  // namespace rill

@@ -86,6 +86,9 @@ void start_receivers(tracker_actor* self) {
       m.block_id_base = static_cast<int64_t>(next_worker) << 40;
       m.initial_rate = initial_rate;
       m.tracker = caf::actor_cast<caf::actor>(self);
+      // Copies go to the next worker after it (then the one after that).
+      for (size_t k = 1; k < st.setup.workers.size(); ++k)
+        m.replica_homes.push_back(st.setup.workers[(next_worker - 1 + k) % st.setup.workers.size()]);
       self->send(home.receiver_host, receiver_atom::value, std::move(m));
       tracked.host = home.receiver_host;
       tracked.location = home.node_id;
@@ -170,6 +173,7 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
       [=](start_atom) { start_receivers(self); },
       [=](block_atom, const block_msg& m) {
         self->state.unallocated[m.block->stream_id].push_back(m.block);
+        return true;
       },
       // A block a worker's receiver stored there.
       [=](block_atom, const block_meta& m) {

@@ -20,16 +20,27 @@ class HolderReader : public RemoteBlockReader {
   std::string holder() const override { return "worker " + meta_.node; }
   const block_meta& meta() const { return meta_; }
 
+  // From the holder; when that fails (the holder is lost), from the copy.
   std::vector<Chunk> read(const ReceivedBlock& block, size_t first, size_t end) const override {
     const std::string what = "chunks " + std::to_string(first) + ".." + std::to_string(end) + " of block " +
-                             std::to_string(block.id) + " of " + stream_->stream_name() + " from " + holder();
-    auto frame = blocking_request_within<std::string>(gateway_, meta_.holder, kReadTimeout, fetch_atom::value, block.id,
-                                                      static_cast<int32_t>(first), static_cast<int32_t>(end));
-    if (!frame) throw RillError("reading " + what + " failed: " + sys_->render(frame.error()));
-    auto part = stream_->decode_block(unframe_records(*frame, holder()), block.id);
-    if (part->chunks.size() != end - first)
-      throw RillError("reading " + what + ": " + std::to_string(part->chunks.size()) + " chunks came back");
-    return part->chunks;
+                             std::to_string(block.id) + " of " + stream_->stream_name();
+    std::string failures;
+    for (const auto& [from, node] : {std::pair{meta_.holder, meta_.node}, {meta_.replica, meta_.replica_node}}) {
+      if (!from) continue;
+      auto frame = blocking_request_within<std::string>(gateway_, from, kReadTimeout, fetch_atom::value, block.id,
+                                                        static_cast<int32_t>(first), static_cast<int32_t>(end));
+      if (!frame) {
+        failures += (failures.empty() ? "" : "; ") + ("from worker " + node + ": " + sys_->render(frame.error()));
+        continue;
+      }
+      auto part = stream_->decode_block(unframe_records(*frame, "worker " + node), block.id);
+      if (part->chunks.size() != end - first)
+        throw RillError("reading " + what + " from worker " + node + ": " + std::to_string(part->chunks.size()) +
+                        " chunks came back");
+      return part->chunks;
+    }
+    throw RillError("reading " + what + " failed " + (meta_.replica ? "from both copies" : "(it had no copy)") +
+                    ": " + failures);
   }
 
  private:

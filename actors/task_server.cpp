@@ -46,7 +46,8 @@ void install_inputs(server_actor* self, const batch_inputs_msg& m) {
     for (const auto& b : s.blocks) {
       if (!b.payload.empty()) {
         blocks.push_back(stream->decode_block(unframe_records(b.payload, "the driver"), b.id));
-      } else if (b.meta.holder == caf::actor_cast<caf::actor>(self)) {
+      } else if (b.meta.holder == caf::actor_cast<caf::actor>(self) ||
+                 b.meta.replica == caf::actor_cast<caf::actor>(self)) {
         auto held = setup.received->get(b.id);
         if (!held)
           throw RillError("the driver allocated block " + std::to_string(b.id) + " of " + stream->stream_name() +
@@ -163,6 +164,19 @@ caf::behavior task_server(server_actor* self, TaskServerSetup setup) {
           auto frame = encode_block_chunks(*stream, *held, static_cast<size_t>(first), static_cast<size_t>(end));
           setup.stats->bytes_served += static_cast<int64_t>(frame.size());
           return frame;
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, e.what());
+        }
+      },
+      // A copy of a block another node's receiver stored (storage level _2).
+      [=](replicate_atom, int32_t stream_id, int64_t block, const std::string& frame) -> caf::result<bool> {
+        auto& setup = self->state.setup;
+        try {
+          ReceiverStreamBase* stream = setup.graph->receiver_stream(stream_id);
+          if (!stream) throw RillError("a copy of block " + std::to_string(block) + " of stream " +
+                                       std::to_string(stream_id) + ", which this worker's graph does not receive");
+          setup.received->put(stream->decode_block(unframe_records(frame, "the worker copying it"), block));
+          return true;
         } catch (const std::exception& e) {
           return caf::make_error(caf::sec::runtime_error, e.what());
         }

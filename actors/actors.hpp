@@ -83,6 +83,10 @@ struct ReceiverTrackerSetup {
   // (except with the write-ahead log, whose files are the driver's). Empty:
   // every receiver runs here.
   std::vector<worker_home> workers;
+  // The registry of workers (with `workers`): a receiver whose worker is
+  // lost starts again, after rill.streaming.receiverRestartDelay, on a worker
+  // registered then.
+  caf::actor cluster_master;
 };
 caf::actor spawn_receiver_tracker(caf::actor_system& sys, ReceiverTrackerSetup setup);
 

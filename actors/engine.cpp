@@ -170,7 +170,10 @@ struct Engine::Impl {
     rt.gateway = gateway;
     if (checkpointing && conf.get_bool("rill.streaming.receiver.writeAheadLog.enable", false))
       rt.write_ahead_log_root = checkpointing->directory;
-    if (remote) rt.workers = remote->worker_homes();
+    if (remote) {
+      rt.workers = remote->worker_homes();
+      rt.cluster_master = cluster_master;
+    }
     tracker = watch(spawn_receiver_tracker(sys, std::move(rt)), "receiver_tracker");
     JobGeneratorSetup jg;
     jg.graph = &graph;

@@ -10,6 +10,12 @@
 // stream turns the batch's records, processing delay and scheduling delay
 // into a new rate, which is pushed to the receiver (capped by maxRate), as
 // Spark's RateController does.
+//
+// A worker running receivers may be lost (the tracker monitors its receiver
+// host). Each of its receivers starts again on a live worker after
+// rill.streaming.receiverRestartDelay, numbering its blocks from a fresh
+// base; a socket receiver connects to its source again. The blocks it had
+// reported stay allocated: their batches read them from their copies.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -52,6 +58,8 @@ struct queued {
 
 struct receiver_tracker_state {
   ReceiverTrackerSetup setup;
+  size_t next_worker = 0;  // round-robin over the workers
+  int64_t placements = 0;  // receivers placed on workers so far (each numbers its blocks from its own base)
   std::map<int, tracked_receiver> receivers;
   BlockAllocation unallocated;
   std::map<int64_t, std::map<int, queued>> allocated;  // batch -> stream -> blocks not yet completed
@@ -59,6 +67,76 @@ struct receiver_tracker_state {
   bool stopped = false;
 };
 using tracker_actor = caf::stateful_actor<receiver_tracker_state>;
+
+// Starts the receiver of `stream` on the next of `homes` (round-robin),
+// its copies going to the workers after it.
+void place_on_worker(tracker_actor* self, ReceiverStreamBase& stream, tracked_receiver& tracked,
+                     const std::vector<worker_home>& homes, int64_t rate) {
+  auto& st = self->state;
+  const size_t at = st.next_worker++ % homes.size();
+  const worker_home& home = homes[at];
+  receiver_start_msg m;
+  m.stream_id = stream.stream_id();
+  // Block ids stay unique across nodes: each placement numbers its blocks
+  // from its own base (the driver's own blocks are numbered below 2^40).
+  m.block_id_base = (++st.placements) << 40;
+  m.initial_rate = rate;
+  m.tracker = caf::actor_cast<caf::actor>(self);
+  for (size_t k = 1; k < homes.size(); ++k) m.replica_homes.push_back(homes[(at + k) % homes.size()]);
+  self->send(home.receiver_host, receiver_atom::value, std::move(m));
+  self->monitor(home.receiver_host);
+  tracked.host = home.receiver_host;
+  tracked.location = home.node_id;
+  tracked.remote_rate = rate;
+}
+
+// The worker running these receivers is gone: each starts again elsewhere
+// after the restart delay. Credits of its blocks in batches not yet done have
+// no generator to go back to.
+void receivers_lost(tracker_actor* self, const caf::actor_addr& host, const caf::error& reason) {
+  auto& st = self->state;
+  if (st.stopped) return;  // the workers are stopping with the context
+  const auto delay = st.setup.config->get_duration("rill.streaming.receiverRestartDelay", Seconds(2));
+  for (auto& [id, r] : st.receivers) {
+    if (!r.host || r.host.address() != host) continue;
+    spdlog::warn("receiver of stream {} lost with worker {} ({}); starting it again on another worker in {} ms", id,
+                 r.location, self->system().render(reason), delay.milliseconds());
+    r.host = nullptr;
+    r.location = "lost";
+    for (auto& [t, streams] : st.allocated) streams.erase(id);
+    self->delayed_send(self, std::chrono::milliseconds(delay.milliseconds()), restart_atom::value,
+                       static_cast<int32_t>(id));
+  }
+}
+
+void restart_receiver(tracker_actor* self, int32_t id) {
+  auto& st = self->state;
+  if (st.stopped) return;
+  auto r = st.receivers.find(id);
+  ReceiverStreamBase* stream = st.setup.graph->receiver_stream(id);
+  if (r == st.receivers.end() || r->second.host || !stream) return;
+  const auto delay = st.setup.config->get_duration("rill.streaming.receiverRestartDelay", Seconds(2));
+  self->request(st.setup.cluster_master, std::chrono::seconds(10), homes_atom::value)
+      .then(
+          [=](std::vector<worker_home>& homes) {
+            auto& st = self->state;
+            auto it = st.receivers.find(id);
+            if (st.stopped || it == st.receivers.end() || it->second.host) return;
+            if (homes.empty()) {
+              spdlog::warn("no worker is left to run the receiver of stream {}; trying again in {} ms", id,
+                           delay.milliseconds());
+              self->delayed_send(self, std::chrono::milliseconds(delay.milliseconds()), restart_atom::value, id);
+              return;
+            }
+            place_on_worker(self, *stream, it->second, homes, it->second.remote_rate);
+            spdlog::info("receiver of {} started again on worker {}", stream->stream_name(), it->second.location);
+          },
+          [=](caf::error& e) {
+            spdlog::warn("asking for the workers to restart the receiver of stream {} on failed ({}); trying again",
+                         id, self->system().render(e));
+            self->delayed_send(self, std::chrono::milliseconds(delay.milliseconds()), restart_atom::value, id);
+          });
+}
 
 void start_receivers(tracker_actor* self) {
   auto& st = self->state;
@@ -73,27 +151,11 @@ void start_receivers(tracker_actor* self) {
   const bool on_workers = !st.setup.workers.empty() && st.setup.write_ahead_log_root.empty();
   if (!st.setup.workers.empty() && !on_workers)
     spdlog::info("receivers run on the driver: the receiver write-ahead log is written there");
-  size_t next_worker = 0;
   for (const auto& stream : st.setup.graph->receiver_streams()) {
     tracked_receiver tracked;
     if (on_workers && stream->stream().computable_by_workers()) {
-      const worker_home& home = st.setup.workers[next_worker % st.setup.workers.size()];
-      ++next_worker;
-      receiver_start_msg m;
-      m.stream_id = stream->stream_id();
-      // Block ids stay unique across nodes: each placement numbers its blocks
-      // from its own base (the driver's own blocks are numbered below 2^40).
-      m.block_id_base = static_cast<int64_t>(next_worker) << 40;
-      m.initial_rate = initial_rate;
-      m.tracker = caf::actor_cast<caf::actor>(self);
-      // Copies go to the next worker after it (then the one after that).
-      for (size_t k = 1; k < st.setup.workers.size(); ++k)
-        m.replica_homes.push_back(st.setup.workers[(next_worker - 1 + k) % st.setup.workers.size()]);
-      self->send(home.receiver_host, receiver_atom::value, std::move(m));
-      tracked.host = home.receiver_host;
-      tracked.location = home.node_id;
-      tracked.remote_rate = initial_rate;
-      spdlog::info("receiver of {} placed on worker {}", stream->stream_name(), home.node_id);
+      place_on_worker(self, *stream, tracked, st.setup.workers, initial_rate);
+      spdlog::info("receiver of {} placed on worker {}", stream->stream_name(), tracked.location);
     } else {
       ReceiverLaunch launch;
       launch.stream = stream.get();
@@ -169,8 +231,10 @@ void update_rates(tracker_actor* self, const BatchInfo& info) {
 caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) {
   name_failures(self, "receiver_tracker");
   self->state.setup = std::move(setup);
+  self->set_down_handler([=](caf::down_msg& dm) { receivers_lost(self, dm.source, dm.reason); });
   return {
       [=](start_atom) { start_receivers(self); },
+      [=](restart_atom, int32_t id) { restart_receiver(self, id); },
       [=](block_atom, const block_msg& m) {
         self->state.unallocated[m.block->stream_id].push_back(m.block);
         return true;
@@ -269,7 +333,9 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
           if (--*remaining == 0) promise.deliver(true);
         };
         for (auto& [id, r] : st.receivers) {
-          if (r.host) {
+          if (!r.host && !r.supervisor) {  // lost with its worker, not started again
+            one_stopped();
+          } else if (r.host) {
             // Its last block's meta arrives before this reply (one sender).
             const std::string where = r.location;
             self->request(r.host, kRemoteStopTimeout, stop_atom::value, static_cast<int32_t>(id))

@@ -1,5 +1,7 @@
 #include "actors/remote_blocks.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "actors/blocking_request.hpp"
 #include "receivers/receiver_stream.hpp"
 #include "runtime/base/errors.hpp"
@@ -37,6 +39,7 @@ class HolderReader : public RemoteBlockReader {
       if (part->chunks.size() != end - first)
         throw RillError("reading " + what + " from worker " + node + ": " + std::to_string(part->chunks.size()) +
                         " chunks came back");
+      if (!failures.empty()) spdlog::warn("read {} from its copy on worker {} ({})", what, node, failures);
       return part->chunks;
     }
     throw RillError("reading " + what + " failed " + (meta_.replica ? "from both copies" : "(it had no copy)") +

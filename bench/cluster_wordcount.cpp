@@ -3,8 +3,10 @@
 // same machine. One configuration per process, because local-cluster starts
 // its workers from this executable with the same arguments.
 //
-//   rill_bench_cluster_wordcount --port P [--lines N] [--batch-ms MS] [--state DIR] --master M
+//   rill_bench_cluster_wordcount --port P [--lines N] [--batch-ms MS] [--state DIR] [--replicas 1|2] --master M
 //
+// --replicas: the socket receiver's storage level, memory_and_disk_ser_2 (2,
+// the default: each block copied to a second worker) or memory_and_disk_ser.
 // With --state, the counts also feed update_state_by_key (running totals,
 // checkpointed under DIR), whose partitions stay on the workers in a cluster.
 //
@@ -52,13 +54,14 @@ int main(int argc, char** argv) {
     auto conf = Config::from_args(argc, argv);
     conf.set_app_name("cluster-wordcount").set("rill.ui.enabled", "false");
     auto args = Config::app_arguments(argc, argv);
-    int64_t lines = 2000000, batch_ms = 200, port = 0;
+    int64_t lines = 2000000, batch_ms = 200, port = 0, replicas = 2;
     std::string state_dir;
     for (size_t i = 0; i + 1 < args.size(); i += 2) {
       if (args[i] == "--lines") lines = parse_int_option(args[i], args[i + 1], 1000, 100000000);
       else if (args[i] == "--batch-ms") batch_ms = parse_int_option(args[i], args[i + 1], 10, 60000);
       else if (args[i] == "--port") port = parse_int_option(args[i], args[i + 1], 1, 65535);
       else if (args[i] == "--state") state_dir = args[i + 1];
+      else if (args[i] == "--replicas") replicas = parse_int_option(args[i], args[i + 1], 1, 2);
       else throw ConfigError("unknown option " + args[i]);
     }
     if (port == 0) throw ConfigError("--port P is required (the same for the driver and its workers)");
@@ -80,7 +83,9 @@ int main(int argc, char** argv) {
     std::condition_variable done_cv;
     int64_t seen = 0;
     bench::Clock::time_point done;
-    auto counts = ssc.socket_text_stream("127.0.0.1", static_cast<uint16_t>(port))
+    auto counts = ssc.socket_text_stream("127.0.0.1", static_cast<uint16_t>(port),
+                                         replicas == 2 ? StorageLevel::memory_and_disk_ser_2
+                                                       : StorageLevel::memory_and_disk_ser)
                       .flat_map(rill::split)
                       .map([](const std::string& w) { return std::make_pair(w, int64_t{1}); })
                       .reduce_by_key([](int64_t a, int64_t b) { return a + b; });

@@ -18,7 +18,7 @@
 namespace rill {
 
 SocketTextReceiver::SocketTextReceiver(std::string host, uint16_t port, SocketReceiverOptions options)
-    : Receiver<std::string>(StorageLevel::memory_and_disk_ser_2),
+    : Receiver<std::string>(options.storage_level),
       host_(std::move(host)), port_(port), options_(options) {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) throw RillError(std::string("socket receiver: eventfd failed: ") + std::strerror(errno));

@@ -33,6 +33,7 @@ struct SocketReceiverOptions {
   Duration connect_timeout = Seconds(10);
   int64_t max_line_length = int64_t{64} << 20;
   bool acknowledge = false;  // store reliably, then send "ack N\n"
+  StorageLevel storage_level = StorageLevel::memory_and_disk_ser_2;
 };
 
 class SocketTextReceiver : public Receiver<std::string> {

@@ -76,8 +76,10 @@ void StreamingContext::checkpoint(const std::string& directory) {
 
 void StreamingContext::remember(Duration d) { graph_->set_remember(d); }
 
-DStream<std::string> StreamingContext::socket_text_stream(const std::string& host, uint16_t port) {
+DStream<std::string> StreamingContext::socket_text_stream(const std::string& host, uint16_t port,
+                                                          StorageLevel level) {
   SocketReceiverOptions options;
+  options.storage_level = level;
   options.connect_timeout = conf_.get_duration("rill.streaming.socket.connectTimeout", options.connect_timeout);
   options.max_line_length = conf_.get_int("rill.streaming.socket.maxLineLength", options.max_line_length);
   options.acknowledge = conf_.get_bool("rill.streaming.socket.acknowledge", false);

@@ -73,7 +73,12 @@ class StreamingContext {
   void remember(Duration d);
 
   // -- input streams ------------------------------------------------------------
-  DStream<std::string> socket_text_stream(const std::string& host, uint16_t port);
+  // Lines from a TCP server. `level`: memory_and_disk_ser_2 (the default,
+  // as in Spark) keeps each block also on a second worker of a cluster, so
+  // that losing the receiver's worker loses no stored block; a level without
+  // _2 keeps one copy (cheaper; a lost worker's blocks fail their batches).
+  DStream<std::string> socket_text_stream(const std::string& host, uint16_t port,
+                                          StorageLevel level = StorageLevel::memory_and_disk_ser_2);
   // The lines of the files that appear in a directory (or in every directory a
   // glob names), each file once, in the batch whose interval holds its
   // modification time: receivers/file_input_dstream.hpp has the rules.

@@ -115,6 +115,7 @@ TEST_CASE("every call of the public API compiles and runs") {
   DStream<std::string> text_received =
       ssc.receiver_stream<std::string>([] { return std::make_unique<EveryCallTextReceiver>(); });
   DStream<std::string> socket = ssc.socket_text_stream("127.0.0.1", 1);  // no output: never started
+  DStream<std::string> one_copy = ssc.socket_text_stream("127.0.0.1", 1, StorageLevel::memory_only);
   (void)socket;
   DStream<std::string> files = ssc.text_file_stream(dir.path() + "/incoming");  // nothing arrives there
   RDD<Pair> history = ssc.parallelize(std::vector<Pair>{{"a", 100}});

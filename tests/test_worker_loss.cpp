@@ -16,6 +16,7 @@
 #include "child_process.hpp"
 #include "cluster_test_helpers.hpp"
 #include "runtime/rill.hpp"
+#include "resending_line_server.hpp"
 #include "tcp_test_server.hpp"
 
 using namespace std::chrono_literals;
@@ -28,11 +29,14 @@ namespace {
 // (RILL_TEST_DIE_WHEN).
 class WordCountCluster {
  public:
-  explicit WordCountCluster(const std::vector<std::string>& args, int n = 3) {
+  // source_port: a source of the test's own (0: `source`).
+  explicit WordCountCluster(const std::vector<std::string>& args, int n = 3, uint16_t source_port = 0)
+      : own_source_(source_port == 0) {
     port_ = std::to_string(unused_loopback_port());
     // One reduce partition per worker; a second shuffle whose map tasks (no
     // input bytes) go one to each worker, so the victim holds map outputs.
-    app_ = std::vector<std::string>{"--socket", std::to_string(source.port()), "--reshuffle", "1", "--conf",
+    app_ = std::vector<std::string>{"--socket", std::to_string(own_source_ ? source.port() : source_port),
+                                    "--reshuffle", "1", "--conf",
                                     "rill.default.parallelism=3"} +
            args;
     driver = std::make_unique<ChildProcess>(
@@ -61,15 +65,23 @@ class WordCountCluster {
   // a worker that holds no receiver (the receiver's blocks are not
   // replicated yet, so losing its worker loses them).
   size_t start_and_pick_victim() {
+    const size_t receiver = start();
+    return receiver == 0 ? 1 : 0;
+  }
+
+  // Waits for the workers (and the receiver's connection to `source`);
+  // returns the index of the worker running the receiver.
+  size_t start() {
     REQUIRE(driver->wait_for_stderr(contains(std::to_string(workers.size()) + " workers registered"), 30s));
-    REQUIRE(source.accept_client(20s));
+    if (own_source_) REQUIRE(source.accept_client(20s));
+    REQUIRE(driver->wait_for_stderr(contains("placed on worker"), 30s));
     static const std::regex placed("receiver of \\S+ placed on worker \\S+/(\\d+)");
     std::smatch m;
     const std::string log = driver->err();
     REQUIRE(std::regex_search(log, m, placed));
     const pid_t receiver_pid = static_cast<pid_t>(std::stol(m[1]));
     for (size_t k = 0; k < workers.size(); ++k)
-      if (workers[k]->pid() != receiver_pid) return k;
+      if (workers[k]->pid() == receiver_pid) return k;
     FAIL("the receiver runs on none of the workers");
     return 0;
   }
@@ -103,6 +115,7 @@ class WordCountCluster {
 
   rill::testing::TemporaryDirectory dir;
   TcpTestServer source;
+  bool own_source_;
   std::string port_;
   std::vector<std::string> app_;
   std::unique_ptr<ChildProcess> driver;
@@ -215,4 +228,52 @@ TEST_CASE("a worker that joins mid-run gets tasks; state slots stay with their w
   cluster.send_and_wait(text.substr(half));
   cluster.finish(expected);  // every worker, the new one too, ran tasks
   CHECK(last_state(cluster.driver->out()) == expected);
+}
+
+TEST_CASE("the worker running the receiver is lost: the receiver starts again elsewhere and reconnects; its "
+          "blocks are read from their copies; every line is counted") {
+  ResendingLineServer lines;  // sends again from the first line not acknowledged
+  WordCountCluster cluster({"--conf", "rill.streaming.socket.acknowledge=true", "--conf",
+                            "rill.streaming.receiverRestartDelay=100ms"},
+                           3, lines.port());
+  const size_t receiver = cluster.start();
+  const int64_t n = 30000;
+  lines.make_available(n / 3);
+  REQUIRE(cluster.driver->wait_for_stdout([&](const std::string& out) { return records_counted(out) >= n / 3; }, 30s));
+  // The receiver's worker dies in its next reduce task: the batch's block
+  // (one slice: its map task ran there too) must be read from its copy when
+  // that map task runs again elsewhere.
+  ChildProcess& lost = *cluster.workers[receiver];
+  const pid_t lost_pid = lost.pid();
+  { std::ofstream(cluster.die_file(static_cast<int>(receiver))) << "now\n"; }
+  lines.make_available(2 * n / 3);
+  lost.wait_exit(30s);
+  REQUIRE(process_gone(lost_pid));
+  // The rest only the receiver started again can take.
+  REQUIRE(cluster.driver->wait_for_stderr(contains("started again on worker"), 30s));
+  lines.make_available(n);
+  REQUIRE(cluster.driver->wait_for_stdout([&](const std::string& out) { return records_counted(out) >= n; }, 60s));
+  CHECK(lines.acknowledged() == n);
+  CHECK(lines.connections() == 2);
+  cluster.driver->signal(SIGTERM);
+  REQUIRE(cluster.driver->wait_exit(30s) == 0);
+  const auto totals = printed_totals(cluster.driver->out());
+  // Every line once; a line the lost receiver had stored but whose
+  // acknowledgement had not reached the source comes again (at least once).
+  CHECK(static_cast<int64_t>(totals.size()) == n);
+  int64_t twice = 0;
+  for (const auto& [line, count] : totals) {
+    CHECK(count >= 1);
+    CHECK(count <= 2);
+    twice += count - 1;
+  }
+  const std::string log = cluster.driver->err();
+  INFO(log);
+  INFO("lines counted twice: " << twice);
+  CHECK(log.find("lost with worker") != std::string::npos);
+  CHECK(log.find("started again on worker") != std::string::npos);
+  // Both shuffles' map outputs of the lost worker were made again: the
+  // first's map task reads the batch's block, whose holder was gone, so
+  // its copy served it.
+  CHECK(redone(log).second >= 2);
 }

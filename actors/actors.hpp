@@ -140,6 +140,7 @@ caf::actor spawn_receiver_supervisor(caf::actor_system& sys, ReceiverSupervisorS
 // (receiver, receiver_report). (credit, stream, blocks, bytes) and (rate,
 // stream, records/s) go to the stream's receiver; (stop, stream) stops it
 // and replies once its last block is reported.
+struct TaskServerStats;
 struct ReceiverHostSetup {
   DStreamGraph* graph = nullptr;
   const Config* config = nullptr;
@@ -147,6 +148,7 @@ struct ReceiverHostSetup {
   caf::actor block_manager;
   caf::actor task_server;  // serves this node's blocks: named as their holder
   std::string node_id;
+  std::shared_ptr<TaskServerStats> stats;  // counts the block copies sent to other workers
 };
 caf::actor spawn_receiver_host(caf::actor_system& sys, ReceiverHostSetup setup);
 

@@ -446,6 +446,7 @@ void Engine::join_driver(const std::string& host, uint16_t port, uint64_t finger
   receivers.block_manager = impl_->block_manager;
   receivers.task_server = impl_->task_server;
   receivers.node_id = self.node_id;
+  receivers.stats = impl_->served;
   impl_->receiver_host = impl_->watch(spawn_receiver_host(impl_->sys, std::move(receivers)), "receiver_host");
   // Other workers connect here directly (worker_agent.cpp says why).
   auto peer_port = impl_->sys.middleman().publish(impl_->task_server, 0, peer_bind.c_str(), true);

@@ -77,7 +77,11 @@ void copy_block(host_actor* self, int stream, int64_t block, std::shared_ptr<con
   const worker_home home = homes.front();
   self->request(home.task_server, self->state.copy_timeout, replicate_atom::value, static_cast<int32_t>(stream),
                 block, *frame)
-      .then([=](bool) { mark_ready(self, stream, block, &home); },
+      .then(
+          [=](bool) {
+            if (self->state.setup.stats) self->state.setup.stats->bytes_served += static_cast<int64_t>(frame->size());
+            mark_ready(self, stream, block, &home);
+          },
             [=](caf::error& e) {
               spdlog::warn("worker: copying block {} to worker {} failed ({}); trying the next worker", block,
                            home.node_id, self->system().render(e));

@@ -10,6 +10,8 @@ RUNS=${RUNS:-3}
 # workers' blocks and map outputs to each other), and how long after the
 # driver listened both workers had registered (process start included).
 # "+ state": the counts also feed update_state_by_key, kept on the workers.
+# "one copy (_1)": the receiver's storage level without _2, so no block is
+# copied to a second worker (the other rows copy each one: the default).
 {
   echo
   echo "#### Worker processes: word count over TCP, 2 M lines, 200 ms batches (\`rill_bench_cluster_wordcount\`), $(lscpu | sed -n 's/^Model name: *//p')"
@@ -19,11 +21,13 @@ RUNS=${RUNS:-3}
 } >> bench/RESULTS.md
 ms_of() { date -d "$(echo "$1" | sed -n 's/^\[\([^]]*\)\].*/\1/p')" +%s%3N; }
 for run in $(seq "$RUNS"); do
-  for program in wordcount "+ state"; do
+  for program in wordcount "+ state" "one copy (_1)"; do
   for m in 'local[2]' 'local-cluster[2,1]'; do
     state_args=()
     state_dir=""
-    if [ "$program" != wordcount ]; then state_dir=$(mktemp -d); state_args=(--state "$state_dir"); fi
+    if [ "$program" = "+ state" ]; then state_dir=$(mktemp -d); state_args=(--state "$state_dir"); fi
+    # The socket receiver's blocks: two copies (the default, _2) or one.
+    if [ "$program" = "one copy (_1)" ]; then state_args=(--replicas 1); fi
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     log=$(mktemp)
     result=$(build/bin/rill_bench_cluster_wordcount --port "$port" --lines 2000000 "${state_args[@]}" --master "$m" 2>"$log" | grep '^RESULT')

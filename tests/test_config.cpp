@@ -182,3 +182,20 @@ TEST_CASE("worker and cluster options: --worker --driver --cores, the cluster ke
   CHECK_THROWS_WITH(driver.set("rill.cluster.minWorkers", "-1"), Catch::Contains("rill.cluster.minWorkers"));
   CHECK_THROWS_WITH(driver.set("rill.cluster.waitTimeout", "soon"), Catch::Contains("rill.cluster.waitTimeout"));
 }
+
+TEST_CASE("heartbeats and task attempts: ranges, and a heartbeat timeout above twice the interval") {
+  rill::Config conf;
+  conf.set("rill.cluster.heartbeatInterval", "100ms").set("rill.cluster.heartbeatTimeout", "1s");
+  conf.set("rill.task.maxFailures", "1");
+  CHECK_THROWS_WITH(conf.set("rill.task.maxFailures", "0"), Catch::Contains("rill.task.maxFailures"));
+  CHECK_THROWS_WITH(conf.set("rill.cluster.heartbeatInterval", "1ms"), Catch::Contains("rill.cluster.heartbeatInterval"));
+  CHECK_THROWS_WITH(conf.set("rill.cluster.heartbeatTimeout", "often"), Catch::Contains("rill.cluster.heartbeatTimeout"));
+  // A live peer must not be declared lost between two of its heartbeats.
+  rill::Config driver;
+  driver.set_master("rill://127.0.0.1:1");
+  driver.set("rill.cluster.heartbeatInterval", "1s").set("rill.cluster.heartbeatTimeout", "2s");
+  driver.set("rill.ui.enabled", "false");
+  CHECK_THROWS_AS(rill::StreamingContext(driver, rill::Milliseconds(100)), rill::ConfigError);
+  CHECK_THROWS_WITH(rill::StreamingContext(driver, rill::Milliseconds(100)),
+                    Catch::Contains("must be more than twice rill.cluster.heartbeatInterval"));
+}

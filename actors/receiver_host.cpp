@@ -65,10 +65,12 @@ void mark_ready(host_actor* self, int stream, int64_t block, const worker_home* 
 }
 
 // Copies `frame` (block `block` of `stream`) to the first replica home that
-// takes it; a home that fails is dropped from the list for good.
-void copy_block(host_actor* self, int stream, int64_t block, std::shared_ptr<const std::string> frame) {
+// takes it; a home that fails goes to the back of the list. `tried`: homes
+// that failed this block already.
+void copy_block(host_actor* self, int stream, int64_t block, std::shared_ptr<const std::string> frame,
+                size_t tried = 0) {
   auto& homes = self->state.replica_homes[stream];
-  if (homes.empty()) {
+  if (tried >= homes.size()) {
     spdlog::warn("worker: no other worker takes a copy of block {} of stream {}: it is kept here only", block,
                  stream);
     mark_ready(self, stream, block, nullptr);
@@ -86,10 +88,10 @@ void copy_block(host_actor* self, int stream, int64_t block, std::shared_ptr<con
               spdlog::warn("worker: copying block {} to worker {} failed ({}); trying the next worker", block,
                            home.node_id, self->system().render(e));
               auto& list = self->state.replica_homes[stream];
-              list.erase(std::remove_if(list.begin(), list.end(),
-                                        [&](const worker_home& h) { return h.node_id == home.node_id; }),
-                         list.end());
-              copy_block(self, stream, block, frame);
+              auto failed = std::find_if(list.begin(), list.end(),
+                                         [&](const worker_home& h) { return h.node_id == home.node_id; });
+              if (failed != list.end()) std::rotate(failed, failed + 1, list.end());
+              copy_block(self, stream, block, frame, tried + 1);
             });
 }
 
@@ -101,8 +103,14 @@ LaunchedReceiver* find_receiver(host_actor* self, int stream) {
 caf::behavior receiver_host(host_actor* self, ReceiverHostSetup setup) {
   name_failures(self, "receiver_host");
   self->state.setup = std::move(setup);
-  self->state.copy_timeout = std::chrono::milliseconds(
-      self->state.setup.config->get_duration("rill.cluster.heartbeatTimeout", Seconds(10)).milliseconds());
+  // A copy (one block, a few MB at most) takes milliseconds: a worker that
+  // has not taken one within two heartbeat intervals (at least a second) is
+  // passed over, so a stalled worker cannot stall this receiver for a whole
+  // heartbeat timeout.
+  const Config& conf = *self->state.setup.config;
+  const int64_t interval = conf.get_duration("rill.cluster.heartbeatInterval", Seconds(1)).milliseconds();
+  const int64_t timeout = conf.get_duration("rill.cluster.heartbeatTimeout", Seconds(10)).milliseconds();
+  self->state.copy_timeout = std::chrono::milliseconds(std::min(timeout, std::max<int64_t>(1000, 2 * interval)));
   return {
       [=](receiver_atom, const receiver_start_msg& m) {
         auto& st = self->state;

@@ -247,7 +247,16 @@ caf::actor spawn_task_server(caf::actor_system& sys, TaskServerSetup setup);
 // worker, then each task to its destination, and replies a dispatch_result
 // in task order (a task's error names its worker). Sending both from one
 // actor keeps them in order at each worker. (clear, t, workers) forwards.
-caf::actor spawn_task_dispatcher(caf::actor_system& sys, std::chrono::milliseconds task_timeout);
+// Straggler mitigation (rill.speculation and its keys; see task_dispatcher.cpp).
+struct SpeculationSettings {
+  bool enabled = false;
+  std::chrono::milliseconds interval{100};          // how often stragglers are looked for
+  double multiplier = 1.5;                          // a straggler runs this many times the median
+  double quantile = 0.75;                           // of the tasks that must have finished first
+  std::chrono::milliseconds min_task_runtime{100};  // no copy of a task younger than this
+};
+caf::actor spawn_task_dispatcher(caf::actor_system& sys, std::chrono::milliseconds task_timeout,
+                                 SpeculationSettings speculation);
 
 // Buckets of `shuffle` fetched from the task servers in `holders` (one per map
 // partition): read from `local` when the holder is `self`, else requested

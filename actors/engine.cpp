@@ -362,7 +362,17 @@ uint16_t Engine::serve_workers(const std::string& bind_address, uint16_t port, u
   setup.secret = impl_->conf.get("rill.authenticate.secret", "");
   setup.driver_id = this_host_name() + "/" + std::to_string(getpid());
   impl_->cluster_master = impl_->watch(spawn_cluster_master(impl_->sys, std::move(setup)), "cluster_master");
-  impl_->task_dispatcher = impl_->watch(spawn_task_dispatcher(impl_->sys, std::chrono::minutes(10)), "task_dispatcher");
+  SpeculationSettings speculation;
+  const Config& conf = impl_->conf;
+  speculation.enabled = conf.get_bool("rill.speculation", false);
+  speculation.interval =
+      std::chrono::milliseconds(conf.get_duration("rill.speculation.interval", Milliseconds(100)).milliseconds());
+  speculation.multiplier = conf.get_double("rill.speculation.multiplier", 1.5);
+  speculation.quantile = conf.get_double("rill.speculation.quantile", 0.75);
+  speculation.min_task_runtime = std::chrono::milliseconds(
+      conf.get_duration("rill.speculation.minTaskRuntime", Milliseconds(100)).milliseconds());
+  impl_->task_dispatcher =
+      impl_->watch(spawn_task_dispatcher(impl_->sys, std::chrono::minutes(10), speculation), "task_dispatcher");
   impl_->remote = std::make_unique<RemoteStages>(
       impl_->sys, impl_->gateway, impl_->cluster_master, impl_->task_dispatcher, impl_->graph,
       static_cast<int>(impl_->conf.get_int("rill.task.maxFailures", 4)),

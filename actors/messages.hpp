@@ -354,17 +354,19 @@ struct dispatch_msg {
   std::vector<batch_inputs_msg> inputs;
   std::vector<named_task_msg> tasks;
   std::vector<caf::actor> destinations;  // [task]
+  std::vector<int8_t> speculatable;      // [task]: 1 when a copy may run elsewhere (missing: 0)
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, dispatch_msg& x) {
-  return f(caf::meta::type_name("rill::dispatch_msg"), x.inputs, x.tasks, x.destinations);
+  return f(caf::meta::type_name("rill::dispatch_msg"), x.inputs, x.tasks, x.destinations, x.speculatable);
 }
 struct dispatch_result {
   std::vector<named_task_result> results;
+  std::vector<caf::actor> ran_on;  // [task]: the worker whose attempt answered
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, dispatch_result& x) {
-  return f(caf::meta::type_name("rill::dispatch_result"), x.results);
+  return f(caf::meta::type_name("rill::dispatch_result"), x.results, x.ran_on);
 }
 
 // Registers the cross-process message types above (the same names on every node).

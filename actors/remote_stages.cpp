@@ -162,13 +162,18 @@ std::vector<std::pair<named_task_result, caf::actor>> RemoteStages::run_attempts
     m.inputs = std::move(first_inputs);
     first_inputs.clear();
     for (size_t k = 0; k < todo.size(); ++k) {
-      m.tasks.push_back(tasks[todo[k]].msg);
+      const Attempt& a = tasks[todo[k]];
+      m.tasks.push_back(a.msg);
       m.destinations.push_back(servers[placed[k]]);
+      // A copy of a straggler may run elsewhere, except where it would not
+      // be the same: a state slot (its previous version is where it is)
+      // and an output's side effects.
+      m.speculatable.push_back(a.input.slot < 0 && a.msg.kind != static_cast<int32_t>(TaskName::Kind::output));
     }
-    const auto destinations = m.destinations;
     auto reply = blocking_request<dispatch_result>(gateway_, task_dispatcher_, dispatch_atom::value, std::move(m),
                                                    servers);
     if (!reply) throw JobFailedError("sending tasks to the workers failed: " + sys_.render(reply.error()));
+    const std::vector<caf::actor>& destinations = reply->ran_on;
     std::vector<size_t> failed;
     std::vector<caf::actor> holders_to_check;
     for (size_t k = 0; k < todo.size(); ++k) {

@@ -6,8 +6,14 @@
 // pending there fails at once with `worker_lost` set, instead of waiting for
 // a reply that cannot come (CAF 0.17 never fails a request pending at a dead
 // node: notes/caf-0.17.md).
+//
+// With speculation on (SpeculationSettings), a task running much longer than
+// its dispatch's finished tasks is started again on another worker; the
+// first success wins and later replies are dropped (the D-Streams paper's
+// straggler mitigation, Spark's spark.speculation).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -16,26 +22,53 @@
 namespace rill {
 namespace {
 
-// One dispatch's results, delivered once every task has answered or failed.
+using speculate_atom = caf::atom_constant<caf::atom("speculate")>;
+using clock_type = std::chrono::steady_clock;
+
+// One dispatch's results, delivered once every task has succeeded or each
+// of its attempts has failed.
 struct dispatch_progress {
+  dispatch_msg tasks;                     // kept for speculative copies
+  std::vector<caf::actor> workers;        // where copies may go
   dispatch_result out;
   std::vector<bool> answered;
+  std::vector<int> in_flight;             // attempts of each task not yet answered
+  std::vector<clock_type::time_point> started;
+  std::vector<std::chrono::milliseconds> took;  // of answered tasks
   size_t left = 0;
+  int64_t copies = 0;
   caf::response_promise promise;
 
-  void answer(size_t i, named_task_result r) {
-    if (answered[i]) return;  // a loss reported first; the late reply changes nothing
+  void succeed(size_t i, named_task_result r, const caf::actor& where) {
+    --in_flight[i];
+    if (answered[i]) return;  // a copy won already; this reply changes nothing
+    finish(i, std::move(r), where);
+  }
+  void fail(size_t i, named_task_result r, const caf::actor& where) {
+    --in_flight[i];
+    if (answered[i] || in_flight[i] > 0) return;  // another attempt may still succeed
+    finish(i, std::move(r), where);
+  }
+
+ private:
+  void finish(size_t i, named_task_result r, const caf::actor& where) {
     answered[i] = true;
+    took[i] = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - started[i]);
     out.results[i] = std::move(r);
+    out.ran_on[i] = where;
     if (--left == 0) promise.deliver(std::move(out));
   }
 };
+using progress_ptr = std::shared_ptr<dispatch_progress>;
 
 struct dispatcher_state {
   std::chrono::milliseconds task_timeout{0};
-  // Tasks pending at each worker (by its task server), for failing them on a loss.
-  std::map<caf::actor_addr, std::vector<std::pair<std::shared_ptr<dispatch_progress>, size_t>>> pending;
+  SpeculationSettings speculation;
+  // Attempts pending at each worker (by its task server), for failing them on a loss.
+  std::map<caf::actor_addr, std::vector<std::pair<progress_ptr, size_t>>> pending;
   std::set<caf::actor_addr> monitored;  // each worker once: one down message per loss
+  std::map<int64_t, progress_ptr> watched;  // dispatches checked for stragglers, by id
+  int64_t next_id = 0;
 };
 using dispatcher_actor = caf::stateful_actor<dispatcher_state>;
 
@@ -50,9 +83,87 @@ void forget_pending(dispatcher_actor* self, const caf::actor_addr& worker, const
     }
 }
 
-caf::behavior task_dispatcher(dispatcher_actor* self, std::chrono::milliseconds task_timeout) {
+// Sends task i of `p` to `dest` as one attempt.
+void send_attempt(dispatcher_actor* self, const progress_ptr& p, size_t i, const caf::actor& dest) {
+  ++p->in_flight[i];
+  self->state.pending[dest.address()].emplace_back(p, i);
+  if (self->state.monitored.insert(dest.address()).second)
+    self->monitor(dest);  // one already dead answers with a down message at once
+  self->request(dest, self->state.task_timeout, named_task_atom::value, p->tasks.tasks[i])
+      .then(
+          [=](named_task_result& r) {
+            forget_pending(self, dest.address(), p.get(), i);
+            if (r.error.empty())
+              p->succeed(i, std::move(r), dest);
+            else
+              p->fail(i, std::move(r), dest);
+          },
+          [=](caf::error& e) {
+            forget_pending(self, dest.address(), p.get(), i);
+            p->fail(i,
+                    named_task_result{"", "no answer from the worker (" + caf::to_string(dest.node()) +
+                                              "): " + self->system().render(e),
+                                      e == caf::sec::request_receiver_down},
+                    dest);
+          });
+}
+
+// Starts a copy of each straggler: a speculatable task without a copy yet,
+// running longer than multiplier × the median of the tasks finished (and
+// than min_task_runtime), once floor(quantile × n) of them have finished.
+void speculate(dispatcher_actor* self, int64_t id) {
+  auto& st = self->state;
+  auto it = st.watched.find(id);
+  if (it == st.watched.end()) return;
+  const progress_ptr p = it->second;
+  if (p->left == 0) {
+    st.watched.erase(it);
+    return;
+  }
+  const auto& s = st.speculation;
+  std::vector<std::chrono::milliseconds> done;
+  for (size_t i = 0; i < p->answered.size(); ++i)
+    if (p->answered[i]) done.push_back(p->took[i]);
+  const size_t n = p->answered.size();
+  // As Spark: at least floor(quantile × n) finished, and at least one.
+  const auto needed = std::max<size_t>(1, static_cast<size_t>(s.quantile * static_cast<double>(n)));
+  if (done.size() >= needed) {
+    std::nth_element(done.begin(), done.begin() + done.size() / 2, done.end());
+    const auto median = done[done.size() / 2];
+    const auto threshold = std::max(s.min_task_runtime, std::chrono::milliseconds(static_cast<int64_t>(
+                                                            s.multiplier * static_cast<double>(median.count()))));
+    const auto now = clock_type::now();
+    for (size_t i = 0; i < n; ++i) {
+      if (p->answered[i] || !p->tasks.speculatable[i] || p->in_flight[i] > 1) continue;
+      if (now - p->started[i] < threshold) continue;
+      // A copy goes to another worker, an idle one if there is one.
+      const caf::actor& original = p->tasks.destinations[i];
+      auto idle = [&](const caf::actor& w) {
+        auto pe = st.pending.find(w.address());
+        return pe == st.pending.end() || pe->second.empty();
+      };
+      auto other = std::find_if(p->workers.begin(), p->workers.end(),
+                                [&](const caf::actor& w) { return w != original && idle(w); });
+      if (other == p->workers.end())
+        other = std::find_if(p->workers.begin(), p->workers.end(), [&](const caf::actor& w) { return w != original; });
+      if (other == p->workers.end()) continue;
+      spdlog::info("speculation: task {} of a stage has run {} ms on worker {} (median {} ms); starting a copy on "
+                   "worker {}",
+                   p->tasks.tasks[i].partition,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(now - p->started[i]).count(),
+                   caf::to_string(original.node()), median.count(), caf::to_string(other->node()));
+      ++p->copies;
+      send_attempt(self, p, i, *other);
+    }
+  }
+  self->delayed_send(self, s.interval, speculate_atom::value, id);
+}
+
+caf::behavior task_dispatcher(dispatcher_actor* self, std::chrono::milliseconds task_timeout,
+                              SpeculationSettings speculation) {
   name_failures(self, "task_dispatcher");
   self->state.task_timeout = task_timeout;
+  self->state.speculation = speculation;
   self->set_down_handler([=](caf::down_msg& dm) {
     self->state.monitored.erase(dm.source);
     auto it = self->state.pending.find(dm.source);
@@ -61,7 +172,8 @@ caf::behavior task_dispatcher(dispatcher_actor* self, std::chrono::milliseconds 
     self->state.pending.erase(it);
     const std::string why = "the worker (" + caf::to_string(dm.source.node()) +
                             ") was lost while running it: " + self->system().render(dm.reason);
-    for (auto& [p, i] : lost) p->answer(i, named_task_result{"", why, true});
+    const caf::actor where = caf::actor_cast<caf::actor>(dm.source);
+    for (auto& [p, i] : lost) p->fail(i, named_task_result{"", why, true}, where);
   });
   return {
       [=](dispatch_atom, dispatch_msg& m, std::vector<caf::actor>& workers) -> caf::result<dispatch_result> {
@@ -73,31 +185,28 @@ caf::behavior task_dispatcher(dispatcher_actor* self, std::chrono::milliseconds 
           return rp;
         }
         auto p = std::make_shared<dispatch_progress>();
-        p->out.results.resize(m.tasks.size());
-        p->answered.assign(m.tasks.size(), false);
-        p->left = m.tasks.size();
+        const size_t n = m.tasks.size();
+        m.speculatable.resize(n, false);
+        p->tasks = std::move(m);
+        p->tasks.inputs.clear();
+        p->workers = workers;
+        p->out.results.resize(n);
+        p->out.ran_on.resize(n);
+        p->answered.assign(n, false);
+        p->in_flight.assign(n, 0);
+        p->started.assign(n, clock_type::now());
+        p->took.assign(n, std::chrono::milliseconds(0));
+        p->left = n;
         p->promise = rp;
-        for (size_t i = 0; i < m.tasks.size(); ++i) {
-          const caf::actor dest = m.destinations[i];
-          self->state.pending[dest.address()].emplace_back(p, i);
-          if (self->state.monitored.insert(dest.address()).second)
-            self->monitor(dest);  // one already dead answers with a down message at once
-          self->request(dest, self->state.task_timeout, named_task_atom::value, std::move(m.tasks[i]))
-              .then(
-                  [=](named_task_result& r) {
-                    forget_pending(self, dest.address(), p.get(), i);
-                    p->answer(i, std::move(r));
-                  },
-                  [=](caf::error& e) {
-                    forget_pending(self, dest.address(), p.get(), i);
-                    p->answer(i, named_task_result{"",
-                                                   "no answer from the worker (" + caf::to_string(dest.node()) +
-                                                       "): " + self->system().render(e),
-                                                   e == caf::sec::request_receiver_down});
-                  });
+        for (size_t i = 0; i < n; ++i) send_attempt(self, p, i, p->tasks.destinations[i]);
+        if (self->state.speculation.enabled && n > 1 && workers.size() > 1 && p->left > 0) {
+          const int64_t id = self->state.next_id++;
+          self->state.watched.emplace(id, p);
+          self->delayed_send(self, self->state.speculation.interval, speculate_atom::value, id);
         }
         return rp;
       },
+      [=](speculate_atom, int64_t id) { speculate(self, id); },
       [=](clear_atom, int64_t t, const std::vector<caf::actor>& workers) {
         for (const auto& w : workers) self->send(w, clear_atom::value, t);
       },
@@ -106,8 +215,9 @@ caf::behavior task_dispatcher(dispatcher_actor* self, std::chrono::milliseconds 
 
 }  // namespace
 
-caf::actor spawn_task_dispatcher(caf::actor_system& sys, std::chrono::milliseconds task_timeout) {
-  return sys.spawn(task_dispatcher, task_timeout);
+caf::actor spawn_task_dispatcher(caf::actor_system& sys, std::chrono::milliseconds task_timeout,
+                                 SpeculationSettings speculation) {
+  return sys.spawn(task_dispatcher, task_timeout, speculation);
 }
 
 }  // namespace rill

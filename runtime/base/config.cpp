@@ -70,6 +70,11 @@ const std::map<std::string, KeySpec>& known_keys() {
       {"rill.cluster.heartbeatInterval", {Kind::duration, 10, 3600e3}},
       {"rill.cluster.heartbeatTimeout", {Kind::duration, 20, 86400e3}},
       {"rill.task.maxFailures", {Kind::integer, 1, 1000}},
+      {"rill.speculation", {Kind::boolean}},
+      {"rill.speculation.interval", {Kind::duration, 1, 3600e3}},
+      {"rill.speculation.multiplier", {Kind::number, 1, 1e6}},
+      {"rill.speculation.quantile", {Kind::number, 0, 1}},
+      {"rill.speculation.minTaskRuntime", {Kind::duration, 1, 3600e3}},
       {"rill.authenticate.secret", {Kind::text}},
   };
   return keys;

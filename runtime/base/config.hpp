@@ -58,6 +58,12 @@
 //                                                    twice the interval
 //   rill.task.maxFailures                    4       attempts of one task on workers before its
 //                                                    job fails (lost workers and errors alike)
+//   rill.speculation                         false   start a copy of a straggling task on another
+//                                                    worker; the first answer wins
+//   rill.speculation.interval                100ms   how often stragglers are looked for
+//   rill.speculation.multiplier              1.5     a straggler has run this many times the median
+//   rill.speculation.quantile                0.75    of its stage's tasks that must have finished
+//   rill.speculation.minTaskRuntime          100ms   no copy of a task that ran less than this
 //   rill.authenticate.secret                 unset   workers must prove they know it
 //                                                    (challenge-response; it never travels)
 //   rill.master, rill.app.name               (same as set_master / set_app_name)

@@ -187,6 +187,9 @@ TEST_CASE("heartbeats and task attempts: ranges, and a heartbeat timeout above t
   rill::Config conf;
   conf.set("rill.cluster.heartbeatInterval", "100ms").set("rill.cluster.heartbeatTimeout", "1s");
   conf.set("rill.task.maxFailures", "1");
+  conf.set("rill.speculation", "true").set("rill.speculation.multiplier", "2").set("rill.speculation.quantile", "0.5");
+  CHECK_THROWS_WITH(conf.set("rill.speculation.quantile", "1.5"), Catch::Contains("rill.speculation.quantile"));
+  CHECK_THROWS_WITH(conf.set("rill.speculation.multiplier", "0.5"), Catch::Contains("rill.speculation.multiplier"));
   CHECK_THROWS_WITH(conf.set("rill.task.maxFailures", "0"), Catch::Contains("rill.task.maxFailures"));
   CHECK_THROWS_WITH(conf.set("rill.cluster.heartbeatInterval", "1ms"), Catch::Contains("rill.cluster.heartbeatInterval"));
   CHECK_THROWS_WITH(conf.set("rill.cluster.heartbeatTimeout", "often"), Catch::Contains("rill.cluster.heartbeatTimeout"));

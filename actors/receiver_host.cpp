@@ -19,7 +19,6 @@
 #include "actors/remote_blocks.hpp"
 #include "actors/supervisor_bridge.hpp"
 #include "receivers/receiver_stream.hpp"
-#include "runtime/base/record_codec.hpp"
 
 namespace rill {
 namespace {
@@ -154,10 +153,7 @@ caf::behavior receiver_host(host_actor* self, ReceiverHostSetup setup) {
         const LaunchedReceiver* r = find_receiver(self, stream);
         ReceiverStreamBase* s = st.setup.graph->receiver_stream(stream);
         if (r && r->replicated && s) {
-          EncodedBlock encoded = s->encode_block(*m.block);
-          std::string payload;
-          for (auto part : encoded.parts) payload.append(part.data(), part.size());
-          copy_block(self, stream, m.block->id, std::make_shared<const std::string>(frame_records(payload)));
+          copy_block(self, stream, m.block->id, std::make_shared<const std::string>(encode_whole_block(*s, *m.block)));
         } else {
           mark_ready(self, stream, m.block->id, nullptr);
         }

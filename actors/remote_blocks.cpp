@@ -89,6 +89,13 @@ ReceivedBlockPtr remote_block(caf::actor_system& sys, caf::actor gateway, const 
   return b;
 }
 
+std::string encode_whole_block(const ReceiverStreamBase& stream, const ReceivedBlock& block) {
+  EncodedBlock encoded = stream.encode_block(block);
+  std::string payload;
+  for (auto part : encoded.parts) payload.append(part.data(), part.size());
+  return frame_records(payload);
+}
+
 const block_meta* held_elsewhere(const ReceivedBlock& block) {
   auto* reader = dynamic_cast<const HolderReader*>(block.remote.get());
   return reader ? &reader->meta() : nullptr;

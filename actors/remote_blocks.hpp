@@ -28,6 +28,10 @@ ReceivedBlockPtr remote_block(caf::actor_system& sys, caf::actor gateway, const 
 // The meta of a block made by remote_block (null for a block held here).
 const block_meta* held_elsewhere(const ReceivedBlock& block);
 
+// The whole of `block` as one record frame (its records as the write-ahead
+// log encodes them): how a block travels to a node that keeps it.
+std::string encode_whole_block(const ReceiverStreamBase& stream, const ReceivedBlock& block);
+
 // The holder's side: chunks [first, end) of `block` as one record frame;
 // throws RillError when the range is not the block's.
 std::string encode_block_chunks(const ReceiverStreamBase& stream, const ReceivedBlock& block, size_t first,

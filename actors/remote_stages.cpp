@@ -13,7 +13,6 @@
 #include "runtime/dstream_graph.hpp"
 #include "runtime/lineage.hpp"
 #include "runtime/base/errors.hpp"
-#include "runtime/base/record_codec.hpp"
 
 namespace rill {
 
@@ -60,12 +59,9 @@ std::vector<batch_inputs_msg> RemoteStages::inputs_to_send(Time through) {
         sb.blocks.push_back(std::move(b));
         continue;
       }
-      EncodedBlock encoded = stream->encode_block(*block);
-      std::string payload;
-      for (auto part : encoded.parts) payload.append(part.data(), part.size());
       shipped_block b;
       b.id = block->id;
-      b.payload = frame_records(payload);
+      b.payload = encode_whole_block(*stream, *block);
       bytes_to_workers_ += static_cast<int64_t>(b.payload.size());
       sb.blocks.push_back(std::move(b));
     }
@@ -122,14 +118,14 @@ std::vector<std::pair<named_task_result, caf::actor>> RemoteStages::run_attempts
     std::vector<Attempt> tasks, std::vector<batch_inputs_msg> first_inputs) {
   std::vector<std::pair<named_task_result, caf::actor>> out(tasks.size());
   std::vector<int> failures(tasks.size(), 0);
-  std::vector<size_t> todo(tasks.size());
-  for (size_t i = 0; i < todo.size(); ++i) todo[i] = i;
-  while (!todo.empty()) {
+  std::vector<size_t> unfinished(tasks.size());
+  for (size_t i = 0; i < unfinished.size(); ++i) unfinished[i] = i;
+  while (!unfinished.empty()) {
     auto homes = live_homes();
     if (homes.empty()) {
-      const Attempt& first = tasks[todo.front()];
+      const Attempt& first = tasks[unfinished.front()];
       throw JobFailedError("no live worker is left to run " + first.what +
-                           (out[todo.front()].first.error.empty() ? "" : "; it failed: " + out[todo.front()].first.error));
+                           (out[unfinished.front()].first.error.empty() ? "" : "; it failed: " + out[unfinished.front()].first.error));
     }
     std::set<caf::actor_addr> live;
     std::vector<caf::actor> servers;
@@ -141,15 +137,15 @@ std::vector<std::pair<named_task_result, caf::actor>> RemoteStages::run_attempts
     }
     // The map outputs each task reads, from where they are now (made again
     // first when their holder is gone).
-    for (size_t i : todo)
+    for (size_t i : unfinished)
       for (auto& loc : tasks[i].msg.shuffles) recover_map_outputs(from_wire(loc.shuffle), live);
-    for (size_t i : todo)
+    for (size_t i : unfinished)
       for (auto& loc : tasks[i].msg.shuffles) {
         auto stage = map_stages_.find(from_wire(loc.shuffle));
         if (stage != map_stages_.end()) loc.holders = stage->second.holders;
       }
     std::vector<TaskInput> inputs;
-    for (size_t i : todo) {
+    for (size_t i : unfinished) {
       inputs.push_back(tasks[i].input);
       if (inputs.back().slot < 0) continue;
       auto owner = slot_owners_.find(inputs.back().slot);
@@ -161,8 +157,8 @@ std::vector<std::pair<named_task_result, caf::actor>> RemoteStages::run_attempts
     dispatch_msg m;
     m.inputs = std::move(first_inputs);
     first_inputs.clear();
-    for (size_t k = 0; k < todo.size(); ++k) {
-      const Attempt& a = tasks[todo[k]];
+    for (size_t k = 0; k < unfinished.size(); ++k) {
+      const Attempt& a = tasks[unfinished[k]];
       m.tasks.push_back(a.msg);
       m.destinations.push_back(servers[placed[k]]);
       // A copy of a straggler may run elsewhere, except where it would not
@@ -176,8 +172,8 @@ std::vector<std::pair<named_task_result, caf::actor>> RemoteStages::run_attempts
     const std::vector<caf::actor>& destinations = reply->ran_on;
     std::vector<size_t> failed;
     std::vector<caf::actor> holders_to_check;
-    for (size_t k = 0; k < todo.size(); ++k) {
-      const size_t i = todo[k];
+    for (size_t k = 0; k < unfinished.size(); ++k) {
+      const size_t i = unfinished[k];
       auto& r = reply->results[k];
       out[i] = {std::move(r), destinations[k]};
       const named_task_result& result = out[i].first;
@@ -199,7 +195,7 @@ std::vector<std::pair<named_task_result, caf::actor>> RemoteStages::run_attempts
     std::sort(holders_to_check.begin(), holders_to_check.end());
     holders_to_check.erase(std::unique(holders_to_check.begin(), holders_to_check.end()), holders_to_check.end());
     if (!holders_to_check.empty()) check_alive(holders_to_check);
-    todo = std::move(failed);
+    unfinished = std::move(failed);
   }
   return out;
 }

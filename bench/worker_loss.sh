@@ -32,6 +32,16 @@ wait_for_line() {
   return 1
 }
 
+# Ends what run started: the driver (SIGTERM), the workers, the source
+# (run's locals, seen here through bash's dynamic scope).
+stop_run() {
+  kill -TERM "$driver_pid"
+  wait "$driver_pid" || true
+  for w in "${workers[@]}"; do kill -9 "$w" 2> /dev/null || true; wait "$w" 2> /dev/null || true; done
+  kill "$source_pid" 2> /dev/null || true
+  wait "$source_pid" 2> /dev/null || true
+}
+
 # run SIGNAL LABEL [--conf k=v ...]: prints "detected_ms first_batch_ms".
 # run STALL LABEL [--conf k=v ...]: the worker is stopped for 3 s, then
 # resumed (never declared lost: 30 s heartbeat timeout); prints the largest
@@ -95,11 +105,7 @@ EOF
       completed=$(( completed + 1 ))
       [ "$delay" -gt "$worst" ] && worst=$delay
     done < <(grep -E '\] batch [0-9]+ ms: [0-9]+ records' "$dir/driver.err")
-    kill -TERM "$driver_pid"
-    wait "$driver_pid" || true
-    for w in "${workers[@]}"; do kill -9 "$w" 2> /dev/null || true; wait "$w" 2> /dev/null || true; done
-    kill "$source_pid" 2> /dev/null || true
-    wait "$source_pid" 2> /dev/null || true
+    stop_run
     echo "$worst $completed"
     rm -rf "$dir"
     return
@@ -119,11 +125,7 @@ EOF
     sleep 0.05
   done
   [ "$signal" = STOP ] && kill -CONT "$victim"
-  kill -TERM "$driver_pid"
-  wait "$driver_pid" || true
-  for w in "${workers[@]}"; do kill -9 "$w" 2> /dev/null || true; wait "$w" 2> /dev/null || true; done
-  kill "$source_pid" 2> /dev/null || true
-  wait "$source_pid" 2> /dev/null || true
+  stop_run
   echo "$(( t_gone - t_signal )) $(( ${t_first:-$t_gone} - t_signal ))"
   rm -rf "$dir"
 }

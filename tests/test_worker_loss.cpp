@@ -136,6 +136,18 @@ std::pair<int64_t, int64_t> redone(const std::string& log) {
 
 bool process_gone(pid_t pid) { return pid > 0 && ::kill(pid, 0) != 0; }
 
+// `text` cut at line ends into `parts` pieces of about equal size.
+std::vector<std::string> in_parts(const std::string& text, size_t parts) {
+  std::vector<std::string> out;
+  size_t from = 0;
+  for (size_t k = 1; k <= parts; ++k) {
+    const size_t to = k == parts ? text.size() : text.find('\n', k * text.size() / parts) + 1;
+    out.push_back(text.substr(from, to - from));
+    from = to;
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("a worker killed (SIGKILL) in the middle of a reduce task: its tasks and map outputs are made again "
@@ -144,17 +156,16 @@ TEST_CASE("a worker killed (SIGKILL) in the middle of a reduce task: its tasks a
   const size_t victim = cluster.start_and_pick_victim();
   std::map<std::string, int64_t> expected;
   const std::string text = word_lines(6000, expected);
-  const size_t third = text.size() / 3;
-  const size_t cut1 = text.find('\n', third) + 1, cut2 = text.find('\n', 2 * third) + 1;
-  cluster.send_and_wait(text.substr(0, cut1));
+  const auto part = in_parts(text, 3);
+  cluster.send_and_wait(part[0]);
   { std::ofstream(cluster.die_file(static_cast<int>(victim))) << "now\n"; }
-  cluster.send_and_wait(text.substr(cut1, cut2 - cut1));
+  cluster.send_and_wait(part[1]);
   ChildProcess& lost = *cluster.workers[victim];
   const pid_t lost_pid = lost.pid();
   lost.wait_exit(20s);
   REQUIRE(process_gone(lost_pid));
   CHECK(lost.out().find("total") == std::string::npos);
-  cluster.send_and_wait(text.substr(cut2));
+  cluster.send_and_wait(part[2]);
   cluster.finish(expected, victim);
   // The workers connected to each other directly (one connection per pair),
   // so that none reaches another through the driver.
@@ -180,11 +191,11 @@ TEST_CASE("a worker stopped (SIGSTOP) is found lost by heartbeats, its work done
   const size_t victim = cluster.start_and_pick_victim();
   std::map<std::string, int64_t> expected;
   const std::string text = word_lines(6000, expected);
-  const size_t half = text.find('\n', text.size() / 2) + 1;
-  cluster.send_and_wait(text.substr(0, half));
+  const auto half = in_parts(text, 2);
+  cluster.send_and_wait(half[0]);
   ChildProcess& stopped = *cluster.workers[victim];
   stopped.signal(SIGSTOP);
-  cluster.send_and_wait(text.substr(half));
+  cluster.send_and_wait(half[1]);
   REQUIRE(cluster.driver->wait_for_stderr(contains("pid " + std::to_string(stopped.pid()) + ") is gone"), 30s));
   // Resumed after the driver let it go, it finds its driver connection
   // closed and exits; it writes nothing into the batches done without it.
@@ -222,13 +233,13 @@ TEST_CASE("a worker that joins mid-run gets tasks; state slots stay with their w
   cluster.start_and_pick_victim();
   std::map<std::string, int64_t> expected;
   const std::string text = word_lines(6000, expected);
-  const size_t half = text.find('\n', text.size() / 2) + 1;
-  cluster.send_and_wait(text.substr(0, half));
+  const auto half = in_parts(text, 2);
+  cluster.send_and_wait(half[0]);
   ChildProcess& joined = cluster.add_worker();
   REQUIRE(cluster.driver->wait_for_stderr(
       contains("pid " + std::to_string(joined.pid()) + ") registered with 1 cores (3 workers now)"), 30s));
   REQUIRE(joined.wait_for_stderr(contains("connected directly to worker"), 10s));
-  cluster.send_and_wait(text.substr(half));
+  cluster.send_and_wait(half[1]);
   cluster.finish(expected);  // every worker, the new one too, ran tasks
   CHECK(last_state(cluster.driver->out()) == expected);
 }
@@ -289,14 +300,13 @@ TEST_CASE("with rill.speculation, a stalled worker's tasks are copied elsewhere 
   const size_t victim = cluster.start_and_pick_victim();
   std::map<std::string, int64_t> expected;
   const std::string text = word_lines(6000, expected);
-  const size_t third = text.size() / 3;
-  const size_t cut1 = text.find('\n', third) + 1, cut2 = text.find('\n', 2 * third) + 1;
-  cluster.send_and_wait(text.substr(0, cut1));
+  const auto part = in_parts(text, 3);
+  cluster.send_and_wait(part[0]);
   ChildProcess& stalled = *cluster.workers[victim];
   stalled.signal(SIGSTOP);
-  cluster.send_and_wait(text.substr(cut1, cut2 - cut1));  // counted while it is stopped
+  cluster.send_and_wait(part[1]);  // counted while it is stopped
   stalled.signal(SIGCONT);
-  cluster.send_and_wait(text.substr(cut2));
+  cluster.send_and_wait(part[2]);
   cluster.finish(expected);
   const std::string log = cluster.driver->err();
   INFO(log);

@@ -114,6 +114,47 @@ void RemoteStages::recover_map_outputs(const RddName& shuffle, const std::set<ca
   map_outputs_remade_ += static_cast<int64_t>(partitions.size());
 }
 
+std::vector<batch_inputs_msg> RemoteStages::recompute_lost_slots(std::vector<Attempt>& tasks,
+                                                                 const std::vector<size_t>& which,
+                                                                 const std::vector<std::string>& nodes) {
+  Time through(0);
+  for (size_t i : which) {
+    Attempt& a = tasks[i];
+    if (a.input.slot < 0 || !a.reads || a.recomputes_slot) continue;
+    auto owner = slot_owners_.find(a.input.slot);
+    if (owner == slot_owners_.end() || std::find(nodes.begin(), nodes.end(), owner->second) != nodes.end()) continue;
+    a.recomputes_slot = true;
+    std::set<RddName> listed;
+    for (const auto& loc : a.msg.shuffles) listed.insert(from_wire(loc.shuffle));
+    int added = 0;
+    for (auto* dep : shuffles_read_by(*a.reads, Reach::whole_lineage)) {
+      if (!listed.insert(dep->name()).second) continue;
+      if (dep->num_map_partitions() > 0 && !map_stages_.count(dep->name()))
+        throw JobFailedError(a.what + ": its state slot was kept by lost worker " + owner->second +
+                             ", and computing it again needs the map outputs of shuffle " + dep->name().to_string() +
+                             ", which are no longer known (its map stage ran on the driver, or was forgotten)");
+      a.msg.shuffles.push_back({to_wire(dep->name()), {}});
+      ++added;
+    }
+    spdlog::warn("{}: its state slot {} was kept by lost worker {}; another worker computes it again from the "
+                 "newest state checkpoint and the {} shuffles since",
+                 a.what, a.input.slot, owner->second, added);
+    ++slots_recomputed_;
+    through = std::max(through, Time(a.msg.target.time_ms));
+  }
+  std::vector<batch_inputs_msg> checkpoints;
+  if (through == Time(0)) return checkpoints;
+  for (DStreamBase* stream : graph_.reachable_streams()) {
+    auto described = stream->describe_checkpoint(through);
+    if (!described) continue;
+    batch_inputs_msg m;
+    m.time_ms = described->first.milliseconds();
+    m.described.push_back({stream->id(), std::move(described->second)});
+    checkpoints.push_back(std::move(m));
+  }
+  return checkpoints;
+}
+
 std::vector<std::pair<named_task_result, caf::actor>> RemoteStages::run_attempts(
     std::vector<Attempt> tasks, std::vector<batch_inputs_msg> first_inputs) {
   std::vector<std::pair<named_task_result, caf::actor>> out(tasks.size());
@@ -135,6 +176,7 @@ std::vector<std::pair<named_task_result, caf::actor>> RemoteStages::run_attempts
       servers.push_back(h.task_server);
       nodes.push_back(h.node_id);
     }
+    auto checkpoints = recompute_lost_slots(tasks, unfinished, nodes);
     // The map outputs each task reads, from where they are now (made again
     // first when their holder is gone).
     for (size_t i : unfinished)
@@ -157,6 +199,7 @@ std::vector<std::pair<named_task_result, caf::actor>> RemoteStages::run_attempts
     dispatch_msg m;
     m.inputs = std::move(first_inputs);
     first_inputs.clear();
+    for (auto& c : checkpoints) m.inputs.push_back(std::move(c));
     for (size_t k = 0; k < unfinished.size(); ++k) {
       const Attempt& a = tasks[unfinished[k]];
       m.tasks.push_back(a.msg);
@@ -229,6 +272,7 @@ std::optional<std::vector<TaskOutput>> RemoteStages::run(std::vector<TaskPtr>& t
     auto where = reads_from(*t).preferred_location(t->partition);
     a.input = {t->partition, std::move(where.node), where.bytes, where.slot};
     a.what = "task " + std::to_string(t->partition) + " of " + t->name->target.to_string();
+    a.reads = &reads_from(*t);
     through = std::max(through, Time(t->name->target.time_ms));
     attempts.push_back(std::move(a));
   }
@@ -307,9 +351,10 @@ std::string RemoteStages::summary() const {
                     std::to_string(bytes_to_workers_.load()) + " bytes of batch inputs sent to them, " +
                     std::to_string(bytes_from_workers_.load()) +
                     " bytes of results back; stages run on the driver: " + (here.empty() ? "none" : here);
-  if (tasks_rerun_ > 0 || map_outputs_remade_ > 0)
+  if (tasks_rerun_ > 0 || map_outputs_remade_ > 0 || slots_recomputed_ > 0)
     out += "; tasks run again after a failure: " + std::to_string(tasks_rerun_.load()) +
-           ", map outputs made again: " + std::to_string(map_outputs_remade_.load());
+           ", map outputs made again: " + std::to_string(map_outputs_remade_.load()) +
+           ", state slots computed again: " + std::to_string(slots_recomputed_.load());
   return out;
 }
 

@@ -9,7 +9,9 @@
 // heartbeat timeout, a fetch from a dead node failed, or user code threw)
 // runs again on a live worker, up to rill.task.maxFailures attempts in all;
 // map outputs a lost worker held are made again by running just those map
-// tasks again, before the tasks that read them.
+// tasks again, before the tasks that read them. A state slot a lost worker
+// kept is computed again by its new owner from the newest state checkpoint
+// and the batches since (recompute_lost_slots).
 #pragma once
 #include <caf/all.hpp>
 
@@ -78,6 +80,8 @@ class RemoteStages {
     named_task_msg msg;
     TaskInput input;
     std::string what;
+    const RDDBase* reads = nullptr;  // the RDD whose partition it computes (null: a map task run again)
+    bool recomputes_slot = false;    // its state slot's owner was lost (see recompute_lost_slots)
   };
 
   // Runs `tasks` on live workers until each has succeeded, running a failed
@@ -86,6 +90,13 @@ class RemoteStages {
   // first dispatch. Returns each task's result and the task server it ran on.
   std::vector<std::pair<named_task_result, caf::actor>> run_attempts(std::vector<Attempt> tasks,
                                                                      std::vector<batch_inputs_msg> first_inputs);
+  // Tasks of state slots whose owner is not among `nodes` (it was lost): the
+  // new owner computes the partition again from the newest state checkpoint
+  // and the batches since, so each such task reads every shuffle of those
+  // batches (added to its message). Returns the checkpoints' descriptions
+  // to send first; empty when no slot moved.
+  std::vector<batch_inputs_msg> recompute_lost_slots(std::vector<Attempt>& tasks, const std::vector<size_t>& which,
+                                                     const std::vector<std::string>& nodes);
   // Makes again the map outputs of `shuffle` that lost workers held
   // (upstream shuffles first); nothing when none was lost.
   void recover_map_outputs(const RddName& shuffle, const std::set<caf::actor_addr>& live);
@@ -114,7 +125,7 @@ class RemoteStages {
   std::map<int, Time> described_through_;                          // stream -> last batch described
   std::map<std::string, int64_t> driver_stages_;                   // stages run here anyway, by stream name
   std::atomic<int64_t> remote_tasks_{0}, bytes_to_workers_{0}, bytes_from_workers_{0};
-  std::atomic<int64_t> tasks_rerun_{0}, map_outputs_remade_{0};
+  std::atomic<int64_t> tasks_rerun_{0}, map_outputs_remade_{0}, slots_recomputed_{0};
 };
 
 }  // namespace rill

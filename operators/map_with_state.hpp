@@ -232,6 +232,7 @@ class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
   // Partition r's store stays on one node from batch to batch.
   typename RDDBase::InputLocation preferred_location(int r) const override { return {"", 0, r}; }
   void release_lineage() const override { lineage_.release(); }
+  bool kept_per_slot() const override { return true; }
 
  protected:
   void on_fully_cached() const override { lineage_.release(); }
@@ -295,11 +296,14 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
            parent_->computable_by_workers();
   }
   void restore_checkpoint_data(const MetadataCheckpoint& c) override {
-    checkpoint_.restore(*this, c, partitions(), &read_store_part);
+    checkpoint_.restore(*this, c, partitions());
   }
   std::optional<std::string> describe_batch(Time t) override { return checkpoint_.describe(t); }
+  std::optional<std::pair<Time, std::string>> describe_checkpoint(Time through) override {
+    return checkpoint_.describe_newest(*this, through);
+  }
   void install_batch(Time t, const std::string& description, const std::string& origin) override {
-    checkpoint_.install(*this, t, description, origin, partitions(), &read_store_part);
+    checkpoint_.install(*this, t, description, origin, partitions());
   }
 
  protected:
@@ -338,7 +342,7 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
   int partitions() const { return n_ > 0 ? n_ : executor_of(this->context())->default_parallelism(); }
 
   int n_;
-  StateCheckpoints<Record> checkpoint_;
+  StateCheckpoints<Record> checkpoint_{&read_store_part};
 };
 
 }  // namespace rill

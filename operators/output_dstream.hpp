@@ -87,6 +87,7 @@ class ForEachDStream : public DStreamBase, public OutputDStreamBase {
 
  protected:
   void forget_through(Time) override {}
+  void uncache_through(Time) override {}
 
  private:
   DStreamNodePtr<T> parent_;

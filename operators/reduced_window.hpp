@@ -101,6 +101,7 @@ class WindowMergeRDD : public RDDNode<std::pair<K, V>> {
   // reads the previous window's partition r from that node's cache.
   typename RDDBase::InputLocation preferred_location(int r) const override { return {"", 0, r}; }
   void release_lineage() const override { lineage_.release(); }
+  bool kept_per_slot() const override { return true; }
 
  protected:
   void on_fully_cached() const override { lineage_.release(); }
@@ -142,7 +143,7 @@ class ReducedWindowedDStream : public DStreamNode<std::pair<K, V>> {
     checkpoint_.add_to(c, this->id(), completed);
   }
   void restore_checkpoint_data(const MetadataCheckpoint& c) override {
-    checkpoint_.restore(*this, c, partitions(), &read_partition_file<Record>);
+    checkpoint_.restore(*this, c, partitions());
   }
   // Workers keep the window's partitions; one the driver restored from a
   // checkpoint they read from its part files (describe_batch).
@@ -150,8 +151,11 @@ class ReducedWindowedDStream : public DStreamNode<std::pair<K, V>> {
     return is_serializable_v<K> && is_serializable_v<V> && reduced_->computable_by_workers();
   }
   std::optional<std::string> describe_batch(Time t) override { return checkpoint_.describe(t); }
+  std::optional<std::pair<Time, std::string>> describe_checkpoint(Time through) override {
+    return checkpoint_.describe_newest(*this, through);
+  }
   void install_batch(Time t, const std::string& description, const std::string& origin) override {
-    checkpoint_.install(*this, t, description, origin, partitions(), &read_partition_file<Record>);
+    checkpoint_.install(*this, t, description, origin, partitions());
   }
 
  protected:

@@ -1,8 +1,11 @@
 // The inputs of an RDD whose lineage would otherwise grow batch after batch
 // (a window with an inverse, state): each such RDD reads the one before it.
-// They are held until every partition of the RDD is cached, then released,
-// so older batches can be freed; state checkpoints make sure that happens at
-// least every checkpoint interval.
+// In one process they are held until every partition of the RDD is cached,
+// then released, so older batches can be freed. In a cluster, where the node
+// caching a partition may be lost, they are held until a state checkpoint
+// holds the RDD (RDDBase::mark_checkpointed) or its stream forgets it (two
+// checkpoint intervals later): a lost partition is computed again from the
+// newest checkpoint and the batches since.
 #pragma once
 #include <memory>
 #include <string>
@@ -26,8 +29,8 @@ class ReleasableLineage {
     if (!in)
       throw RillError(what + ": partition " + std::to_string(partition) + " of " + rdd +
                       " is not cached on this node and its inputs were released (in a cluster: the worker that "
-                      "kept it was lost; a driver restarted with get_or_create resumes from the newest state "
-                      "checkpoint)");
+                      "kept it was lost, and no state checkpoint of the last two checkpoint intervals holds it; "
+                      "a driver restarted with get_or_create resumes from the newest state checkpoint)");
     return in;
   }
   void release() const { std::atomic_store(&inputs_, std::shared_ptr<const Inputs>()); }

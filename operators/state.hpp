@@ -90,6 +90,7 @@ class StateRDD : public RDDNode<std::pair<K, S>> {
   // previous version from that node's cache.
   typename RDDBase::InputLocation preferred_location(int r) const override { return {"", 0, r}; }
   void release_lineage() const override { lineage_.release(); }
+  bool kept_per_slot() const override { return true; }
 
  protected:
   void on_fully_cached() const override { lineage_.release(); }
@@ -127,7 +128,7 @@ class StateDStream : public DStreamNode<std::pair<K, S>> {
     checkpoint_.add_to(c, this->id(), completed);
   }
   void restore_checkpoint_data(const MetadataCheckpoint& c) override {
-    checkpoint_.restore(*this, c, partitions(), &read_partition_file<Record>);
+    checkpoint_.restore(*this, c, partitions());
   }
   // Workers keep the state partitions when every type crosses processes.
   // They build the initial RDD as the driver does (it is part of the
@@ -137,8 +138,11 @@ class StateDStream : public DStreamNode<std::pair<K, S>> {
     return is_serializable_v<K> && is_serializable_v<V> && is_serializable_v<S> && parent_->computable_by_workers();
   }
   std::optional<std::string> describe_batch(Time t) override { return checkpoint_.describe(t); }
+  std::optional<std::pair<Time, std::string>> describe_checkpoint(Time through) override {
+    return checkpoint_.describe_newest(*this, through);
+  }
   void install_batch(Time t, const std::string& description, const std::string& origin) override {
-    checkpoint_.install(*this, t, description, origin, partitions(), &read_partition_file<Record>);
+    checkpoint_.install(*this, t, description, origin, partitions());
   }
 
  protected:

@@ -21,6 +21,7 @@ void keep_every_partition(const std::shared_ptr<const RDDBase>& node) {
     tasks.push_back(std::move(task));
   }
   run_job(*node, std::move(tasks));
+  node->set_all_partitions_kept();
 }
 
 std::string state_checkpoint_directory(StreamingContext& ssc, const DStreamBase& stream) {

@@ -79,6 +79,9 @@ template <class T>
 class StateCheckpoints {
  public:
   using Encode = std::function<std::string(const std::vector<T>&)>;
+  // Decodes one part file written with the stream's Encode.
+  using ReadPart = std::function<PartitionPtr<T>(const std::string& path)>;
+  explicit StateCheckpoints(ReadPart read_part = &read_partition_file<T>) : read_part_(std::move(read_part)) {}
 
   // Every batch, after the outputs: at checkpoint times a job that writes
   // the stream's RDD; at others, upkeep at the end of the batch's last job
@@ -99,9 +102,14 @@ class StateCheckpoints {
     }
     std::string dir = state_checkpoint_directory(stream.context(), stream);
     job.name = "checkpoint " + stream.name();
-    job.run = [rdd, dir, t, encode, written = written_] {
+    job.run = [rdd, dir, t, encode, written = written_, read_part = read_part_] {
       std::filesystem::create_directories(dir);
-      save_partitions(rdd, dir + "/" + std::to_string(t.milliseconds()), encode);
+      const std::string at = dir + "/" + std::to_string(t.milliseconds());
+      save_partitions(rdd, at, encode);
+      // Every partition is where it is kept, and lineage before t is no
+      // longer needed to compute one again.
+      rdd.node()->set_all_partitions_kept();
+      rdd.node()->mark_checkpointed(part_reader(at, read_part));
       int64_t previous = written->add(t.milliseconds());
       if (previous >= 0) delete_checkpoints_before(dir, previous);
     };
@@ -115,15 +123,13 @@ class StateCheckpoints {
   }
 
   // Reads back the checkpoint `c` names for `stream` as its RDD at that time.
-  // read_part(path) -> PartitionPtr<T> decodes one part file.
-  template <class ReadPart>
-  void restore(DStreamNode<T>& stream, const MetadataCheckpoint& c, int partitions, ReadPart read_part) {
+  void restore(DStreamNode<T>& stream, const MetadataCheckpoint& c, int partitions) {
     auto it = c.state_checkpoints.find(stream.id());
     if (it == c.state_checkpoints.end()) return;
     std::string dir = state_checkpoint_directory(stream.context(), stream);
     remove_stale_temporaries(dir);  // checkpoints a crash interrupted
     std::vector<PartitionPtr<T>> parts;
-    for (const auto& path : state_checkpoint_parts(dir, it->second, partitions)) parts.push_back(read_part(path));
+    for (const auto& path : state_checkpoint_parts(dir, it->second, partitions)) parts.push_back(read_part_(path));
     stream.restore_rdd(Time(it->second),
                        RDD<T>(std::make_shared<StoredRDD<T>>(executor_of(stream.context()), std::move(parts))));
     written_->add(it->second);
@@ -138,16 +144,38 @@ class StateCheckpoints {
     if (!restored_ || restored_->time_ms != t.milliseconds()) return std::nullopt;
     return frame_records(restored_->dir);
   }
-  template <class ReadPart>
+  // The newest checkpoint this run wrote (or restored) at or before
+  // `through`, described as describe() does: sent to workers when one must
+  // compute again a partition a lost worker kept.
+  std::optional<std::pair<Time, std::string>> describe_newest(DStreamNode<T>& stream, Time through) const {
+    const int64_t newest = written_->newest_at_or_before(through.milliseconds());
+    if (newest < 0) return std::nullopt;
+    const std::string dir = std::filesystem::absolute(state_checkpoint_directory(stream.context(), stream)).string();
+    return std::make_pair(Time(newest), frame_records(dir));
+  }
+  // A worker that has the stream's RDD at t marks it checkpointed (partitions
+  // it does not cache are read from the part files; its lineage is
+  // released); one that has none takes the checkpoint as that RDD.
   void install(DStreamNode<T>& stream, Time t, const std::string& description, const std::string& origin,
-               int partitions, ReadPart read_part) {
-    auto paths = state_checkpoint_parts(unframe_records(description, origin), t.milliseconds(), partitions);
+               int partitions) {
+    const std::string dir = unframe_records(description, origin);
+    auto paths = state_checkpoint_parts(dir, t.milliseconds(), partitions);
+    if (RDD<T> held = stream.generated_at(t)) {
+      held.node()->mark_checkpointed(part_reader(dir + "/" + std::to_string(t.milliseconds()), read_part_));
+      return;
+    }
     RddNamingScope naming(RddName::Origin::stream, stream.id(), t.milliseconds());
     stream.restore_rdd(t, RDD<T>(std::make_shared<CheckpointPartsRDD<T>>(executor_of(stream.context()),
-                                                                         std::move(paths), read_part)));
+                                                                         std::move(paths), read_part_)));
   }
 
  private:
+  // Partition p of the checkpoint at `at`.
+  static RDDBase::CheckpointReader part_reader(const std::string& at, ReadPart read_part) {
+    return [at, read_part](int p) -> ErasedPartition { return read_part(at + "/" + part_file_name(p)); };
+  }
+
+  ReadPart read_part_;
   // Checkpoint times written (or restored) by this run, newest last.
   struct Written {
     std::mutex mutex;

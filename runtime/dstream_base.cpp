@@ -79,7 +79,19 @@ Duration DStreamBase::default_checkpoint_interval() const {
   return Duration(s * k);
 }
 
-void DStreamBase::clear_metadata(Time t) { forget_through(t - remember_duration()); }
+void DStreamBase::clear_metadata(Time t) {
+  forget_through(t - remember_duration());
+  // The next batch reads only the newest RDD's cache.
+  if (recomputes_lost_partitions_) uncache_through(t - slide_);
+}
+
+void DStreamBase::prepare_recovery() {
+  if (!must_checkpoint_ || !computable_by_workers() ||
+      !executor_of(ssc_)->keeps_lineage_until_checkpoint())
+    return;
+  recomputes_lost_partitions_ = true;
+  remember(checkpoint_interval() * 2);
+}
 
 bool DStreamBase::is_time_valid(Time t) const {
   std::lock_guard<std::mutex> lock(meta_mutex_);

@@ -53,6 +53,14 @@ class DStreamBase {
   Time zero_time() const;
   // Marks generated RDDs to be persisted.
   void set_persist() { persist_ = true; }
+  // In a cluster, a stream whose partitions are kept per slot on workers
+  // (state) must survive the loss of one: it keeps its RDDs, their lineage
+  // and so the blocks and map outputs they read, for two checkpoint
+  // intervals (Spark's rule), so a lost partition is computed again from
+  // the newest state checkpoint and the batches since. Only the newest
+  // RDD stays cached. Called by the graph at start, after remember().
+  void prepare_recovery();
+  bool recomputes_lost_partitions() const { return recomputes_lost_partitions_; }
 
   // -- checkpointing of stateful streams ---------------------------------------
   // How often this stream's RDDs are written to the checkpoint directory;
@@ -100,6 +108,12 @@ class DStreamBase {
   // the same everywhere).
   virtual std::optional<std::string> describe_batch(Time) { return std::nullopt; }
   virtual void install_batch(Time t, const std::string& description, const std::string& origin);
+  // A stream that keeps partitions per slot (state): its newest checkpoint
+  // at or before `through`, as a batch time and a description for
+  // install_batch, which on a worker that has the RDD at that time marks it
+  // checkpointed. Sent when a worker must compute again a partition that a
+  // lost worker kept. nullopt: none.
+  virtual std::optional<std::pair<Time, std::string>> describe_checkpoint(Time /*through*/) { return std::nullopt; }
 
  protected:
   // How much longer than this stream's own remember duration its parents must
@@ -107,11 +121,15 @@ class DStreamBase {
   virtual Duration parent_remember_extra() const { return Duration(0); }
   // Drops generated RDDs with time <= cutoff.
   virtual void forget_through(Time cutoff) = 0;
+  // Drops the cached partitions of generated RDDs with time <= cutoff,
+  // keeping the RDDs.
+  virtual void uncache_through(Time cutoff) = 0;
   // The checkpoint interval a stateful stream gets when none is set.
   virtual Duration default_checkpoint_interval() const;
   static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
   bool persist_ = false;
   bool must_checkpoint_ = false;  // set by stateful streams: they need ssc.checkpoint(dir)
+  bool recomputes_lost_partitions_ = false;  // set by prepare_recovery()
 
  private:
   StreamingContext& ssc_;
@@ -206,6 +224,13 @@ class DStreamNode : public DStreamBase {
     while (!generated_.empty() && generated_.begin()->first <= cutoff) {
       if (const auto& node = generated_.begin()->second.node()) node->release_lineage();
       generated_.erase(generated_.begin());
+    }
+  }
+  void uncache_through(Time cutoff) override {
+    std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
+    for (const auto& [t, rdd] : generated_) {
+      if (t > cutoff) break;
+      if (const auto& node = rdd.node()) node->unpersist();
     }
   }
 

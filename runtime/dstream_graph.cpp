@@ -65,6 +65,7 @@ void DStreamGraph::start(Time zero_time) {
     reachable_.push_back(s);
   };
   for (auto& o : outputs_) visit(&o->stream());
+  for (auto* s : reachable_) s->prepare_recovery();
   longest_checkpoint_interval_ = Duration(0);
   for (auto* s : reachable_)
     if (s->checkpoint_interval() > longest_checkpoint_interval_) longest_checkpoint_interval_ = s->checkpoint_interval();

@@ -16,12 +16,14 @@ bool walk(const RDDBase& rdd, std::set<const void*>& seen,
           const std::function<bool(const RDDBase*, ShuffleDependencyBase*)>& visit) {
   if (!seen.insert(&rdd).second) return false;
   if (visit(&rdd, nullptr)) return true;
-  for (const auto* parent : rdd.narrow_parents())
-    if (walk(*parent, seen, visit)) return true;
+  // Shuffles first: a state RDD's own shuffle is found before the walk goes
+  // down the chain of its previous versions.
   for (auto* dep : rdd.shuffle_dependencies()) {
     if (seen.insert(dep).second && visit(nullptr, dep)) return true;
     if (walk(dep->map_side(), seen, visit)) return true;
   }
+  for (const auto* parent : rdd.narrow_parents())
+    if (walk(*parent, seen, visit)) return true;
   return false;
 }
 
@@ -49,11 +51,15 @@ TaskTarget find_task_target(DStreamGraph& graph, const TaskName& name) {
   return target;
 }
 
-std::vector<ShuffleDependencyBase*> shuffles_read_by(const RDDBase& rdd) {
+std::vector<ShuffleDependencyBase*> shuffles_read_by(const RDDBase& rdd, Reach reach) {
   std::vector<ShuffleDependencyBase*> out;
   std::set<const RDDBase*> seen;
+  const int64_t batch = rdd.name().time_ms;
   std::function<void(const RDDBase&)> visit = [&](const RDDBase& r) {
     if (!seen.insert(&r).second) return;
+    if (reach == Reach::to_kept_slots && &r != &rdd && r.kept_per_slot() && r.all_partitions_kept() &&
+        r.name().time_ms < batch)
+      return;
     for (auto* dep : r.shuffle_dependencies()) out.push_back(dep);
     for (const auto* parent : r.narrow_parents()) visit(*parent);
   };

@@ -23,7 +23,13 @@ TaskTarget find_task_target(DStreamGraph& graph, const TaskName& name);
 
 // The shuffles whose map outputs computing a partition of `rdd` reads: those
 // reached through narrow parents, without crossing a shuffle.
-std::vector<ShuffleDependencyBase*> shuffles_read_by(const RDDBase& rdd);
+//   to_kept_slots: not through an earlier batch's RDD kept per slot (state)
+//     whose partitions were all kept: they are read from the cache of the
+//     node that keeps them.
+//   whole_lineage: through those too, as far as their lineage is kept (to a
+//     checkpoint): what a node that lost that cache reads to compute it again.
+enum class Reach { to_kept_slots, whole_lineage };
+std::vector<ShuffleDependencyBase*> shuffles_read_by(const RDDBase& rdd, Reach reach = Reach::to_kept_slots);
 
 // The shuffle named `name` in the lineage of `root` (through map sides too);
 // null when absent.

@@ -35,6 +35,28 @@ RDDBase::InputLocation RDDBase::preferred_location(int p) const {
   return {};
 }
 
+void RDDBase::mark_checkpointed(CheckpointReader read) const {
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+    checkpoint_ = std::move(read);
+  }
+  checkpointed_.store(true, std::memory_order_release);
+  release_lineage();
+}
+
+bool RDDBase::is_checkpointed() const { return checkpointed_.load(std::memory_order_acquire); }
+
+ErasedPartition RDDBase::checkpointed_partition(int p) const {
+  if (!checkpointed_.load(std::memory_order_acquire)) return nullptr;  // the common case, without a lock
+  CheckpointReader read;
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+    if (!checkpoint_) return nullptr;
+    read = checkpoint_;
+  }
+  return read(p);
+}
+
 void throw_not_serializable(const char* type_name, const RddName& name) {
   throw RillError("the records of " + name.to_string() + " (type " + type_name +
                   ") cannot cross processes: give the type Boost.Serialization (a member serialize(Archive&, "

@@ -81,6 +81,26 @@ class RDDBase {
   // where they are read, on whichever node). Other RDDs keep their inputs.
   virtual void release_lineage() const {}
 
+  // An RDD kept partition by partition on the node that computes it, batch
+  // after batch (state, windows with an inverse): the next batch's RDD reads
+  // it from that node's cache instead of recomputing it from its inputs.
+  virtual bool kept_per_slot() const { return false; }
+  // Every partition has been computed where it is kept (its batch's job
+  // that keeps them ran): later batches read them from there.
+  void set_all_partitions_kept() const { all_kept_.store(true, std::memory_order_release); }
+  bool all_partitions_kept() const { return all_kept_.load(std::memory_order_acquire); }
+
+  // -- checkpoints and recovery ----------------------------------------------------
+  // Reads partition p of a checkpoint that holds every partition of this RDD.
+  using CheckpointReader = std::function<ErasedPartition(int p)>;
+  // A checkpoint now holds every partition of this RDD: a partition that is
+  // not cached here is read from it, and the lineage is released.
+  void mark_checkpointed(CheckpointReader read) const;
+  bool is_checkpointed() const;
+  // Drops the partitions cached here and caches none from now on; a
+  // partition asked for later is read from the checkpoint or computed again.
+  virtual void unpersist() const {}
+
   // -- crossing processes (runtime/base/record_codec.hpp) ------------------------------
   // Partition p, computed in this process, as one record frame. Throws
   // RillError when the record type cannot be serialized.
@@ -93,11 +113,19 @@ class RDDBase {
   virtual std::shared_ptr<const RDDBase> with_fetched_partition(int p, const std::string& frame,
                                                                 const std::string& origin) const = 0;
 
+ protected:
+  // Partition p from the checkpoint (mark_checkpointed); null when there is none.
+  ErasedPartition checkpointed_partition(int p) const;
+
  private:
   int64_t id_;
   RddName name_;
   int num_partitions_;
   std::shared_ptr<Executor> executor_;
+  mutable std::atomic<bool> all_kept_{false};
+  mutable std::atomic<bool> checkpointed_{false};  // set once checkpoint_ is
+  mutable std::mutex checkpoint_mutex_;
+  mutable CheckpointReader checkpoint_;  // guarded by checkpoint_mutex_
 };
 
 // One shuffle: a map side (one task per parent partition, each writing one
@@ -175,7 +203,7 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
  public:
   using RDDBase::RDDBase;
   ~RDDNode() override {
-    if (persisted_.load()) executor()->block_store().drop_rdd(id());
+    if (ever_persisted_.load()) executor()->block_store().drop_rdd(id());
   }
 
   // Pushes partition p's records, in order, into `out`. Runs on a partition
@@ -192,16 +220,32 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
 
   // What children call: served from the cache when persisted.
   void iterate(int p, Sink<T> out) const {
-    if (!persisted_.load(std::memory_order_acquire)) return compute(p, out);
-    auto part = cached(p);
+    PartitionPtr<T> part;
+    if (persisted_.load(std::memory_order_acquire))
+      part = cached(p);
+    else if (auto saved = checkpointed_partition(p))
+      part = typed_partition<T>(saved);
+    else
+      return compute(p, out);
     for (const auto& x : *part) out(x);
   }
   PartitionPtr<T> partition(int p) const {
-    return persisted_.load(std::memory_order_acquire) ? cached(p) : materialize(p);
+    if (persisted_.load(std::memory_order_acquire)) return cached(p);
+    if (auto saved = checkpointed_partition(p)) return typed_partition<T>(saved);
+    return materialize(p);
   }
 
   // Keeps each partition once computed, for reuse by later jobs.
-  void persist() const { persisted_.store(true, std::memory_order_release); }
+  void persist() const {
+    ever_persisted_.store(true, std::memory_order_release);
+    persisted_.store(true, std::memory_order_release);
+  }
+  void unpersist() const override {
+    if (!persisted_.exchange(false)) return;
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    executor()->block_store().drop_rdd(id());
+    cached_count_ = 0;
+  }
 
   std::string encode_partition(int p) const override { return encode_erased<T>(partition(p), name()); }
   void keep_partition(int p) const override { (void)partition(p); }
@@ -214,15 +258,20 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
     BlockStore& store = executor()->block_store();
     if (auto hit = store.get(id(), p)) return typed_partition<T>(hit);
     auto data = computed_elsewhere(p);
+    if (!data)
+      if (auto saved = checkpointed_partition(p)) data = typed_partition<T>(saved);
     if (!data) data = materialize(p);
     bool now_complete = false;
     {
       std::lock_guard<std::mutex> lock(cache_mutex_);
       if (auto raced = store.get(id(), p)) return typed_partition<T>(raced);
+      if (!persisted_.load()) return data;  // unpersisted meanwhile
       store.put(id(), p, data);
       now_complete = ++cached_count_ == num_partitions();
     }
-    if (now_complete) on_fully_cached();
+    // A cluster keeps the lineage until a checkpoint covers it: the node
+    // that caches a partition may be lost, and another must recompute it.
+    if (now_complete && !executor()->keeps_lineage_until_checkpoint()) on_fully_cached();
     return data;
   }
   // Partition p from the node that keeps it, when the executor has one (a
@@ -248,6 +297,7 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
 
  private:
   mutable std::atomic<bool> persisted_{false};
+  mutable std::atomic<bool> ever_persisted_{false};
   mutable std::mutex cache_mutex_;
   mutable int cached_count_ = 0;
 };

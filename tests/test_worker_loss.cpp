@@ -8,10 +8,12 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <regex>
+#include <sstream>
 
 #include "child_process.hpp"
 #include "cluster_test_helpers.hpp"
@@ -205,26 +207,79 @@ TEST_CASE("a worker stopped (SIGSTOP) is found lost by heartbeats, its work done
   cluster.finish(expected, victim);
 }
 
-// What is not recovered yet: a state partition kept only by the lost worker.
-// Its batch fails with an error that names the partition (the context stops;
-// a driver restarted from the checkpoint resumes), never with wrong counts.
-TEST_CASE("a worker lost with update_state_by_key: the batch fails naming the state partition, no wrong state") {
+// The newest batch time of the driver's "state T WORD N" lines; -1 when none.
+int64_t last_state_batch(const std::string& out) {
+  static const std::regex state("state (\\d+) ");
+  int64_t newest = -1;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), state); it != std::sregex_iterator(); ++it)
+    newest = std::max<int64_t>(newest, std::stoll((*it)[1]));
+  return newest;
+}
+
+// The newest state checkpoint written under `dir` (a batch time); -1 when none.
+int64_t newest_state_checkpoint(const std::string& dir) {
+  int64_t newest = -1;
+  std::error_code ec;
+  for (const auto& stream : std::filesystem::directory_iterator(dir, ec))
+    for (const auto& at : std::filesystem::directory_iterator(stream.path(), ec)) {
+      const std::string name = at.path().filename().string();
+      if (name.find_first_not_of("0123456789") == std::string::npos && std::filesystem::exists(at.path() / "_SUCCESS"))
+        newest = std::max<int64_t>(newest, std::stoll(name));
+    }
+  return newest;
+}
+
+// Every worker keeps one state slot (3 partitions, 3 workers), so the lost
+// one takes a slot with it. Its new owner reads the newest state checkpoint
+// (every 15 batches, 3 s, here) and computes the batches since from their
+// map outputs, those the lost worker held made again from the blocks' copies.
+TEST_CASE("a worker lost with update_state_by_key: its state slot is computed again from the state checkpoint "
+          "and the batches since; the state is exact") {
   rill::testing::TemporaryDirectory checkpoints;
-  WordCountCluster cluster({"--state", checkpoints.path()});
+  WordCountCluster cluster({"--state", checkpoints.path(), "--checkpoint-batches", "15"});
   const size_t victim = cluster.start_and_pick_victim();
-  std::map<std::string, int64_t> first_half;
-  const std::string text = word_lines(3000, first_half);
-  cluster.send_and_wait(text);
+  std::map<std::string, int64_t> expected;
+  const auto thirds = in_parts(word_lines(6000, expected), 3);
+  std::map<std::string, int64_t> first;
+  std::istringstream first_words(thirds[0]);
+  for (std::string word; first_words >> word;) ++first[word];
+  cluster.send_and_wait(thirds[0]);
   // The state's output is a later job of the batch than the counts'.
-  CHECK(cluster.driver->wait_for_stdout([&](const std::string& out) { return last_state(out) == first_half; }, 30s));
+  REQUIRE(cluster.driver->wait_for_stdout([&](const std::string& out) { return last_state(out) == first; }, 30s));
+  // A checkpoint of a batch after the first third's (the driver prints
+  // state every batch, so the condition is looked at every batch).
+  const int64_t counted_at = last_state_batch(cluster.driver->out());
+  REQUIRE(cluster.driver->wait_for_stdout(
+      [&](const std::string&) { return newest_state_checkpoint(checkpoints.path()) > counted_at; }, 30s));
+  // Within the 3 s before the next checkpoint: a batch with data after it,
+  // then the loss.
+  cluster.send_and_wait(thirds[1]);  // batches after the checkpoint, with map outputs on every worker
   { std::ofstream(cluster.die_file(static_cast<int>(victim))) << "now\n"; }
-  cluster.source.send_all(text);
-  CHECK(cluster.driver->wait_exit(60s) == 1);
+  cluster.send_and_wait(thirds[2]);
+  REQUIRE(cluster.driver->wait_for_stdout([&](const std::string& out) { return last_state(out) == expected; }, 30s));
+  const pid_t lost = cluster.workers[victim]->pid();
+  cluster.workers[victim]->wait_exit(10s);
+  REQUIRE(process_gone(lost));
+  cluster.finish(expected, victim);
+  CHECK(last_state(cluster.driver->out()) == expected);
   const std::string log = cluster.driver->err();
   INFO(log);
-  CHECK(log.find("update_state_by_key: partition") != std::string::npos);
-  CHECK(log.find("is not cached on this node and its inputs were released") != std::string::npos);
-  CHECK(log.find("failed 4 times (rill.task.maxFailures)") != std::string::npos);
+  // It read the shuffles of the batches since the checkpoint (the second
+  // third's at least) besides those of its own batch.
+  static const std::regex since("newest state checkpoint and the (\\d+) shuffles since");
+  std::smatch s;
+  REQUIRE(std::regex_search(log, s, since));
+  CHECK(std::stoll(s[1]) >= 1);
+  static const std::regex slots("state slots computed again: (\\d+)");
+  std::smatch m;
+  REQUIRE(std::regex_search(log, m, slots));
+  CHECK(std::stoll(m[1]) >= 1);
+  // The new owner read the slot's part file of a checkpoint.
+  bool read_checkpoint = false;
+  for (size_t k = 0; k < cluster.workers.size(); ++k)
+    if (k != victim && cluster.workers[k]->err().find("recovering state from the state checkpoint") != std::string::npos)
+      read_checkpoint = true;
+  CHECK(read_checkpoint);
 }
 
 TEST_CASE("a worker that joins mid-run gets tasks; state slots stay with their workers") {

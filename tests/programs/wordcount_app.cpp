@@ -3,7 +3,8 @@
 // --worker --driver host:port) and compare with a local run.
 //
 //   rill_test_wordcount --socket PORT [--socket PORT ...] [--window-batches N] [--state CHECKPOINT_DIR]
-//                       [--partition-pids 1] [--reshuffle 1] [--master M] [--conf k=v ...]
+//                       [--checkpoint-batches N] [--partition-pids 1] [--reshuffle 1] [--master M]
+//                       [--conf k=v ...]
 //
 // Several --socket: one socket stream (and receiver) per port, unioned. The
 // driver prints "receiver started NAME at LOCATION" for each receiver that
@@ -14,7 +15,8 @@
 // also prints, per batch, "window T WORD N" from reduce_by_key_and_window
 // over the last N batches (no inverse function). With --state it keeps
 // running counts with update_state_by_key and prints, per batch, "state T
-// WORD N" for every word. With --partition-pids 1, foreach_partition prints
+// WORD N" for every word, checkpointed every N batches with
+// --checkpoint-batches N (default: Spark's, 10 s). With --partition-pids 1, foreach_partition prints
 // "partition T P pid PID" for every non-empty partition of the counts, from
 // the process it ran in. With --reshuffle 1 the counts go through a second
 // reduce_by_key (the same counts, one more shuffle).
@@ -49,7 +51,7 @@ int main(int argc, char** argv) {
     auto conf = rill::Config::from_args(argc, argv);
     auto args = rill::Config::app_arguments(argc, argv);
     std::vector<uint16_t> ports;
-    int64_t window = 0, partition_pids = 0, reshuffle = 0;
+    int64_t window = 0, partition_pids = 0, reshuffle = 0, checkpoint_batches = 0;
     std::string state_dir;
     for (size_t i = 0; i + 1 < args.size(); i += 2) {
       if (args[i] == "--state") {
@@ -65,6 +67,8 @@ int main(int argc, char** argv) {
         partition_pids = n;
       else if (args[i] == "--reshuffle")
         reshuffle = n;
+      else if (args[i] == "--checkpoint-batches")
+        checkpoint_batches = n;
       else
         throw rill::ConfigError("unknown option " + args[i]);
     }
@@ -123,6 +127,7 @@ int main(int argc, char** argv) {
         for (int64_t v : values) n += v;
         return std::optional<int64_t>(n);
       });
+      if (checkpoint_batches > 0) running.checkpoint(batch * checkpoint_batches);
       running.foreach_rdd([mutex](const rill::RDD<std::pair<std::string, int64_t>>& rdd, rill::Time t) {
         auto records = rdd.collect();
         std::sort(records.begin(), records.end());

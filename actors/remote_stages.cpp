@@ -120,9 +120,9 @@ std::vector<batch_inputs_msg> RemoteStages::recompute_lost_slots(std::vector<Att
   Time through(0);
   for (size_t i : which) {
     Attempt& a = tasks[i];
-    if (a.input.slot < 0 || !a.reads || a.recomputes_slot) continue;
-    auto owner = slot_owners_.find(a.input.slot);
-    if (owner == slot_owners_.end() || std::find(nodes.begin(), nodes.end(), owner->second) != nodes.end()) continue;
+    if (a.slot_stream < 0 || a.recomputes_slot) continue;
+    auto owner = slot_keepers_.find({a.slot_stream, a.input.slot});
+    if (owner == slot_keepers_.end() || std::find(nodes.begin(), nodes.end(), owner->second) != nodes.end()) continue;
     a.recomputes_slot = true;
     std::set<RddName> listed;
     for (const auto& loc : a.msg.shuffles) listed.insert(from_wire(loc.shuffle));
@@ -194,8 +194,12 @@ std::vector<std::pair<named_task_result, caf::actor>> RemoteStages::run_attempts
       inputs.back().node = owner == slot_owners_.end() ? "" : owner->second;
     }
     const std::vector<size_t> placed = place_tasks(inputs, nodes);
-    for (size_t k = 0; k < inputs.size(); ++k)
-      if (inputs[k].slot >= 0) slot_owners_[inputs[k].slot] = nodes[placed[k]];
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      if (inputs[k].slot < 0) continue;
+      slot_owners_[inputs[k].slot] = nodes[placed[k]];
+      const Attempt& a = tasks[unfinished[k]];
+      if (a.slot_stream >= 0) slot_keepers_[{a.slot_stream, inputs[k].slot}] = nodes[placed[k]];
+    }
     dispatch_msg m;
     m.inputs = std::move(first_inputs);
     first_inputs.clear();
@@ -273,6 +277,8 @@ std::optional<std::vector<TaskOutput>> RemoteStages::run(std::vector<TaskPtr>& t
     a.input = {t->partition, std::move(where.node), where.bytes, where.slot};
     a.what = "task " + std::to_string(t->partition) + " of " + t->name->target.to_string();
     a.reads = &reads_from(*t);
+    if (a.input.slot >= 0)
+      if (const RDDBase* keeper = slot_keeper(*a.reads)) a.slot_stream = keeper->name().owner;
     through = std::max(through, Time(t->name->target.time_ms));
     attempts.push_back(std::move(a));
   }

@@ -81,7 +81,8 @@ class RemoteStages {
     TaskInput input;
     std::string what;
     const RDDBase* reads = nullptr;  // the RDD whose partition it computes (null: a map task run again)
-    bool recomputes_slot = false;    // its state slot's owner was lost (see recompute_lost_slots)
+    int slot_stream = -1;            // the stream keeping its state slot (input.slot), when it has one
+    bool recomputes_slot = false;    // that slot's keeper was lost (see recompute_lost_slots)
   };
 
   // Runs `tasks` on live workers until each has succeeded, running a failed
@@ -90,7 +91,7 @@ class RemoteStages {
   // first dispatch. Returns each task's result and the task server it ran on.
   std::vector<std::pair<named_task_result, caf::actor>> run_attempts(std::vector<Attempt> tasks,
                                                                      std::vector<batch_inputs_msg> first_inputs);
-  // Tasks of state slots whose owner is not among `nodes` (it was lost): the
+  // Tasks of state slots whose keeper is not among `nodes` (it was lost): the
   // new owner computes the partition again from the newest state checkpoint
   // and the batches since, so each such task reads every shuffle of those
   // batches (added to its message). Returns the checkpoints' descriptions
@@ -121,6 +122,7 @@ class RemoteStages {
   std::map<RddName, MapStage> map_stages_;                          // shuffles whose map stage ran on workers
   std::set<caf::actor_addr> lost_;                                  // task servers found gone
   std::map<int, std::string> slot_owners_;                          // state slot -> node id computing it
+  std::map<std::pair<int, int>, std::string> slot_keepers_;         // (stream, slot) -> node id that computed it
   std::set<std::pair<int, int64_t>> inputs_sent_;                  // (stream, batch ms)
   std::map<int, Time> described_through_;                          // stream -> last batch described
   std::map<std::string, int64_t> driver_stages_;                   // stages run here anyway, by stream name

@@ -67,6 +67,14 @@ std::vector<ShuffleDependencyBase*> shuffles_read_by(const RDDBase& rdd, Reach r
   return out;
 }
 
+const RDDBase* slot_keeper(const RDDBase& rdd) {
+  if (rdd.kept_per_slot()) return &rdd;
+  for (const auto* parent : rdd.narrow_parents())
+    if (parent->name().time_ms == rdd.name().time_ms)
+      if (const RDDBase* keeper = slot_keeper(*parent)) return keeper;
+  return nullptr;
+}
+
 ShuffleDependencyBase* find_shuffle(const RDDBase& root, const RddName& name) {
   ShuffleDependencyBase* found = nullptr;
   std::set<const void*> seen;

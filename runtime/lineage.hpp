@@ -31,6 +31,10 @@ TaskTarget find_task_target(DStreamGraph& graph, const TaskName& name);
 enum class Reach { to_kept_slots, whole_lineage };
 std::vector<ShuffleDependencyBase*> shuffles_read_by(const RDDBase& rdd, Reach reach = Reach::to_kept_slots);
 
+// The RDD kept per slot (state) that `rdd` is, or reads through narrow
+// parents in the same batch; null when none.
+const RDDBase* slot_keeper(const RDDBase& rdd);
+
 // The shuffle named `name` in the lineage of `root` (through map sides too);
 // null when absent.
 ShuffleDependencyBase* find_shuffle(const RDDBase& root, const RddName& name);

@@ -64,9 +64,10 @@ inline std::vector<int64_t> tasks_run_by_workers(const std::string& log) {
   return n;
 }
 
-// The running counts update_state_by_key printed for the last batch.
-inline std::map<std::string, int64_t> last_state(const std::string& out) {
-  static const std::regex state("state (\\d+) (\\S+) (\\d+)");
+// The running counts update_state_by_key printed for the last batch (or
+// those of another output that prints "LABEL T WORD N" lines).
+inline std::map<std::string, int64_t> last_state(const std::string& out, const std::string& label = "state") {
+  const std::regex state(label + " (\\d+) (\\S+) (\\d+)");
   std::map<int64_t, std::map<std::string, int64_t>> by_batch;
   for (auto it = std::sregex_iterator(out.begin(), out.end(), state); it != std::sregex_iterator(); ++it)
     by_batch[std::stoll((*it)[1])][(*it)[2]] = std::stoll((*it)[3]);

@@ -216,6 +216,16 @@ int64_t last_state_batch(const std::string& out) {
   return newest;
 }
 
+// Per batch time, the sum of N over the driver's "LABEL T N" lines (records)
+// or "LABEL T WORD N" lines (state-like outputs).
+std::map<int64_t, int64_t> batch_sums(const std::string& out, const std::string& label) {
+  const std::regex line(label + " (\\d+) (?:\\S+ )?(-?\\d+)\n");
+  std::map<int64_t, int64_t> sums;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), line); it != std::sregex_iterator(); ++it)
+    sums[std::stoll((*it)[1])] += std::stoll((*it)[2]);
+  return sums;
+}
+
 // The newest state checkpoint written under `dir` (a batch time); -1 when none.
 int64_t newest_state_checkpoint(const std::string& dir) {
   int64_t newest = -1;
@@ -236,7 +246,8 @@ int64_t newest_state_checkpoint(const std::string& dir) {
 TEST_CASE("a worker lost with update_state_by_key: its state slot is computed again from the state checkpoint "
           "and the batches since; the state is exact") {
   rill::testing::TemporaryDirectory checkpoints;
-  WordCountCluster cluster({"--state", checkpoints.path(), "--checkpoint-batches", "15"});
+  WordCountCluster cluster({"--state", checkpoints.path(), "--checkpoint-batches", "15", "--tracked", "1",
+                            "--window-inverse", "5"});
   const size_t victim = cluster.start_and_pick_victim();
   std::map<std::string, int64_t> expected;
   const auto thirds = in_parts(word_lines(6000, expected), 3);
@@ -261,7 +272,21 @@ TEST_CASE("a worker lost with update_state_by_key: its state slot is computed ag
   cluster.workers[victim]->wait_exit(10s);
   REQUIRE(process_gone(lost));
   cluster.finish(expected, victim);
-  CHECK(last_state(cluster.driver->out()) == expected);
+  const std::string out = cluster.driver->out();
+  CHECK(last_state(out) == expected);
+  CHECK(last_state(out, "tracked") == expected);  // map_with_state's snapshots
+  // The window with an inverse over 5 batches, every batch (the lost
+  // worker's slot too): its counts add up to the batches' counts.
+  const auto per_batch = batch_sums(out, "records");
+  const auto windows = batch_sums(out, "winv");
+  CHECK(windows.size() >= 10);
+  for (const auto& [t, sum] : windows) {
+    int64_t in_window = 0;
+    for (auto it = per_batch.upper_bound(t - 5 * 200); it != per_batch.end() && it->first <= t; ++it)
+      in_window += it->second;
+    INFO("window at " << t);
+    CHECK(sum == in_window);
+  }
   const std::string log = cluster.driver->err();
   INFO(log);
   // It read the shuffles of the batches since the checkpoint (the second

@@ -3,8 +3,8 @@
 // --worker --driver host:port) and compare with a local run.
 //
 //   rill_test_wordcount --socket PORT [--socket PORT ...] [--window-batches N] [--state CHECKPOINT_DIR]
-//                       [--checkpoint-batches N] [--partition-pids 1] [--reshuffle 1] [--master M]
-//                       [--conf k=v ...]
+//                       [--checkpoint-batches N] [--tracked 1] [--window-inverse N]
+//                       [--partition-pids 1] [--reshuffle 1] [--master M] [--conf k=v ...]
 //
 // Several --socket: one socket stream (and receiver) per port, unioned. The
 // driver prints "receiver started NAME at LOCATION" for each receiver that
@@ -16,7 +16,11 @@
 // over the last N batches (no inverse function). With --state it keeps
 // running counts with update_state_by_key and prints, per batch, "state T
 // WORD N" for every word, checkpointed every N batches with
-// --checkpoint-batches N (default: Spark's, 10 s). With --partition-pids 1, foreach_partition prints
+// --checkpoint-batches N (default: Spark's, 10 s). With --state and
+// --tracked 1 it also keeps them with map_with_state and prints its state
+// snapshots, "tracked T WORD N"; with --state and --window-inverse N, "winv T
+// WORD N" from reduce_by_key_and_window with an inverse over the last N
+// batches (both checkpointed as the state). With --partition-pids 1, foreach_partition prints
 // "partition T P pid PID" for every non-empty partition of the counts, from
 // the process it ran in. With --reshuffle 1 the counts go through a second
 // reduce_by_key (the same counts, one more shuffle).
@@ -51,7 +55,7 @@ int main(int argc, char** argv) {
     auto conf = rill::Config::from_args(argc, argv);
     auto args = rill::Config::app_arguments(argc, argv);
     std::vector<uint16_t> ports;
-    int64_t window = 0, partition_pids = 0, reshuffle = 0, checkpoint_batches = 0;
+    int64_t window = 0, partition_pids = 0, reshuffle = 0, checkpoint_batches = 0, tracked = 0, window_inverse = 0;
     std::string state_dir;
     for (size_t i = 0; i + 1 < args.size(); i += 2) {
       if (args[i] == "--state") {
@@ -69,6 +73,10 @@ int main(int argc, char** argv) {
         reshuffle = n;
       else if (args[i] == "--checkpoint-batches")
         checkpoint_batches = n;
+      else if (args[i] == "--tracked")
+        tracked = n;
+      else if (args[i] == "--window-inverse")
+        window_inverse = n;
       else
         throw rill::ConfigError("unknown option " + args[i]);
     }
@@ -128,13 +136,34 @@ int main(int argc, char** argv) {
         return std::optional<int64_t>(n);
       });
       if (checkpoint_batches > 0) running.checkpoint(batch * checkpoint_batches);
-      running.foreach_rdd([mutex](const rill::RDD<std::pair<std::string, int64_t>>& rdd, rill::Time t) {
-        auto records = rdd.collect();
-        std::sort(records.begin(), records.end());
-        std::lock_guard<std::mutex> lock(*mutex);
-        for (const auto& [w, n] : records) std::cout << "state " << t.milliseconds() << " " << w << " " << n << "\n";
-        std::cout << std::flush;
-      });
+      auto print_each_batch = [mutex](const rill::DStream<std::pair<std::string, int64_t>>& stream,
+                                      const std::string& label) {
+        stream.foreach_rdd([mutex, label](const rill::RDD<std::pair<std::string, int64_t>>& rdd, rill::Time t) {
+          auto records = rdd.collect();
+          std::sort(records.begin(), records.end());
+          std::lock_guard<std::mutex> lock(*mutex);
+          for (const auto& [w, n] : records) std::cout << label << " " << t.milliseconds() << " " << w << " " << n << "\n";
+          std::cout << std::flush;
+        });
+      };
+      print_each_batch(running, "state");
+      if (tracked > 0) {
+        using Spec = rill::StateSpec<std::string, int64_t, int64_t, int64_t>;
+        auto counted = pairs.map_with_state(
+            Spec::function([](const std::string&, std::optional<int64_t> v, rill::State<int64_t>& s) {
+              const int64_t n = s.get_option().value_or(0) + v.value_or(0);
+              s.update(n);
+              return n;
+            }));
+        if (checkpoint_batches > 0) counted.checkpoint(batch * checkpoint_batches);
+        print_each_batch(counted.state_snapshots(), "tracked");
+      }
+      if (window_inverse > 0) {
+        auto windowed = pairs.reduce_by_key_and_window(sum, [](int64_t a, int64_t b) { return a - b; },
+                                                       batch * window_inverse, batch);
+        if (checkpoint_batches > 0) windowed.checkpoint(batch * checkpoint_batches);
+        print_each_batch(windowed, "winv");
+      }
     }
     ssc.start();
     ssc.await_termination();

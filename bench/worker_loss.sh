@@ -9,6 +9,9 @@
 # SIGKILL or SIGSTOP. From the driver's log:
 #   detected: the signal to the driver's "worker ... is gone";
 #   first batch: the signal to the first batch completed after that.
+# With update_state_by_key (checkpointed every 15 batches), the victim's
+# state slot is computed again from the checkpoint on another worker before
+# that first batch completes.
 # SIGSTOP is found only by heartbeats: with the defaults (1 s / 10 s) and with
 # rill.cluster.heartbeatInterval=100ms, heartbeatTimeout=1s. Then a worker
 # stopped for 3 s only (a straggler), with and without rill.speculation.
@@ -144,6 +147,10 @@ for r in $(seq "$RUNS"); do
   done
   read -r d f < <(run KILL default)
   echo "| SIGKILL | 1 s / 10 s (defaults) | $d | $f |" | tee -a bench/RESULTS.md
+  state_dir=$(mktemp -d)
+  read -r d f < <(run KILL state --state "$state_dir" --checkpoint-batches 15)
+  rm -rf "$state_dir"
+  echo "| SIGKILL, + update_state_by_key (its slot computed again) | 1 s / 10 s (defaults) | $d | $f |" | tee -a bench/RESULTS.md
   read -r d f < <(run STOP default)
   echo "| SIGSTOP | 1 s / 10 s (defaults) | $d | $f |" | tee -a bench/RESULTS.md
   read -r d f < <(run STOP fast --conf rill.cluster.heartbeatInterval=100ms --conf rill.cluster.heartbeatTimeout=1s)

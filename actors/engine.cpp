@@ -31,10 +31,8 @@ namespace {
 // Runs stages on the job scheduler from any thread, blocking the caller.
 class LocalExecutor : public Executor {
  public:
-  // in_cluster: this process is a cluster's driver or worker.
-  LocalExecutor(caf::actor_system& sys, caf::actor gateway, caf::actor scheduler, int parallelism, bool in_cluster)
-      : sys_(sys), gateway_(std::move(gateway)), scheduler_(std::move(scheduler)), parallelism_(parallelism),
-        in_cluster_(in_cluster) {}
+  LocalExecutor(caf::actor_system& sys, caf::actor gateway, caf::actor scheduler, int parallelism)
+      : sys_(sys), gateway_(std::move(gateway)), scheduler_(std::move(scheduler)), parallelism_(parallelism) {}
 
   // Runs a stage elsewhere when it can (the workers of a cluster): returns
   // nothing to have it run here.
@@ -60,7 +58,6 @@ class LocalExecutor : public Executor {
   }
 
   bool has_elsewhere() const override { return remote_ && !closed_.load(); }
-  bool keeps_lineage_until_checkpoint() const override { return in_cluster_; }
 
   int default_parallelism() const override { return parallelism_.load(); }
   void set_default_parallelism(int n) { parallelism_ = n; }
@@ -74,7 +71,6 @@ class LocalExecutor : public Executor {
   caf::actor gateway_;
   caf::actor scheduler_;
   std::atomic<int> parallelism_;
-  const bool in_cluster_;
   RemoteRunner remote_;  // set before any stage runs (serve_workers), then only read
   std::shared_ptr<BlockStore> store_ = std::make_shared<BlockStore>();
   std::atomic<bool> closed_{false};
@@ -138,8 +134,7 @@ struct Engine::Impl {
       report("job for batch " + batch + " failed: " + error);
     };
     scheduler = watch(spawn_job_scheduler(sys, std::move(js)), "job_scheduler");
-    executor = std::make_shared<LocalExecutor>(sys, gateway, scheduler, parallelism,
-                                               conf.is_worker() || conf.is_cluster_driver());
+    executor = std::make_shared<LocalExecutor>(sys, gateway, scheduler, parallelism);
     block_manager = watch(spawn_block_manager(sys, executor->store(), received), "block_manager");
   }
 

@@ -86,9 +86,8 @@ void DStreamBase::clear_metadata(Time t) {
 }
 
 void DStreamBase::prepare_recovery() {
-  if (!must_checkpoint_ || !computable_by_workers() ||
-      !executor_of(ssc_)->keeps_lineage_until_checkpoint())
-    return;
+  const Config& conf = config_of(ssc_);
+  if (!must_checkpoint_ || !computable_by_workers() || !(conf.is_worker() || conf.is_cluster_driver())) return;
   recomputes_lost_partitions_ = true;
   remember(checkpoint_interval() * 2);
 }

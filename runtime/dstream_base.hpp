@@ -169,6 +169,7 @@ class DStreamNode : public DStreamBase {
     }
     if (rdd) {
       if (persist_) rdd.persist();
+      if (recomputes_lost_partitions()) rdd.node()->keep_lineage_until_checkpoint();
       generated_.emplace(t, rdd);
     }
     return rdd;

@@ -89,6 +89,10 @@ class RDDBase {
   // that keeps them ran): later batches read them from there.
   void set_all_partitions_kept() const { all_kept_.store(true, std::memory_order_release); }
   bool all_partitions_kept() const { return all_kept_.load(std::memory_order_acquire); }
+  // Keeps the lineage once every partition is cached here, until a
+  // checkpoint holds the RDD (or release_lineage()): in a cluster the node
+  // caching a partition may be lost, and another must compute it again.
+  void keep_lineage_until_checkpoint() const { keep_lineage_.store(true, std::memory_order_release); }
 
   // -- checkpoints and recovery ----------------------------------------------------
   // Reads partition p of a checkpoint that holds every partition of this RDD.
@@ -116,6 +120,7 @@ class RDDBase {
  protected:
   // Partition p from the checkpoint (mark_checkpointed); null when there is none.
   ErasedPartition checkpointed_partition(int p) const;
+  bool keeps_lineage_until_checkpoint() const { return keep_lineage_.load(std::memory_order_acquire); }
 
  private:
   int64_t id_;
@@ -123,6 +128,7 @@ class RDDBase {
   int num_partitions_;
   std::shared_ptr<Executor> executor_;
   mutable std::atomic<bool> all_kept_{false};
+  mutable std::atomic<bool> keep_lineage_{false};
   mutable std::atomic<bool> checkpointed_{false};  // set once checkpoint_ is
   mutable std::mutex checkpoint_mutex_;
   mutable CheckpointReader checkpoint_;  // guarded by checkpoint_mutex_
@@ -269,9 +275,7 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
       store.put(id(), p, data);
       now_complete = ++cached_count_ == num_partitions();
     }
-    // A cluster keeps the lineage until a checkpoint covers it: the node
-    // that caches a partition may be lost, and another must recompute it.
-    if (now_complete && !executor()->keeps_lineage_until_checkpoint()) on_fully_cached();
+    if (now_complete && !keeps_lineage_until_checkpoint()) on_fully_cached();
     return data;
   }
   // Partition p from the node that keeps it, when the executor has one (a

@@ -67,11 +67,6 @@ class Executor {
   // Whether run_elsewhere can run anything (a driver with workers); lets
   // callers skip building a task that would only run here.
   virtual bool has_elsewhere() const { return false; }
-  // Whether RDDs whose lineage grows batch after batch (state) keep it until
-  // a checkpoint covers it, instead of dropping it once every partition is
-  // cached: true in a cluster, where the node caching a partition may be
-  // lost and another must compute it again.
-  virtual bool keeps_lineage_until_checkpoint() const { return false; }
   // This node's store of persisted partitions.
   virtual BlockStore& block_store() = 0;
   // Numbers the static RDDs and shuffles of this executor's context in

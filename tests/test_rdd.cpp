@@ -5,6 +5,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "runtime/lineage.hpp"
 #include "runtime/rill.hpp"
 
 using namespace rill;
@@ -136,4 +137,64 @@ TEST_CASE("a partition count out of range is an error naming it, not an allocati
   CHECK_THROWS_WITH(rdd.reduce_by_key([](int a, int b) { return a + b; }, 2147483647),
                     Catch::Contains("2147483647 partitions") && Catch::Contains("65536"));
   CHECK_THROWS_WITH(rdd.repartition(100000), Catch::Contains("100000 partitions"));
+}
+
+TEST_CASE("a checkpointed RDD reads partitions it does not cache from the checkpoint; unpersist drops its cache") {
+  StreamingContext ssc(local2(), Seconds(1));
+  BlockStore& store = ssc.executor()->block_store();
+  std::atomic<int> computed{0};
+  auto rdd = ssc.parallelize(std::vector<int>{1, 2, 3, 4}, 2).map([&computed](int x) {
+    ++computed;
+    return x * 10;
+  });
+  rdd.cache();
+  CHECK(rdd.collect() == std::vector<int>{10, 20, 30, 40});
+  CHECK(computed == 4);
+  std::atomic<int> read{0};
+  rdd.node()->mark_checkpointed([&read](int p) -> ErasedPartition {
+    ++read;
+    return std::make_shared<const std::vector<int>>(std::vector<int>{-p});
+  });
+  CHECK(rdd.node()->is_checkpointed());
+  CHECK(rdd.collect() == std::vector<int>{10, 20, 30, 40});  // cached partitions come first
+  CHECK(read == 0);
+  rdd.node()->unpersist();
+  CHECK(store.partitions_of(rdd.id()) == 0);
+  CHECK(rdd.collect() == std::vector<int>{0, -1});  // now from the checkpoint, never recomputed
+  CHECK(read == 2);
+  CHECK(computed == 4);
+  CHECK(store.partitions_of(rdd.id()) == 0);  // and no longer cached
+}
+
+// Stands for a state RDD: kept per slot, reading `parent` narrowly.
+class KeptRDD : public RDDNode<std::pair<int, int>> {
+ public:
+  explicit KeptRDD(RDDNodePtr<std::pair<int, int>> parent)
+      : RDDNode<std::pair<int, int>>(parent->executor(), parent->num_partitions()), parent_(std::move(parent)) {}
+  void compute(int p, Sink<std::pair<int, int>> out) const override { parent_->iterate(p, out); }
+  std::vector<const RDDBase*> narrow_parents() const override { return {parent_.get()}; }
+  bool kept_per_slot() const override { return true; }
+
+ private:
+  RDDNodePtr<std::pair<int, int>> parent_;
+};
+
+TEST_CASE("the shuffles a task reads: not through an earlier batch's kept state RDD, unless asked for the whole "
+          "lineage") {
+  StreamingContext ssc(local2(), Seconds(1));
+  std::vector<std::pair<int, int>> data{{1, 1}, {2, 2}};
+  auto sum = [](int a, int b) { return a + b; };
+  RDDNodePtr<std::pair<int, int>> kept;
+  {
+    RddNamingScope batch1(RddName::Origin::stream, 7, 1000);
+    kept = std::make_shared<KeptRDD>(ssc.parallelize(data, 2).reduce_by_key(sum, 2).node());
+  }
+  RddNamingScope batch2(RddName::Origin::stream, 7, 2000);
+  auto later = RDD<std::pair<int, int>>(kept).union_with(ssc.parallelize(data, 2).reduce_by_key(sum, 2));
+  // Until every partition of the kept RDD is where it is kept, a task of
+  // the later batch must read its shuffle too.
+  CHECK(shuffles_read_by(*later.node()).size() == 2);
+  kept->set_all_partitions_kept();
+  CHECK(shuffles_read_by(*later.node()).size() == 1);
+  CHECK(shuffles_read_by(*later.node(), Reach::whole_lineage).size() == 2);
 }

@@ -15,6 +15,12 @@
 // batches after it are recomputed from their inputs. A state version is its
 // batch time: the state read back at V includes every batch up to V and no
 // later one, so no batch's updates are applied twice.
+//
+// A lost worker (cluster): a written checkpoint marks the stream's RDD at
+// that time checkpointed (RDDBase::mark_checkpointed). A worker that takes
+// over a partition the lost one kept is sent the newest checkpoint
+// (describe_newest, install) and computes the partition from its part file
+// and the batches since.
 #pragma once
 #include <filesystem>
 #include <functional>

@@ -241,12 +241,12 @@ int64_t newest_state_checkpoint(const std::string& dir) {
 
 // Every worker keeps one state slot (3 partitions, 3 workers), so the lost
 // one takes a slot with it. Its new owner reads the newest state checkpoint
-// (every 15 batches, 3 s, here) and computes the batches since from their
+// (every 25 batches, 5 s, here) and computes the batches since from their
 // map outputs, those the lost worker held made again from the blocks' copies.
 TEST_CASE("a worker lost with update_state_by_key: its state slot is computed again from the state checkpoint "
           "and the batches since; the state is exact") {
   rill::testing::TemporaryDirectory checkpoints;
-  WordCountCluster cluster({"--state", checkpoints.path(), "--checkpoint-batches", "15", "--tracked", "1",
+  WordCountCluster cluster({"--state", checkpoints.path(), "--checkpoint-batches", "25", "--tracked", "1",
                             "--window-inverse", "5"});
   const size_t victim = cluster.start_and_pick_victim();
   std::map<std::string, int64_t> expected;
@@ -262,7 +262,7 @@ TEST_CASE("a worker lost with update_state_by_key: its state slot is computed ag
   const int64_t counted_at = last_state_batch(cluster.driver->out());
   REQUIRE(cluster.driver->wait_for_stdout(
       [&](const std::string&) { return newest_state_checkpoint(checkpoints.path()) > counted_at; }, 30s));
-  // Within the 3 s before the next checkpoint: a batch with data after it,
+  // Within the 5 s before the next checkpoint: a batch with data after it,
   // then the loss.
   cluster.send_and_wait(thirds[1]);  // batches after the checkpoint, with map outputs on every worker
   { std::ofstream(cluster.die_file(static_cast<int>(victim))) << "now\n"; }

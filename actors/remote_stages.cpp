@@ -108,7 +108,7 @@ void RemoteStages::recover_map_outputs(const RddName& shuffle, const std::set<ca
   if (again.empty()) return;
   spdlog::warn("{} map outputs of shuffle {} were on lost workers: running those map tasks again", again.size(),
                shuffle.to_string());
-  auto results = run_attempts(std::move(again), {});
+  auto results = run_attempts(again, {});
   it = map_stages_.find(shuffle);
   for (size_t k = 0; k < partitions.size(); ++k) it->second.holders[partitions[k]] = results[k].second;
   map_outputs_remade_ += static_cast<int64_t>(partitions.size());
@@ -156,7 +156,7 @@ std::vector<batch_inputs_msg> RemoteStages::recompute_lost_slots(std::vector<Att
 }
 
 std::vector<std::pair<named_task_result, caf::actor>> RemoteStages::run_attempts(
-    std::vector<Attempt> tasks, std::vector<batch_inputs_msg> first_inputs) {
+    std::vector<Attempt>& tasks, std::vector<batch_inputs_msg> first_inputs) {
   std::vector<std::pair<named_task_result, caf::actor>> out(tasks.size());
   std::vector<int> failures(tasks.size(), 0);
   std::vector<size_t> unfinished(tasks.size());
@@ -283,13 +283,7 @@ std::optional<std::vector<TaskOutput>> RemoteStages::run(std::vector<TaskPtr>& t
     attempts.push_back(std::move(a));
   }
   const int64_t remade_before = map_outputs_remade_.load();
-  std::vector<named_task_msg> sent;
-  std::vector<TaskInput> sent_inputs;
-  for (const auto& a : attempts) {
-    sent.push_back(a.msg);
-    sent_inputs.push_back(a.input);
-  }
-  auto results = run_attempts(std::move(attempts), inputs_to_send(through));
+  auto results = run_attempts(attempts, inputs_to_send(through));
   // The driver reads map outputs from where they are now, too.
   if (map_outputs_remade_.load() != remade_before)
     for (auto& [name, dep] : read)
@@ -318,8 +312,8 @@ std::optional<std::vector<TaskOutput>> RemoteStages::run(std::vector<TaskPtr>& t
     stage.tasks.resize(holders.size());
     stage.inputs.resize(holders.size());
     for (size_t i = 0; i < tasks.size(); ++i) {
-      stage.tasks[tasks[i]->partition] = sent[i];
-      stage.inputs[tasks[i]->partition] = sent_inputs[i];
+      stage.tasks[tasks[i]->partition] = std::move(attempts[i].msg);
+      stage.inputs[tasks[i]->partition] = std::move(attempts[i].input);
     }
     map_stages_[dep->name()] = std::move(stage);
     dep->set_remote_map_outputs(remote_buckets(sys_, gateway_, nullptr, nullptr, dep, holders));

@@ -88,8 +88,9 @@ class RemoteStages {
   // Runs `tasks` on live workers until each has succeeded, running a failed
   // one again elsewhere; throws JobFailedError when one has failed
   // max_failures_ times or no worker is left. `first_inputs` go with the
-  // first dispatch. Returns each task's result and the task server it ran on.
-  std::vector<std::pair<named_task_result, caf::actor>> run_attempts(std::vector<Attempt> tasks,
+  // first dispatch. Returns each task's result and the task server it ran on;
+  // `tasks` are left as last sent (the holders of the shuffles they read).
+  std::vector<std::pair<named_task_result, caf::actor>> run_attempts(std::vector<Attempt>& tasks,
                                                                      std::vector<batch_inputs_msg> first_inputs);
   // Tasks of state slots whose keeper is not among `nodes` (it was lost): the
   // new owner computes the partition again from the newest state checkpoint

@@ -129,7 +129,6 @@ class DStreamBase {
   static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
   bool persist_ = false;
   bool must_checkpoint_ = false;  // set by stateful streams: they need ssc.checkpoint(dir)
-  bool recomputes_lost_partitions_ = false;  // set by prepare_recovery()
 
  private:
   StreamingContext& ssc_;
@@ -142,6 +141,7 @@ class DStreamBase {
   Time zero_time_;
   Duration remember_;
   Duration checkpoint_interval_;
+  bool recomputes_lost_partitions_ = false;  // set by prepare_recovery(), before start() returns
 };
 
 template <class T>

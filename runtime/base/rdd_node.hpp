@@ -75,10 +75,12 @@ class RDDBase {
   virtual InputLocation preferred_location(int p) const;
 
   // Drops this RDD's inputs when its lineage would otherwise grow batch after
-  // batch (state, windows with an inverse): afterwards only its cached
-  // partitions can be read. Called when all its partitions are cached here,
-  // and when its stream forgets it (its successor's partitions are cached
-  // where they are read, on whichever node). Other RDDs keep their inputs.
+  // batch (state, windows with an inverse): afterwards only its cached or
+  // checkpointed partitions can be read. Called when all its partitions are
+  // cached here (unless keep_lineage_until_checkpoint()), when a checkpoint
+  // holds it (mark_checkpointed), and when its stream forgets it (its
+  // successor's partitions are cached where they are read, on whichever
+  // node). Other RDDs keep their inputs.
   virtual void release_lineage() const {}
 
   // An RDD kept partition by partition on the node that computes it, batch

@@ -7,10 +7,13 @@
 // rill::split_words: no allocation per line or word); all count with
 // reduce_by_key. Next to each, in the same run, two hand-written limits over
 // the same corpus in memory on as many threads: std::unordered_map, and an
-// open-addressing table over views.
+// open-addressing table over views. Next to the end-to-end rate, the
+// capacity: lines over the batches' processing time, what the partition
+// workers sustain on the received data (local[2] / local[1] of it is how well
+// one receiver's batches spread over the workers).
 //
 //   rill_bench_user_wordcount [--lines N] [--runs R] [--batch-ms MS] [--set key=value ...]
-//                             [--cores N] [--program istringstream|split|views] [--source tcp|memory]
+//                             [--local-threads N] [--program istringstream|split|views] [--source tcp|memory]
 //                             [--out RESULTS.md]
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -91,10 +94,28 @@ void count_into(const DStream<std::pair<K, int64_t>>& counts, std::mutex& m, std
   });
 }
 
+// Lines and processing time of the batches that held any.
+struct ProcessingTotals : StreamingListener {
+  std::mutex m;
+  int64_t lines = 0;
+  int64_t processing_ms = 0;
+  void on_batch_completed(const BatchInfo& b) override {
+    if (b.num_records() == 0 || !b.processing_delay()) return;
+    std::lock_guard<std::mutex> lock(m);
+    lines += b.num_records();
+    processing_ms += *b.processing_delay();
+  }
+};
+
+struct RillRates {
+  double end_to_end = 0;  // lines/s from the first byte to the last output
+  double capacity = 0;    // lines/s of processing time
+};
+
 // One of the user's programs, counting words until all `expected` have been
 // seen; lines per second from the first byte (first store) to the output
-// that completed the count.
-double run_rill(const RunSpec& spec, std::shared_ptr<const LineCorpus> corpus,
+// that completed the count, and per second of processing.
+RillRates run_rill(const RunSpec& spec, std::shared_ptr<const LineCorpus> corpus,
                 std::shared_ptr<const std::string> text, int64_t lines, int64_t expected) {
   std::unique_ptr<LineServer> server;
   if (spec.source == "tcp") server = std::make_unique<LineServer>(text);
@@ -144,6 +165,8 @@ double run_rill(const RunSpec& spec, std::shared_ptr<const LineCorpus> corpus,
     count_into(words.map([](std::string_view w) { return std::make_pair(w, int64_t{1}); }).reduce_by_key(add), m,
                done_cv, seen, expected, done);
   }
+  auto totals = std::make_shared<ProcessingTotals>();
+  ssc.add_streaming_listener(totals);
   ssc.start();
   Clock::time_point first;
   if (server) {
@@ -157,7 +180,12 @@ double run_rill(const RunSpec& spec, std::shared_ptr<const LineCorpus> corpus,
   }
   if (!server) first = Clock::time_point(Clock::duration(first_ns.load()));
   ssc.stop();
-  return static_cast<double>(lines) / std::chrono::duration<double>(done - first).count();
+  RillRates rates;
+  rates.end_to_end = static_cast<double>(lines) / std::chrono::duration<double>(done - first).count();
+  std::lock_guard<std::mutex> lock(totals->m);
+  if (totals->processing_ms > 0)
+    rates.capacity = static_cast<double>(totals->lines) * 1000.0 / static_cast<double>(totals->processing_ms);
+  return rates;
 }
 
 // The hand-written limits over the same lines in memory, on `threads`
@@ -235,7 +263,7 @@ int main(int argc, char** argv) {
       else if (args[i] == "--set") sets.push_back(v);
       else if (args[i] == "--checkpoint-dir") checkpoint_root = v;
       else if (args[i] == "--out") out = v;
-      else if (args[i] == "--cores") core_counts = {static_cast<int>(parse_int_option(args[i], v, 1, 256))};
+      else if (args[i] == "--local-threads") core_counts = {static_cast<int>(parse_int_option(args[i], v, 1, 256))};
       else if (args[i] == "--program") programs = one_of(args[i], v, {"istringstream", "split", "views"});
       else if (args[i] == "--source") sources = one_of(args[i], v, {"tcp", "memory"});
       else throw ConfigError("unknown option " + args[i]);
@@ -249,15 +277,21 @@ int main(int argc, char** argv) {
       for (auto w : rill::split_words(line)) ++words, (void)w;
     }
     std::ostringstream table;
-    table << "| program | source | master | Rill end to end M lines/s | limit: unordered_map M lines/s | ratio "
-             "| limit: open addressing M lines/s | ratio |\n|---|---|---|---|---|---|---|---|\n";
+    table << "| program | source | master | Rill end to end M lines/s | Rill capacity M lines/s "
+             "| limit: unordered_map M lines/s | ratio | limit: open addressing M lines/s | ratio |\n"
+             "|---|---|---|---|---|---|---|---|---|\n";
+    std::ostringstream scaling;  // local[n] / local[1], per program and source
+    std::pair<double, double> one_thread;  // local[1]'s end to end and capacity medians
     for (const auto& source : sources)
       for (const auto& program : programs)
         for (int cores : core_counts) {
-          std::vector<double> rill, limit, limit_oa;
+          if (cores == core_counts.front()) one_thread = {0, 0};
+          std::vector<double> rill, capacity, limit, limit_oa;
           RunSpec spec{program, source, "local[" + std::to_string(cores) + "]", batch_ms, sets, checkpoint_root};
           for (int64_t r = 0; r < runs; ++r) {
-            rill.push_back(run_rill(spec, corpus, text, lines, words));
+            RillRates rates = run_rill(spec, corpus, text, lines, words);
+            rill.push_back(rates.end_to_end);
+            capacity.push_back(rates.capacity);
             limit.push_back(run_limit(corpus->lines(), cores, false));
             limit_oa.push_back(run_limit(corpus->lines(), cores, true));
           }
@@ -269,10 +303,20 @@ int main(int argc, char** argv) {
           ratio << std::fixed << std::setprecision(2) << mid(rill) / mid(limit);
           ratio_oa << std::fixed << std::setprecision(2) << mid(rill) / mid(limit_oa);
           std::string row = "| " + program + " | " + source + " | " + spec.master + " | " + median(rill) + " | " +
-                            median(limit) + " | " + ratio.str() + " | " + median(limit_oa) + " | " + ratio_oa.str() + " |\n";
+                            median(capacity) + " | " + median(limit) + " | " + ratio.str() + " | " + median(limit_oa) +
+                            " | " + ratio_oa.str() + " |\n";
+          if (cores == 1) {
+            one_thread = {mid(rill), mid(capacity)};
+          } else if (one_thread.first > 0) {
+            scaling << std::fixed << std::setprecision(2) << "- " << program << " over " << source << ": "
+                    << spec.master << " / local[1]: end to end " << mid(rill) / one_thread.first << "×, capacity "
+                    << mid(capacity) / one_thread.second << "×\n";
+          }
           std::cout << row << std::flush;
           table << row;
         }
+    std::cout << scaling.str();
+    table << "\n" << scaling.str();
     if (!out.empty()) {
       std::ofstream f(out, std::ios::app);
       f << "\n#### The user's word count, end to end (`rill_bench_user_wordcount --lines " << lines << " --runs " << runs

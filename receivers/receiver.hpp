@@ -216,20 +216,29 @@ class Receiver : public ReceiverBase {
     static_assert(std::is_same_v<T, std::string>, "store_text is for Receiver<std::string>");
     if (text.empty()) return;
     if (text.back() != '\n') text.push_back('\n');
-    if (lines < 0) lines = count_lines(text);
+    store_text(std::make_shared<const std::string>(std::move(text)), lines);
+  }
+
+  // As store_text(std::string), for text the caller already holds by a
+  // shared_ptr (a receiver that recycles its buffers passes one whose deleter
+  // takes the buffer back). `text` must be empty or end in '\n', and must not
+  // change while the block holds it.
+  void store_text(std::shared_ptr<const std::string> text, int64_t lines = -1) {
+    static_assert(std::is_same_v<T, std::string>, "store_text is for Receiver<std::string>");
+    if (text->empty()) return;
+    if (lines < 0) lines = count_lines(*text);
     StoreBuffer<T>& buf = flush_local();
     auto b = bridge();
     if (!b) return;
     const int64_t per_chunk = b->chunk_records();
     if (lines <= per_chunk) {
-      auto bytes = static_cast<int64_t>(text.size());
+      auto bytes = static_cast<int64_t>(text->size());
       buf.in_transit->fetch_add(1, std::memory_order_acq_rel);
-      b->push_chunk(Chunk{std::make_shared<const std::string>(std::move(text)), ChunkEncoding::text_lines, bytes},
-                    lines, buf.in_transit);
+      b->push_chunk(Chunk{std::move(text), ChunkEncoding::text_lines, bytes}, lines, buf.in_transit);
       return;
     }
-    const char* p = text.data();
-    const char* end = p + text.size();
+    const char* p = text->data();
+    const char* end = p + text->size();
     while (p < end) {
       const char* piece_end = p;
       int64_t k = 0;
@@ -252,9 +261,17 @@ class Receiver : public ReceiverBase {
     static_assert(std::is_same_v<T, std::string>, "store_text_reliably is for Receiver<std::string>");
     if (text.empty()) return;
     if (text.back() != '\n') text.push_back('\n');
-    if (lines < 0) lines = count_lines(text);
-    auto bytes = static_cast<int64_t>(text.size());
-    store_own_block(Chunk{std::make_shared<const std::string>(std::move(text)), ChunkEncoding::text_lines, bytes}, lines);
+    store_text_reliably(std::make_shared<const std::string>(std::move(text)), lines);
+  }
+
+  // As store_text_reliably(std::string), for shared text (see
+  // store_text(std::shared_ptr<const std::string>)).
+  void store_text_reliably(std::shared_ptr<const std::string> text, int64_t lines = -1) {
+    static_assert(std::is_same_v<T, std::string>, "store_text_reliably is for Receiver<std::string>");
+    if (text->empty()) return;
+    if (lines < 0) lines = count_lines(*text);
+    auto bytes = static_cast<int64_t>(text->size());
+    store_own_block(Chunk{std::move(text), ChunkEncoding::text_lines, bytes}, lines);
   }
 
   // Reliable store: the records become a block of their own, after this

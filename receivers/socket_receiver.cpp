@@ -17,9 +17,17 @@
 
 namespace rill {
 
+namespace {
+// Bytes asked of the socket per read. A chunk holds one read's complete
+// lines, so pooled chunks have room for a read and a partial line before it.
+constexpr size_t kSocketReadSize = size_t{1} << 18;
+constexpr size_t kPooledChunkCapacity = kSocketReadSize + (size_t{16} << 10);
+}  // namespace
+
 SocketTextReceiver::SocketTextReceiver(std::string host, uint16_t port, SocketReceiverOptions options)
     : Receiver<std::string>(options.storage_level),
-      host_(std::move(host)), port_(port), options_(options) {
+      host_(std::move(host)), port_(port), options_(options),
+      chunks_(TextChunkPool::create(kPooledChunkCapacity, options.chunk_pool_bytes)) {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) throw RillError(std::string("socket receiver: eventfd failed: ") + std::strerror(errno));
 }
@@ -111,7 +119,7 @@ int SocketTextReceiver::connect_with_timeout(std::string& error) {
   return -1;
 }
 
-bool SocketTextReceiver::store_lines(int fd, std::string text, int64_t lines) {
+bool SocketTextReceiver::store_lines(int fd, std::shared_ptr<const std::string> text, int64_t lines) {
   if (!options_.acknowledge) {
     store_text(std::move(text), lines);
     return true;
@@ -138,42 +146,50 @@ void SocketTextReceiver::receive() {
     return;
   }
   stored_on_connection_ = 0;
-  // Bytes are received straight into the chunk being filled; the complete
-  // lines in it are handed over as one text chunk (split into records only
-  // when read, in parallel tasks), and the trailing partial line starts the
-  // next chunk.
-  constexpr size_t kReadSize = 1 << 18;
+  // The socket is read into `buffer`, memory used again read after read (so
+  // it is mapped and in cache); the complete lines of each read are copied
+  // out into a chunk (from chunks_: memory already mapped, see
+  // TextChunkPool), handed over as one text chunk (split into records only
+  // when read, in parallel tasks). The trailing partial line moves to the
+  // buffer's front. Reading into a new chunk directly would cost more: a
+  // std::string cannot grow without zeroing, and a fresh one faults in every
+  // page on first write.
   const size_t max_line = static_cast<size_t>(options_.max_line_length);
-  std::string chunk;
+  std::vector<char> buffer(kSocketReadSize);
+  size_t kept = 0;  // bytes of a partial line at the front of `buffer`
   std::string ended;  // why the connection ended; empty when stopped
   while (!stopping_ && !is_stopped()) {
     bool timed_out = false;
     if (!wait_for(fd, POLLIN, -1, timed_out)) break;
-    size_t kept = chunk.size();  // a partial line from the previous read
-    chunk.resize(kept + kReadSize);
-    ssize_t n = ::recv(fd, chunk.data() + kept, kReadSize, 0);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) {
-      chunk.resize(kept);
-      continue;
-    }
+    if (buffer.size() < kept + kSocketReadSize) buffer.resize(kept + kSocketReadSize);
+    ssize_t n = ::recv(fd, buffer.data() + kept, kSocketReadSize, 0);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
     if (n <= 0) {
-      chunk.resize(kept);
       if (stopping_) break;
       std::string why = n == 0 ? "the server closed the connection"
                                : std::string("read error: ") + std::strerror(errno);
-      if (!chunk.empty()) {  // the last line had no newline: it is still a line
-        chunk += '\n';
-        store_lines(fd, std::move(chunk), 1);
+      if (kept > 0) {  // the last line had no newline: it is still a line
+        auto last = std::make_shared<std::string>(buffer.data(), kept);
+        *last += '\n';
+        store_lines(fd, std::move(last), 1);
       }
       ended = "socket data stream from " + address() + " ended (" + why + "); retrying connection";
       break;
     }
-    chunk.resize(kept + static_cast<size_t>(n));
+    // What else has already arrived joins this read, up to the read size:
+    // fewer, fuller chunks (a loopback read returns 64 KiB or so). Nothing
+    // waits for more; an error or the end shows on the next blocking read.
+    size_t filled = kept + static_cast<size_t>(n);
+    while (filled < kept + kSocketReadSize) {
+      ssize_t more = ::recv(fd, buffer.data() + filled, kept + kSocketReadSize - filled, MSG_DONTWAIT);
+      if (more <= 0) break;
+      filled += static_cast<size_t>(more);
+    }
     // Count the complete lines; everything after the last '\n' waits.
     int64_t lines = 0;
-    const char* begin = chunk.data();
+    const char* begin = buffer.data();
     const char* p = begin + kept;
-    const char* end = begin + chunk.size();
+    const char* end = begin + filled;
     const char* last_newline = nullptr;
     while (p < end) {
       const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
@@ -182,29 +198,28 @@ void SocketTextReceiver::receive() {
       last_newline = nl;
       p = nl + 1;
     }
-    size_t partial = lines == 0 ? chunk.size() : static_cast<size_t>(end - (last_newline + 1));
+    const size_t partial = lines == 0 ? static_cast<size_t>(end - begin) : static_cast<size_t>(end - (last_newline + 1));
     if (partial > max_line) {
       // Store the complete lines before it, then drop the connection: a
       // line without end must not grow memory without bound.
-      if (lines > 0) {
-        chunk.resize(static_cast<size_t>(last_newline + 1 - begin));
-        store_lines(fd, std::move(chunk), lines);
-      }
+      if (lines > 0) store_lines(fd, chunks_->copy(begin, last_newline + 1), lines);
       ended = "a line from " + address() + " is longer than " + std::to_string(max_line) +
               " bytes (rill.streaming.socket.maxLineLength) without a newline; dropping the connection";
       break;
     }
-    if (lines == 0) continue;  // no line complete yet
-    std::string rest(last_newline + 1, end);
-    chunk.resize(static_cast<size_t>(last_newline + 1 - begin));
-    if (chunk.size() * 2 < chunk.capacity()) chunk.shrink_to_fit();  // a short read keeps no idle buffer
+    if (lines == 0) {  // no line complete yet
+      kept = partial;
+      continue;
+    }
+    auto chunk = chunks_->copy(begin, last_newline + 1);
+    std::memmove(buffer.data(), last_newline + 1, partial);
+    kept = partial;
     // Blocks while the pipeline is behind: we stop reading and TCP pushes back.
     if (!store_lines(fd, std::move(chunk), lines)) {
       if (!stopping_ && !is_stopped())
         ended = "cannot acknowledge to " + address() + " (the connection is gone); retrying connection";
       break;
     }
-    chunk = std::move(rest);
   }
   if (socket_.exchange(-1) >= 0) ::close(fd);
   if (!ended.empty() && !stopping_) restart(ended);

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "receivers/receiver.hpp"
+#include "receivers/text_chunk_pool.hpp"
 #include "runtime/base/time.hpp"
 
 namespace rill {
@@ -34,6 +35,8 @@ struct SocketReceiverOptions {
   int64_t max_line_length = int64_t{64} << 20;
   bool acknowledge = false;  // store reliably, then send "ack N\n"
   StorageLevel storage_level = StorageLevel::memory_and_disk_ser_2;
+  // Released chunk memory kept for the next reads (see TextChunkPool).
+  int64_t chunk_pool_bytes = int64_t{32} << 20;
 };
 
 class SocketTextReceiver : public Receiver<std::string> {
@@ -51,12 +54,13 @@ class SocketTextReceiver : public Receiver<std::string> {
   bool wait_for(int fd, short events, int timeout_ms, bool& timed_out);
   // Stores complete lines: buffered, or reliably and acknowledged (false
   // when the acknowledgement cannot be sent: the connection is gone).
-  bool store_lines(int fd, std::string text, int64_t lines);
+  bool store_lines(int fd, std::shared_ptr<const std::string> text, int64_t lines);
   std::string address() const { return host_ + ":" + std::to_string(port_); }
 
   std::string host_;
   uint16_t port_;
   SocketReceiverOptions options_;
+  std::shared_ptr<TextChunkPool> chunks_;
   std::thread thread_;
   std::atomic<int> socket_{-1};
   std::atomic<bool> stopping_{false};

@@ -3,6 +3,7 @@
 // control pushing back on the sender when the pipeline is stalled.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
@@ -96,6 +97,46 @@ TEST_CASE("lines sent over TCP arrive complete and in order") {
   auto expected = expected_lines(0, 5000);
   expected.push_back("crlf line");
   CHECK(collector.records == expected);
+}
+
+TEST_CASE("lines of every length, some longer than one read, sent in ragged pieces, arrive whole and in order") {
+  TcpTestServer server;
+  StreamingContext ssc(fast_config(), Milliseconds(100));
+  Collector collector;
+  collector.attach(ssc.socket_text_stream("127.0.0.1", server.port()));
+  ssc.start();
+  REQUIRE(server.accept_client(10s));
+  // 4 MB in all: lengths 0 .. 3000 bytes, and every 97th line 300..700 KiB
+  // (more than the receiver reads at once), so a partial line is carried
+  // from read to read, and grows past the read size.
+  std::vector<std::string> expected;
+  std::string data;
+  uint64_t state = 12345;
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  };
+  for (int i = 0; data.size() < (4u << 20); ++i) {
+    size_t length = i % 97 == 96 ? (300u << 10) + next() % (400u << 10) : next() % 3001;
+    std::string line = std::to_string(i) + ":";
+    line.resize(std::max(line.size(), length), static_cast<char>('a' + i % 26));
+    data += line;
+    data += '\n';
+    expected.push_back(std::move(line));
+  }
+  // Pieces of 1 byte to 600 KiB, cut anywhere.
+  for (size_t at = 0; at < data.size();) {
+    size_t piece = std::min<size_t>(data.size() - at, next() % 3 == 0 ? 1 + next() % 16 : 1 + next() % (600u << 10));
+    server.send_all(data.substr(at, piece));
+    at += piece;
+  }
+  REQUIRE(collector.wait_for_count(expected.size(), 60s));
+  ssc.stop();
+  REQUIRE(collector.records.size() == expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    INFO("line " << i);
+    REQUIRE(collector.records[i] == expected[i]);
+  }
 }
 
 TEST_CASE("when the server closes, the receiver reports it and reconnects") {

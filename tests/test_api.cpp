@@ -49,6 +49,8 @@ class EveryCallTextReceiver : public Receiver<std::string> {
       store_text("x y\nz\n");      // lines counted by Rill
       store_text("w\n", 1);         // or by the caller
       store_text_reliably("v\n");  // returns once stored (then a source may be acknowledged)
+      store_text(std::make_shared<const std::string>("s\n"));           // shared text, e.g. recycled
+      store_text_reliably(std::make_shared<const std::string>("r\n"), 1);
       while (!is_stopped()) std::this_thread::yield();
     });
   }

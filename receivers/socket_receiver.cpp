@@ -214,6 +214,10 @@ void SocketTextReceiver::receive() {
     auto chunk = chunks_->copy(begin, last_newline + 1);
     std::memmove(buffer.data(), last_newline + 1, partial);
     kept = partial;
+    if (buffer.size() > 2 * kSocketReadSize && kept < kSocketReadSize) {  // a long line grew it: let go
+      buffer.resize(kSocketReadSize);
+      buffer.shrink_to_fit();
+    }
     // Blocks while the pipeline is behind: we stop reading and TCP pushes back.
     if (!store_lines(fd, std::move(chunk), lines)) {
       if (!stopping_ && !is_stopped())

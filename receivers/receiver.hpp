@@ -221,11 +221,12 @@ class Receiver : public ReceiverBase {
 
   // As store_text(std::string), for text the caller already holds by a
   // shared_ptr (a receiver that recycles its buffers passes one whose deleter
-  // takes the buffer back). `text` must be empty or end in '\n', and must not
-  // change while the block holds it.
+  // takes the buffer back). `text` must not change while the block holds it;
+  // if it does not end in '\n', a copy ending in one is stored instead.
   void store_text(std::shared_ptr<const std::string> text, int64_t lines = -1) {
     static_assert(std::is_same_v<T, std::string>, "store_text is for Receiver<std::string>");
     if (text->empty()) return;
+    if (text->back() != '\n') text = ended_in_newline(*text);
     if (lines < 0) lines = count_lines(*text);
     StoreBuffer<T>& buf = flush_local();
     auto b = bridge();
@@ -269,6 +270,7 @@ class Receiver : public ReceiverBase {
   void store_text_reliably(std::shared_ptr<const std::string> text, int64_t lines = -1) {
     static_assert(std::is_same_v<T, std::string>, "store_text_reliably is for Receiver<std::string>");
     if (text->empty()) return;
+    if (text->back() != '\n') text = ended_in_newline(*text);
     if (lines < 0) lines = count_lines(*text);
     auto bytes = static_cast<int64_t>(text->size());
     store_own_block(Chunk{std::move(text), ChunkEncoding::text_lines, bytes}, lines);
@@ -295,6 +297,13 @@ class Receiver : public ReceiverBase {
     // so it waits until they have arrived, to come after them.
     while (buf.in_transit->load(std::memory_order_acquire) > 0 && !b->stopped()) std::this_thread::yield();
     b->push_block(std::move(chunk), n);
+  }
+
+  static std::shared_ptr<const std::string> ended_in_newline(const std::string& text) {
+    auto copy = std::make_shared<std::string>();
+    copy->reserve(text.size() + 1);
+    copy->append(text).push_back('\n');
+    return copy;
   }
 
   static int64_t count_lines(const std::string& text) {

@@ -50,7 +50,7 @@ class EveryCallTextReceiver : public Receiver<std::string> {
       store_text("w\n", 1);         // or by the caller
       store_text_reliably("v\n");  // returns once stored (then a source may be acknowledged)
       store_text(std::make_shared<const std::string>("s\n"));           // shared text, e.g. recycled
-      store_text_reliably(std::make_shared<const std::string>("r\n"), 1);
+      store_text_reliably(std::make_shared<const std::string>("r"), 1);  // a '\n' is added
       while (!is_stopped()) std::this_thread::yield();
     });
   }

@@ -164,3 +164,63 @@ TEST_CASE("one receiver's batch is spread over every partition worker, in order"
     CHECK(largest * 2 <= total);  // no partition holds most of the batch
   }
 }
+
+namespace {
+
+// Stores shared text buffers, one of them without a last '\n'.
+class SharedTextReceiver : public Receiver<std::string> {
+ public:
+  ~SharedTextReceiver() override { on_stop(); }
+  void on_start() override {
+    thread_ = std::thread([this] {
+      store_text(std::make_shared<const std::string>("a\nb\n"));
+      store_text(std::make_shared<const std::string>(""));
+      store_text(std::make_shared<const std::string>("c\nd"));  // "d" is a line too
+      store_text_reliably(std::make_shared<const std::string>("e"), 1);
+    });
+  }
+  void on_stop() override {
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  }
+
+ private:
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("shared text is stored as lines, in order, a last line without '\\n' included") {
+  Config conf;
+  conf.set_master("local[2]").set("rill.streaming.blockInterval", "10ms").set("rill.ui.enabled", "false");
+  StreamingContext ssc(conf, Milliseconds(50));
+  std::mutex m;
+  std::vector<std::string> lines;
+  int64_t counted = 0;  // the records the batches reported
+  Progress progress;
+  struct Counts : StreamingListener {
+    std::mutex* m;
+    int64_t* counted;
+    void on_batch_completed(const BatchInfo& b) override {
+      std::lock_guard<std::mutex> lock(*m);
+      *counted += b.num_records();
+    }
+  };
+  auto counts = std::make_shared<Counts>();
+  counts->m = &m;
+  counts->counted = &counted;
+  ssc.add_streaming_listener(counts);
+  ssc.receiver_stream<std::string>([] { return std::make_unique<SharedTextReceiver>(); })
+      .foreach_rdd([&](const RDD<std::string>& r) {
+        auto records = r.collect();
+        {
+          std::lock_guard<std::mutex> lock(m);
+          lines.insert(lines.end(), records.begin(), records.end());
+        }
+        progress.add(static_cast<int64_t>(records.size()));
+      });
+  ssc.start();
+  progress.wait_for_at_least(5, 30s);
+  ssc.stop(true);
+  CHECK(lines == std::vector<std::string>{"a", "b", "c", "d", "e"});
+  CHECK(counted == 5);
+}

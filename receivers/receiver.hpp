@@ -212,12 +212,7 @@ class Receiver : public ReceiverBase {
   // reads them (or served as views: DStream::as_views). `lines` is the number
   // of lines if the caller counted them, -1 to have them counted. Under a
   // rate limit the text goes in pieces of chunk_records() lines.
-  void store_text(std::string text, int64_t lines = -1) {
-    static_assert(std::is_same_v<T, std::string>, "store_text is for Receiver<std::string>");
-    if (text.empty()) return;
-    if (text.back() != '\n') text.push_back('\n');
-    store_text(std::make_shared<const std::string>(std::move(text)), lines);
-  }
+  void store_text(std::string text, int64_t lines = -1) { store_text(shared_lines(std::move(text)), lines); }
 
   // As store_text(std::string), for text the caller already holds by a
   // shared_ptr (a receiver that recycles its buffers passes one whose deleter
@@ -226,7 +221,7 @@ class Receiver : public ReceiverBase {
   void store_text(std::shared_ptr<const std::string> text, int64_t lines = -1) {
     static_assert(std::is_same_v<T, std::string>, "store_text is for Receiver<std::string>");
     if (text->empty()) return;
-    if (text->back() != '\n') text = ended_in_newline(*text);
+    if (text->back() != '\n') text = shared_lines(*text);
     if (lines < 0) lines = count_lines(*text);
     StoreBuffer<T>& buf = flush_local();
     auto b = bridge();
@@ -259,10 +254,7 @@ class Receiver : public ReceiverBase {
   // thread's earlier stores; returns once the block is stored (and, with the
   // write-ahead log, logged), so the source may then be acknowledged.
   void store_text_reliably(std::string text, int64_t lines = -1) {
-    static_assert(std::is_same_v<T, std::string>, "store_text_reliably is for Receiver<std::string>");
-    if (text.empty()) return;
-    if (text.back() != '\n') text.push_back('\n');
-    store_text_reliably(std::make_shared<const std::string>(std::move(text)), lines);
+    store_text_reliably(shared_lines(std::move(text)), lines);
   }
 
   // As store_text_reliably(std::string), for shared text (see
@@ -270,7 +262,7 @@ class Receiver : public ReceiverBase {
   void store_text_reliably(std::shared_ptr<const std::string> text, int64_t lines = -1) {
     static_assert(std::is_same_v<T, std::string>, "store_text_reliably is for Receiver<std::string>");
     if (text->empty()) return;
-    if (text->back() != '\n') text = ended_in_newline(*text);
+    if (text->back() != '\n') text = shared_lines(*text);
     if (lines < 0) lines = count_lines(*text);
     auto bytes = static_cast<int64_t>(text->size());
     store_own_block(Chunk{std::move(text), ChunkEncoding::text_lines, bytes}, lines);
@@ -299,11 +291,10 @@ class Receiver : public ReceiverBase {
     b->push_block(std::move(chunk), n);
   }
 
-  static std::shared_ptr<const std::string> ended_in_newline(const std::string& text) {
-    auto copy = std::make_shared<std::string>();
-    copy->reserve(text.size() + 1);
-    copy->append(text).push_back('\n');
-    return copy;
+  // `text` shared, ended in '\n' unless empty.
+  static std::shared_ptr<const std::string> shared_lines(std::string text) {
+    if (!text.empty() && text.back() != '\n') text.push_back('\n');
+    return std::make_shared<const std::string>(std::move(text));
   }
 
   static int64_t count_lines(const std::string& text) {

@@ -7,6 +7,7 @@
 #include "actors/supervisor_bridge.hpp"
 #include "receivers/receiver_log.hpp"
 #include "receivers/receiver_stream.hpp"
+#include "receivers/text_chunk_pool.hpp"
 #include "runtime/base/errors.hpp"
 
 namespace rill {
@@ -40,6 +41,11 @@ LaunchedReceiver launch_receiver(caf::scheduled_actor* owner, const ReceiverLaun
       conf.contains("rill.flow.credits")
           ? credits
           : static_cast<int>(std::min<int64_t>(1 << 20, std::max({int64_t{credits}, 3 * blocks_per_batch, by_bytes})));
+  // Text chunk memory kept idle for reuse (see TextChunkPool): half of what
+  // may be in flight (a batch releases its chunks at once, and receivers
+  // refill them over the next interval), at most 512 MiB; at the defaults
+  // 32 MiB on top of the 64 MiB. The process's largest such bound holds.
+  TextChunkPool::shared()->keep_idle_at_least(std::min<int64_t>(max_in_flight / 2, int64_t{512} << 20));
   std::shared_ptr<ReceiverBase> receiver = stream->make_receiver();
   if (!receiver) throw RillError(stream->stream_name() + ": the receiver factory returned null");
   auto& sys = owner->system();

@@ -21,13 +21,13 @@ namespace {
 // Bytes asked of the socket per read. A chunk holds one read's complete
 // lines, so pooled chunks have room for a read and a partial line before it.
 constexpr size_t kSocketReadSize = size_t{1} << 18;
-constexpr size_t kPooledChunkCapacity = kSocketReadSize + (size_t{16} << 10);
+static_assert(kTextChunkCapacity >= kSocketReadSize, "a full read fits a pooled chunk");
 }  // namespace
 
 SocketTextReceiver::SocketTextReceiver(std::string host, uint16_t port, SocketReceiverOptions options)
     : Receiver<std::string>(options.storage_level),
       host_(std::move(host)), port_(port), options_(options),
-      chunks_(TextChunkPool::create(kPooledChunkCapacity, options.chunk_pool_bytes)) {
+      chunks_(TextChunkPool::shared()) {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) throw RillError(std::string("socket receiver: eventfd failed: ") + std::strerror(errno));
 }

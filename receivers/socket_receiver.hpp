@@ -35,8 +35,6 @@ struct SocketReceiverOptions {
   int64_t max_line_length = int64_t{64} << 20;
   bool acknowledge = false;  // store reliably, then send "ack N\n"
   StorageLevel storage_level = StorageLevel::memory_and_disk_ser_2;
-  // Released chunk memory kept for the next reads (see TextChunkPool).
-  int64_t chunk_pool_bytes = int64_t{32} << 20;
 };
 
 class SocketTextReceiver : public Receiver<std::string> {

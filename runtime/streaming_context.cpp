@@ -83,11 +83,6 @@ DStream<std::string> StreamingContext::socket_text_stream(const std::string& hos
   options.connect_timeout = conf_.get_duration("rill.streaming.socket.connectTimeout", options.connect_timeout);
   options.max_line_length = conf_.get_int("rill.streaming.socket.maxLineLength", options.max_line_length);
   options.acknowledge = conf_.get_bool("rill.streaming.socket.acknowledge", false);
-  // Idle chunk memory kept for reuse: half of what may be in flight (a batch
-  // releases its chunks at once, and the receiver refills them over the next
-  // interval), at most 512 MiB; at the defaults 32 MiB on top of the 64 MiB.
-  options.chunk_pool_bytes = std::min<int64_t>(
-      conf_.get_int("rill.streaming.receiver.maxBytesInFlight", int64_t{64} << 20) / 2, int64_t{512} << 20);
   return receiver_stream<std::string>(
       [host, port, options] { return std::make_unique<SocketTextReceiver>(host, port, options); },
       "socket_text_stream(" + host + ":" + std::to_string(port) + ")");

@@ -82,3 +82,45 @@ TEST_CASE("chunks released on other threads, after the pool's owner let go, are 
   CHECK(wrong == 0);
   CHECK(watch.expired());
 }
+
+TEST_CASE("a buffer taken and shared is the chunk itself, and comes back empty with its capacity") {
+  auto pool = TextChunkPool::create(kCapacity, int64_t{1} << 20);
+  auto buffer = pool->take();
+  CHECK(buffer->empty());
+  CHECK(buffer->capacity() >= kCapacity);
+  buffer->append(std::string(40 << 10, 't'));
+  const char* memory = buffer->data();
+  auto chunk = pool->share(std::move(buffer));
+  CHECK(chunk->data() == memory);  // not copied
+  CHECK(*chunk == std::string(40 << 10, 't'));
+  chunk.reset();
+  REQUIRE(pool->idle_buffers() == 1);
+  auto again = pool->take();
+  CHECK(again->data() == memory);
+  CHECK(again->empty());
+}
+
+TEST_CASE("a buffer that grew past twice the capacity is freed; the idle bound only rises") {
+  auto pool = TextChunkPool::create(kCapacity, static_cast<int64_t>(kCapacity));
+  auto grown = pool->take();
+  grown->append(std::string(3 * kCapacity, 'g'));  // a long line
+  pool->share(std::move(grown)).reset();
+  CHECK(pool->idle_buffers() == 0);
+  auto a = pool->share(pool->take());
+  auto b = pool->share(pool->take());
+  a.reset();
+  b.reset();
+  CHECK(pool->idle_buffers() == 1);  // the bound holds one
+  pool->keep_idle_at_least(4 * static_cast<int64_t>(kCapacity));
+  pool->keep_idle_at_least(1);  // does not lower it
+  auto c = pool->share(pool->take());
+  auto d = pool->share(pool->take());
+  c.reset();
+  d.reset();
+  CHECK(pool->idle_buffers() == 2);
+}
+
+TEST_CASE("the process's pool has the text chunk capacity") {
+  CHECK(TextChunkPool::shared()->chunk_capacity() == rill::kTextChunkCapacity);
+  CHECK(&TextChunkPool::shared() == &TextChunkPool::shared());
+}

@@ -135,12 +135,14 @@ ReceivedBlockPtr make_block(const BlockGeneratorSetup& setup, std::vector<Chunk>
 // stays exact.
 void cut(generator_actor* self, bool forced) {
   auto& st = self->state;
-  Chunk single;
+  std::vector<Chunk> drained;
   int64_t n = 0;
-  if (st.setup.receiver->drain(single, n)) {
+  if (st.setup.receiver->drain(drained, n)) {
     st.setup.bridge->charge(n);
-    st.bytes += single.bytes;
-    st.chunks.push_back(std::move(single));
+    for (auto& chunk : drained) {
+      st.bytes += chunk.bytes;
+      st.chunks.push_back(std::move(chunk));
+    }
     st.records += n;
   }
   if (st.chunks.empty() || (!forced && st.block_credits <= 0)) return;

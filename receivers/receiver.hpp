@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "receivers/text_chunk_pool.hpp"
 #include "runtime/base/received_block.hpp"
 #include "runtime/base/record_size.hpp"
 
@@ -56,6 +57,9 @@ class ReceiverBridge {
 
 // A chunk stops growing at this many bytes, whatever its record count.
 constexpr int64_t kChunkMaxBytes = int64_t{1} << 20;
+// A chunk of lines stored one at a time stops growing at this many bytes,
+// so that it stays within a pooled buffer (see TextChunkPool).
+constexpr int64_t kTextChunkMaxBytes = int64_t{256} << 10;
 
 // What the supervisor calls, without knowing the record type.
 class ReceiverBase {
@@ -73,10 +77,11 @@ class ReceiverBase {
     if (bridge) attached_.push_back(bridge);
     bridge_ = std::move(bridge);
   }
-  // Takes the records stored one at a time since the last drain, as one
-  // chunk of `records` records; false when there are none. The block
-  // generator calls it when it cuts.
-  virtual bool drain(Chunk& chunk, int64_t& records) = 0;
+  // Takes the records stored one at a time since the last drain: appends
+  // them to `chunks` (a chunk of records, and for std::string records a text
+  // chunk per storing thread) and adds their number to `records`; false when
+  // there are none. The block generator calls it when it cuts.
+  virtual bool drain(std::vector<Chunk>& chunks, int64_t& records) = 0;
 
   // Cheap enough to call once per record: one atomic load, no lock.
   bool is_stopped() const {
@@ -111,11 +116,17 @@ class ReceiverBase {
 // One storing thread's buffer of records stored one at a time. Only its
 // thread appends; the block generator takes the records at each cut. The
 // lock is a spin flag, so an uncontended store() costs one atomic exchange.
+// String records that are lines (no '\n', no trailing '\r') are buffered as
+// text instead: their bytes appended, each ended by '\n', into memory from
+// TextChunkPool, with no heap allocation per record. At most one of
+// `records` and `text` is non-empty, so the thread's records keep their order.
 template <class T>
 struct StoreBuffer {
   std::thread::id owner;
   std::atomic_flag busy = ATOMIC_FLAG_INIT;
   std::vector<T> records;
+  std::string text;
+  int64_t text_lines = 0;
   int64_t bytes = 0;
   // Chunks this thread handed to the block generator that it has not yet
   // appended: while any is on its way, a cut leaves this buffer alone, so the
@@ -141,10 +152,12 @@ class Receiver : public ReceiverBase {
       : ReceiverBase(level) {}
 
   // Takes every thread's buffered records (skipping a thread whose earlier
-  // chunk is still on its way), as one chunk.
-  bool drain(Chunk& chunk, int64_t& records) override {
+  // chunk is still on its way): the records of all threads as one chunk,
+  // each thread's text as a chunk of its own.
+  bool drain(std::vector<Chunk>& chunks, int64_t& records) override {
     std::vector<T> out;
-    int64_t bytes = 0;
+    int64_t out_bytes = 0;
+    bool any = false;
     {
       std::lock_guard<std::mutex> lock(buffers_mutex_);
       for (auto& buf : buffers_) {
@@ -155,44 +168,59 @@ class Receiver : public ReceiverBase {
           buf->unlock();
           continue;
         }
-        if (out.empty()) {
-          out.swap(buf->records);
-        } else {
-          out.insert(out.end(), std::make_move_iterator(buf->records.begin()),
-                     std::make_move_iterator(buf->records.end()));
-          buf->records.clear();
+        if (!buf->text.empty()) {
+          records += buf->text_lines;
+          chunks.push_back(take_text(*buf));
+          any = true;
+        } else if (!buf->records.empty()) {
+          if (out.empty()) {
+            out.swap(buf->records);
+          } else {
+            out.insert(out.end(), std::make_move_iterator(buf->records.begin()),
+                       std::make_move_iterator(buf->records.end()));
+            buf->records.clear();
+          }
+          out_bytes += buf->bytes;
         }
-        bytes += buf->bytes;
         buf->bytes = 0;
         buf->unlock();
       }
     }
-    if (out.empty()) return false;
-    records = static_cast<int64_t>(out.size());
-    chunk = Chunk{std::make_shared<const std::vector<T>>(std::move(out)), ChunkEncoding::records, bytes};
-    return true;
+    if (!out.empty()) {
+      records += static_cast<int64_t>(out.size());
+      chunks.push_back(Chunk{std::make_shared<const std::vector<T>>(std::move(out)), ChunkEncoding::records, out_bytes});
+      any = true;
+    }
+    return any;
   }
 
  protected:
   // Buffers one record into the current block. Each thread buffers into its
   // own chunk (no shared lock); a full chunk (rill.flow.chunkRecords records
   // or 1 MiB) goes to the block generator, and may wait there while the
-  // pipeline is behind. Records of one thread keep their order.
-  void store(T record) {
+  // pipeline is behind. Records of one thread keep their order. A
+  // std::string record that is a line (no '\n' in it, no '\r' at its end)
+  // is copied into the chunk's text, so storing it allocates nothing.
+  void store(const T& record) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (is_line(record)) return store_line(record);
+    }
+    store(T(record));
+  }
+
+  void store(T&& record) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (is_line(record)) return store_line(record);
+    }
     StoreBuffer<T>& buf = local_buffer();
     buf.lock();
+    if (!buf.text.empty()) {  // the text goes first, to keep the order
+      send_buffered(buf);     // unlocks
+      buf.lock();
+    }
     buf.bytes += approximate_bytes(record);
     buf.records.push_back(std::move(record));
-    int64_t limit = chunk_limit_.load(std::memory_order_relaxed);
-    if (limit == 0) {  // not attached yet when this thread started storing
-      refresh_chunk_limit();
-      limit = chunk_limit_.load(std::memory_order_relaxed);
-    }
-    if (limit == 0 || (static_cast<int64_t>(buf.records.size()) < limit && buf.bytes < kChunkMaxBytes)) {
-      buf.unlock();
-      return;
-    }
-    send_buffered(buf);  // unlocks
+    send_if_full(buf, static_cast<int64_t>(buf.records.size()), kChunkMaxBytes);
   }
 
   // Hands many records to the block generator at once; they join the current
@@ -297,6 +325,61 @@ class Receiver : public ReceiverBase {
     return std::make_shared<const std::string>(std::move(text));
   }
 
+  static bool is_line(const std::string& s) {
+    return std::memchr(s.data(), '\n', s.size()) == nullptr && (s.empty() || s.back() != '\r');
+  }
+
+  // store() of a line: its bytes and a '\n' appended to this thread's text.
+  void store_line(const std::string& line) {
+    StoreBuffer<T>& buf = local_buffer();
+    buf.lock();
+    if (!buf.records.empty()) {  // the records go first, to keep the order
+      send_buffered(buf);        // unlocks
+      buf.lock();
+    }
+    if (buf.text.capacity() < kTextChunkCapacity) buf.text.swap(*TextChunkPool::shared()->take());
+    buf.text.append(line);
+    buf.text.push_back('\n');
+    ++buf.text_lines;
+    buf.bytes += static_cast<int64_t>(line.size()) + 1;
+    send_if_full(buf, buf.text_lines, kTextChunkMaxBytes);
+  }
+
+  // Called with buf locked: sends its chunk if it holds `n` >= the chunk
+  // limit records or max_bytes bytes; unlocks.
+  void send_if_full(StoreBuffer<T>& buf, int64_t n, int64_t max_bytes) {
+    int64_t limit = chunk_limit_.load(std::memory_order_relaxed);
+    if (limit == 0) {  // not attached yet when this thread started storing
+      refresh_chunk_limit();
+      limit = chunk_limit_.load(std::memory_order_relaxed);
+    }
+    if (limit == 0 || (n < limit && buf.bytes < max_bytes)) {
+      buf.unlock();
+      return;
+    }
+    send_buffered(buf);  // unlocks
+  }
+
+  // Called with buf locked: its text as a chunk. A chunk that fills half a
+  // pooled buffer or more is the buffer itself (the thread goes on in
+  // another from the pool); a smaller one is copied into memory of its own
+  // size, and the thread keeps its buffer.
+  static Chunk take_text(StoreBuffer<T>& buf) {
+    const size_t size = buf.text.size();
+    const auto& pool = TextChunkPool::shared();
+    std::shared_ptr<const std::string> text;
+    if (size * 2 < pool->chunk_capacity()) {
+      text = std::make_shared<const std::string>(buf.text);
+      buf.text.clear();
+    } else {
+      auto full = pool->take();
+      full->swap(buf.text);
+      text = pool->share(std::move(full));
+    }
+    buf.text_lines = 0;
+    return Chunk{std::move(text), ChunkEncoding::text_lines, static_cast<int64_t>(size)};
+  }
+
   static int64_t count_lines(const std::string& text) {
     int64_t n = 0;
     const char* p = text.data();
@@ -337,7 +420,7 @@ class Receiver : public ReceiverBase {
   StoreBuffer<T>& flush_local() {
     StoreBuffer<T>& buf = local_buffer();
     buf.lock();
-    if (buf.records.empty()) {
+    if (buf.records.empty() && buf.text.empty()) {
       buf.unlock();
       return buf;
     }
@@ -345,8 +428,24 @@ class Receiver : public ReceiverBase {
     return buf;
   }
 
-  // Called with buf locked: takes its records and sends them as a chunk.
+  // Called with buf locked: takes its records (or text) and sends them as a
+  // chunk; unlocks.
   void send_buffered(StoreBuffer<T>& buf) {
+    if (!buf.text.empty()) {
+      const int64_t lines = buf.text_lines;
+      Chunk chunk = take_text(buf);
+      buf.bytes = 0;
+      buf.in_transit->fetch_add(1, std::memory_order_acq_rel);
+      buf.unlock();
+      auto b = bridge();
+      if (!b) {
+        buf.in_transit->fetch_sub(1, std::memory_order_acq_rel);
+        return;
+      }
+      chunk_limit_.store(std::max<int64_t>(1, b->chunk_records()), std::memory_order_relaxed);
+      b->push_chunk(std::move(chunk), lines, buf.in_transit);
+      return;
+    }
     std::vector<T> full;
     full.swap(buf.records);
     // The next chunk is as long: no regrowth while it fills.

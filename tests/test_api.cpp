@@ -25,6 +25,8 @@ class EveryCallReceiver : public Receiver<int> {
   void on_start() override {
     thread_ = std::thread([this] {
       store(1);                          // buffered into blocks
+      const int six = 6;
+      store(six);                        // an lvalue: copied
       store(std::vector<int>{2, 3});     // reliable: returns once stored
       store_buffered(std::vector<int>{4, 5});  // many at once into the current block
       report_error("a harmless report");  // reaches listeners, does not stop
@@ -51,6 +53,9 @@ class EveryCallTextReceiver : public Receiver<std::string> {
       store_text_reliably("v\n");  // returns once stored (then a source may be acknowledged)
       store_text(std::make_shared<const std::string>("s\n"));           // shared text, e.g. recycled
       store_text_reliably(std::make_shared<const std::string>("r"), 1);  // a '\n' is added
+      const std::string line = "q";
+      store(line);                  // a line: into the chunk's text
+      store(std::string("p\r"));    // not a line (its '\r' would be dropped): a record
       while (!is_stopped()) std::this_thread::yield();
     });
   }

@@ -224,3 +224,127 @@ TEST_CASE("shared text is stored as lines, in order, a last line without '\\n' i
   CHECK(lines == std::vector<std::string>{"a", "b", "c", "d", "e"});
   CHECK(counted == 5);
 }
+
+namespace {
+
+// Thread t stores the strings string_record(t, 0..n-1) one at a time: most
+// are lines (stored as text), every seventh holds a '\n', every eleventh ends
+// in '\r', every thirteenth is empty (stored as records); stores of an lvalue
+// and of an rvalue alternate, and every 500 records a reliable store(vector)
+// of two more goes in between.
+std::string string_record(int t, int64_t i) {
+  std::string s = std::to_string(t) + ":" + std::to_string(i);
+  if (i % 13 == 0) return "";
+  if (i % 7 == 0) return s + "\nsecond line";
+  if (i % 11 == 0) return s + "\r";
+  return s;
+}
+
+class StringRecordsReceiver : public Receiver<std::string> {
+ public:
+  StringRecordsReceiver(int threads, int64_t per_thread) : threads_(threads), per_thread_(per_thread) {}
+  ~StringRecordsReceiver() override { on_stop(); }
+  void on_start() override {
+    for (int t = 0; t < threads_; ++t)
+      workers_.emplace_back([this, t] {
+        for (int64_t i = 0; i < per_thread_ && !is_stopped(); ++i) {
+          if (i % 500 == 499 && i + 1 < per_thread_) {
+            store(std::vector<std::string>{string_record(t, i), string_record(t, i + 1)});
+            ++i;
+            continue;
+          }
+          const std::string record = string_record(t, i);
+          if (i % 2 == 0) store(record);
+          else store(std::string(record));
+        }
+      });
+  }
+  void on_stop() override {
+    for (auto& w : workers_)
+      if (w.joinable() && w.get_id() != std::this_thread::get_id()) w.join();
+    workers_.clear();
+  }
+
+ private:
+  int threads_;
+  int64_t per_thread_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace
+
+TEST_CASE("string records stored as text or as records: each once, in order") {
+  Config conf;
+  conf.set_master("local[2]")
+      .set("rill.streaming.blockInterval", "10ms")
+      .set("rill.flow.chunkRecords", "100")
+      .set("rill.ui.enabled", "false");
+  StreamingContext ssc(conf, Milliseconds(50));
+  const int threads = 3;
+  const int64_t per_thread = 20'000;
+  std::mutex m;
+  std::vector<std::string> seen;
+  int64_t counted = 0;  // the records the batches reported
+  struct Counts : StreamingListener {
+    std::mutex* m;
+    int64_t* counted;
+    void on_batch_completed(const BatchInfo& b) override {
+      std::lock_guard<std::mutex> lock(*m);
+      *counted += b.num_records();
+    }
+  };
+  auto counts = std::make_shared<Counts>();
+  counts->m = &m;
+  counts->counted = &counted;
+  ssc.add_streaming_listener(counts);
+  Progress progress;
+  auto lines = ssc.receiver_stream<std::string>([&] { return std::make_unique<StringRecordsReceiver>(threads, per_thread); });
+  lines.foreach_rdd([&](const RDD<std::string>& r) {
+    auto records = r.collect();
+    {
+      std::lock_guard<std::mutex> lock(m);
+      seen.insert(seen.end(), records.begin(), records.end());
+    }
+    progress.add(static_cast<int64_t>(records.size()));
+  });
+  // The same records as views: text and record chunks both serve them.
+  std::atomic<int64_t> view_bytes{0};
+  lines.as_views().foreach_rdd([&](const RDD<std::string_view>& r) {
+    int64_t n = 0;
+    for (std::string_view v : r.collect()) n += static_cast<int64_t>(v.size());
+    view_bytes += n;
+  });
+  ssc.start();
+  progress.wait_for_at_least(threads * per_thread, 60s);
+  ssc.stop(true);
+  REQUIRE(static_cast<int64_t>(seen.size()) == threads * per_thread);
+  // Each thread's records, in the order they came out, must be its own in
+  // the order it stored them. Empty records carry no thread, so they are
+  // checked by count: one per thirteen.
+  std::vector<std::vector<std::string>> by_thread(threads);
+  int64_t empty = 0, expected_bytes = 0;
+  for (const auto& s : seen) {
+    expected_bytes += static_cast<int64_t>(s.size());
+    if (s.empty()) {
+      ++empty;
+      continue;
+    }
+    const int t = s[0] - '0';
+    REQUIRE((t >= 0 && t < threads));
+    by_thread[static_cast<size_t>(t)].push_back(s);
+  }
+  int64_t expected_empty = 0;
+  for (int t = 0; t < threads; ++t) {
+    std::vector<std::string> expected;
+    for (int64_t i = 0; i < per_thread; ++i) {
+      std::string s = string_record(t, i);
+      if (s.empty()) ++expected_empty;
+      else expected.push_back(std::move(s));
+    }
+    CHECK(by_thread[static_cast<size_t>(t)] == expected);
+  }
+  CHECK(empty == expected_empty);
+  std::lock_guard<std::mutex> lock(m);
+  CHECK(counted == threads * per_thread);
+  CHECK(view_bytes == expected_bytes);
+}

@@ -1,6 +1,7 @@
 // TextChunkPool: large chunks reuse released memory, small ones never hold a
-// pooled buffer, idle memory stays under its bound, and chunks may outlive
-// the pool's owner.
+// pooled buffer, a buffer filled in place is shared without a copy, grown
+// buffers are freed, idle memory stays under its bound (which only rises),
+// and chunks may outlive the pool's owner.
 #include <catch2/catch.hpp>
 
 #include <atomic>

@@ -188,7 +188,7 @@ class Receiver : public ReceiverBase {
     }
     if (!out.empty()) {
       records += static_cast<int64_t>(out.size());
-      chunks.push_back(Chunk{std::make_shared<const std::vector<T>>(std::move(out)), ChunkEncoding::records, out_bytes});
+      chunks.push_back(records_chunk(std::move(out), out_bytes));
       any = true;
     }
     return any;
@@ -303,7 +303,7 @@ class Receiver : public ReceiverBase {
     if (records.empty()) return;
     auto n = static_cast<int64_t>(records.size());
     int64_t bytes = approximate_bytes(records);
-    store_own_block(Chunk{std::make_shared<const std::vector<T>>(std::move(records)), ChunkEncoding::records, bytes}, n);
+    store_own_block(records_chunk(std::move(records), bytes), n);
   }
 
  private:
@@ -431,49 +431,46 @@ class Receiver : public ReceiverBase {
   // Called with buf locked: takes its records (or text) and sends them as a
   // chunk; unlocks.
   void send_buffered(StoreBuffer<T>& buf) {
+    Chunk chunk;
+    int64_t n = 0;
     if (!buf.text.empty()) {
-      const int64_t lines = buf.text_lines;
-      Chunk chunk = take_text(buf);
-      buf.bytes = 0;
-      buf.in_transit->fetch_add(1, std::memory_order_acq_rel);
-      buf.unlock();
-      auto b = bridge();
-      if (!b) {
-        buf.in_transit->fetch_sub(1, std::memory_order_acq_rel);
-        return;
-      }
-      chunk_limit_.store(std::max<int64_t>(1, b->chunk_records()), std::memory_order_relaxed);
-      b->push_chunk(std::move(chunk), lines, buf.in_transit);
-      return;
+      n = buf.text_lines;
+      chunk = take_text(buf);
+    } else {
+      std::vector<T> full;
+      full.swap(buf.records);
+      // The next chunk is as long: no regrowth while it fills.
+      buf.records.reserve(full.size());
+      n = static_cast<int64_t>(full.size());
+      chunk = records_chunk(std::move(full), buf.bytes);
     }
-    std::vector<T> full;
-    full.swap(buf.records);
-    // The next chunk is as long: no regrowth while it fills.
-    buf.records.reserve(full.size());
-    int64_t bytes = buf.bytes;
     buf.bytes = 0;
     buf.in_transit->fetch_add(1, std::memory_order_acq_rel);
     buf.unlock();
-    send(std::move(full), bytes, buf.in_transit);
+    send(std::move(chunk), n, buf.in_transit);
   }
 
   void push(std::vector<T> records, int64_t bytes, const std::shared_ptr<std::atomic<int>>& in_transit) {
     in_transit->fetch_add(1, std::memory_order_acq_rel);
-    send(std::move(records), bytes, in_transit);
+    auto n = static_cast<int64_t>(records.size());
+    send(records_chunk(std::move(records), bytes), n, in_transit);
   }
 
-  // in_transit was raised for this chunk; the block generator lowers it when
-  // it appends the chunk (push_chunk lowers it if nothing is sent).
-  void send(std::vector<T> records, int64_t bytes, const std::shared_ptr<std::atomic<int>>& in_transit) {
-    auto n = static_cast<int64_t>(records.size());
+  static Chunk records_chunk(std::vector<T> records, int64_t bytes) {
+    return Chunk{std::make_shared<const std::vector<T>>(std::move(records)), ChunkEncoding::records, bytes};
+  }
+
+  // in_transit was raised for this chunk of n records; the block generator
+  // lowers it when it appends the chunk (push_chunk lowers it if nothing is
+  // sent).
+  void send(Chunk chunk, int64_t n, const std::shared_ptr<std::atomic<int>>& in_transit) {
     auto b = bridge();
     if (!b) {
       in_transit->fetch_sub(1, std::memory_order_acq_rel);
       return;
     }
     chunk_limit_.store(std::max<int64_t>(1, b->chunk_records()), std::memory_order_relaxed);
-    b->push_chunk(Chunk{std::make_shared<const std::vector<T>>(std::move(records)), ChunkEncoding::records, bytes}, n,
-                  in_transit);
+    b->push_chunk(std::move(chunk), n, in_transit);
   }
 
   void refresh_chunk_limit() {

@@ -19,28 +19,14 @@ namespace {
 
 constexpr int64_t kThreadStride = 1'000'000'000;
 
-// `threads` threads, each storing 0..per_thread-1 (plus its stride): runs of
-// 100 alternate between store(T) one at a time (three runs in five), a
-// reliable store(vector) and store_buffered.
-class MixedReceiver : public Receiver<int64_t> {
+// A receiver whose `threads` threads each run store_all(t) once. A subclass
+// calls on_stop() in its destructor, so the threads end before its members.
+template <class T>
+class StoringThreadsReceiver : public Receiver<T> {
  public:
-  MixedReceiver(int threads, int64_t per_thread) : threads_(threads), per_thread_(per_thread) {}
-  ~MixedReceiver() override { on_stop(); }
+  StoringThreadsReceiver(int threads, int64_t per_thread) : threads_(threads), per_thread_(per_thread) {}
   void on_start() override {
-    for (int t = 0; t < threads_; ++t)
-      workers_.emplace_back([this, t] {
-        const int64_t base = t * kThreadStride;
-        for (int64_t run = 0; run * 100 < per_thread_ && !is_stopped(); ++run) {
-          std::vector<int64_t> batch;
-          for (int64_t i = run * 100; i < std::min(per_thread_, (run + 1) * 100); ++i) batch.push_back(base + i);
-          switch (run % 5) {
-            case 3: store(std::move(batch)); break;
-            case 4: store_buffered(std::move(batch)); break;
-            default:
-              for (int64_t x : batch) store(x);
-          }
-        }
-      });
+    for (int t = 0; t < threads_; ++t) workers_.emplace_back([this, t] { store_all(t); });
   }
   void on_stop() override {
     for (auto& w : workers_)
@@ -48,10 +34,43 @@ class MixedReceiver : public Receiver<int64_t> {
     workers_.clear();
   }
 
+ protected:
+  virtual void store_all(int t) = 0;
+  const int threads_;
+  const int64_t per_thread_;
+
  private:
-  int threads_;
-  int64_t per_thread_;
   std::vector<std::thread> workers_;
+};
+
+// The records of every batch, as the listener reports them.
+struct BatchRecordCount : StreamingListener {
+  std::atomic<int64_t> records{0};
+  void on_batch_completed(const BatchInfo& b) override { records += b.num_records(); }
+};
+
+// `threads` threads, each storing 0..per_thread-1 (plus its stride): runs of
+// 100 alternate between store(T) one at a time (three runs in five), a
+// reliable store(vector) and store_buffered.
+class MixedReceiver : public StoringThreadsReceiver<int64_t> {
+ public:
+  using StoringThreadsReceiver::StoringThreadsReceiver;
+  ~MixedReceiver() override { on_stop(); }
+
+ private:
+  void store_all(int t) override {
+    const int64_t base = t * kThreadStride;
+    for (int64_t run = 0; run * 100 < per_thread_ && !is_stopped(); ++run) {
+      std::vector<int64_t> batch;
+      for (int64_t i = run * 100; i < std::min(per_thread_, (run + 1) * 100); ++i) batch.push_back(base + i);
+      switch (run % 5) {
+        case 3: store(std::move(batch)); break;
+        case 4: store_buffered(std::move(batch)); break;
+        default:
+          for (int64_t x : batch) store(x);
+      }
+    }
+  }
 };
 
 }  // namespace
@@ -195,20 +214,9 @@ TEST_CASE("shared text is stored as lines, in order, a last line without '\\n' i
   StreamingContext ssc(conf, Milliseconds(50));
   std::mutex m;
   std::vector<std::string> lines;
-  int64_t counted = 0;  // the records the batches reported
   Progress progress;
-  struct Counts : StreamingListener {
-    std::mutex* m;
-    int64_t* counted;
-    void on_batch_completed(const BatchInfo& b) override {
-      std::lock_guard<std::mutex> lock(*m);
-      *counted += b.num_records();
-    }
-  };
-  auto counts = std::make_shared<Counts>();
-  counts->m = &m;
-  counts->counted = &counted;
-  ssc.add_streaming_listener(counts);
+  auto counted = std::make_shared<BatchRecordCount>();
+  ssc.add_streaming_listener(counted);
   ssc.receiver_stream<std::string>([] { return std::make_unique<SharedTextReceiver>(); })
       .foreach_rdd([&](const RDD<std::string>& r) {
         auto records = r.collect();
@@ -222,7 +230,7 @@ TEST_CASE("shared text is stored as lines, in order, a last line without '\\n' i
   progress.wait_for_at_least(5, 30s);
   ssc.stop(true);
   CHECK(lines == std::vector<std::string>{"a", "b", "c", "d", "e"});
-  CHECK(counted == 5);
+  CHECK(counted->records == 5);
 }
 
 namespace {
@@ -240,35 +248,24 @@ std::string string_record(int t, int64_t i) {
   return s;
 }
 
-class StringRecordsReceiver : public Receiver<std::string> {
+class StringRecordsReceiver : public StoringThreadsReceiver<std::string> {
  public:
-  StringRecordsReceiver(int threads, int64_t per_thread) : threads_(threads), per_thread_(per_thread) {}
+  using StoringThreadsReceiver::StoringThreadsReceiver;
   ~StringRecordsReceiver() override { on_stop(); }
-  void on_start() override {
-    for (int t = 0; t < threads_; ++t)
-      workers_.emplace_back([this, t] {
-        for (int64_t i = 0; i < per_thread_ && !is_stopped(); ++i) {
-          if (i % 500 == 499 && i + 1 < per_thread_) {
-            store(std::vector<std::string>{string_record(t, i), string_record(t, i + 1)});
-            ++i;
-            continue;
-          }
-          const std::string record = string_record(t, i);
-          if (i % 2 == 0) store(record);
-          else store(std::string(record));
-        }
-      });
-  }
-  void on_stop() override {
-    for (auto& w : workers_)
-      if (w.joinable() && w.get_id() != std::this_thread::get_id()) w.join();
-    workers_.clear();
-  }
 
  private:
-  int threads_;
-  int64_t per_thread_;
-  std::vector<std::thread> workers_;
+  void store_all(int t) override {
+    for (int64_t i = 0; i < per_thread_ && !is_stopped(); ++i) {
+      if (i % 500 == 499 && i + 1 < per_thread_) {
+        store(std::vector<std::string>{string_record(t, i), string_record(t, i + 1)});
+        ++i;
+        continue;
+      }
+      const std::string record = string_record(t, i);
+      if (i % 2 == 0) store(record);
+      else store(std::string(record));
+    }
+  }
 };
 
 }  // namespace
@@ -284,19 +281,8 @@ TEST_CASE("string records stored as text or as records: each once, in order") {
   const int64_t per_thread = 20'000;
   std::mutex m;
   std::vector<std::string> seen;
-  int64_t counted = 0;  // the records the batches reported
-  struct Counts : StreamingListener {
-    std::mutex* m;
-    int64_t* counted;
-    void on_batch_completed(const BatchInfo& b) override {
-      std::lock_guard<std::mutex> lock(*m);
-      *counted += b.num_records();
-    }
-  };
-  auto counts = std::make_shared<Counts>();
-  counts->m = &m;
-  counts->counted = &counted;
-  ssc.add_streaming_listener(counts);
+  auto counted = std::make_shared<BatchRecordCount>();
+  ssc.add_streaming_listener(counted);
   Progress progress;
   auto lines = ssc.receiver_stream<std::string>([&] { return std::make_unique<StringRecordsReceiver>(threads, per_thread); });
   lines.foreach_rdd([&](const RDD<std::string>& r) {
@@ -344,7 +330,6 @@ TEST_CASE("string records stored as text or as records: each once, in order") {
     CHECK(by_thread[static_cast<size_t>(t)] == expected);
   }
   CHECK(empty == expected_empty);
-  std::lock_guard<std::mutex> lock(m);
-  CHECK(counted == threads * per_thread);
+  CHECK(counted->records == threads * per_thread);
   CHECK(view_bytes == expected_bytes);
 }

@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "receivers/text_chunk_pool.hpp"
 #include "runtime/base/byte_io.hpp"
 #include "runtime/base/errors.hpp"
 #include "runtime/base/record_codec.hpp"
@@ -66,7 +67,7 @@ EncodedBlock encode_block(const ReceivedBlock& block) {
     std::string_view text;
     std::string records;
     if (chunk.encoding == ChunkEncoding::text_lines) {
-      text = *std::static_pointer_cast<const std::string>(chunk.data);
+      text = chunk_text(chunk);
     } else {
       std::ostringstream os(std::ios::binary);
       {
@@ -107,12 +108,12 @@ std::shared_ptr<ReceivedBlock> decode_block(const std::string& payload, int64_t 
     chunk.bytes = static_cast<int64_t>(get<uint64_t>(payload, at));
     const uint64_t n = get<uint64_t>(payload, at);
     if (payload.size() - at < n) throw RillError("write-ahead log: a block record is cut short");
-    std::string bytes = payload.substr(at, n);
+    const char* bytes = payload.data() + at;
     at += n;
     if (chunk.encoding == ChunkEncoding::text_lines) {
-      chunk.data = std::make_shared<const std::string>(std::move(bytes));
+      chunk.data = TextChunkPool::shared()->copy(bytes, bytes + n);
     } else {
-      std::istringstream is(bytes, std::ios::binary);
+      std::istringstream is(std::string(bytes, n), std::ios::binary);
       auto records = std::make_shared<std::vector<T>>();
       boost::archive::binary_iarchive ar(is, boost::archive::no_header);
       ar >> *records;

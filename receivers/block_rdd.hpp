@@ -62,7 +62,7 @@ inline std::vector<BlockSlice> plan_block_slices(const std::vector<ReceivedBlock
 // Calls f(line) for each '\n'-terminated line of a text chunk's bytes, a
 // trailing '\r' removed; `line` views `bytes`.
 template <class F>
-void for_each_text_line_view(const std::string& bytes, F&& f) {
+void for_each_text_line_view(std::string_view bytes, F&& f) {
   const char* p = bytes.data();
   const char* end = p + bytes.size();
   while (p < end) {
@@ -112,7 +112,7 @@ class BlockRDD : public RDDNode<T> {
     static_assert(std::is_same_v<TT, std::string>, "views are of std::string records");
     for (const Chunk& chunk : chunks_of(p)) {
       if (chunk.encoding == ChunkEncoding::text_lines) {
-        for_each_text_line_view(*std::static_pointer_cast<const std::string>(chunk.data), out);
+        for_each_text_line_view(chunk_text(chunk), out);
       } else {
         for (const auto& x : *typed_partition<std::string>(chunk.data)) out(std::string_view(x));
       }
@@ -153,7 +153,7 @@ class BlockRDD : public RDDNode<T> {
     }
     if constexpr (std::is_same_v<T, std::string>) {
       std::string line;  // reused: a line costs no allocation once the buffer has grown
-      for_each_text_line_view(*std::static_pointer_cast<const std::string>(chunk.data), [&](std::string_view v) {
+      for_each_text_line_view(chunk_text(chunk), [&](std::string_view v) {
         line.assign(v.data(), v.size());
         out(line);
       });

@@ -58,8 +58,11 @@ class ReceiverBridge {
 // A chunk stops growing at this many bytes, whatever its record count.
 constexpr int64_t kChunkMaxBytes = int64_t{1} << 20;
 // A chunk of lines stored one at a time stops growing at this many bytes,
-// so that it stays within a pooled buffer (see TextChunkPool).
+// so that it stays within a pooled buffer (see TextChunkPool); a longer
+// string is kept as a record of its own.
 constexpr int64_t kTextChunkMaxBytes = int64_t{256} << 10;
+static_assert(kTextChunkMaxBytes < static_cast<int64_t>(kTextChunkCapacity),
+              "a line shorter than kTextChunkMaxBytes and its '\\n' fit in an empty pooled buffer");
 
 // What the supervisor calls, without knowing the record type.
 class ReceiverBase {
@@ -116,16 +119,17 @@ class ReceiverBase {
 // One storing thread's buffer of records stored one at a time. Only its
 // thread appends; the block generator takes the records at each cut. The
 // lock is a spin flag, so an uncontended store() costs one atomic exchange.
-// String records that are lines (no '\n', no trailing '\r') are buffered as
-// text instead: their bytes appended, each ended by '\n', into memory from
-// TextChunkPool, with no heap allocation per record. At most one of
-// `records` and `text` is non-empty, so the thread's records keep their order.
+// String records that are lines (no '\n', no trailing '\r', shorter than
+// kTextChunkMaxBytes) are buffered as text instead: their bytes appended,
+// each ended by '\n', into a buffer from TextChunkPool, with no heap
+// allocation per record. At most one of `records` and `text` holds
+// anything, so the thread's records keep their order.
 template <class T>
 struct StoreBuffer {
   std::thread::id owner;
   std::atomic_flag busy = ATOMIC_FLAG_INIT;
   std::vector<T> records;
-  std::string text;
+  TextBufferPtr text;  // null until the thread stores a line, and after its buffer is sent
   int64_t text_lines = 0;
   int64_t bytes = 0;
   // Chunks this thread handed to the block generator that it has not yet
@@ -133,6 +137,7 @@ struct StoreBuffer {
   // thread's records keep their order.
   std::shared_ptr<std::atomic<int>> in_transit = std::make_shared<std::atomic<int>>(0);
 
+  bool has_text() const { return text && !text->empty(); }
   void lock() {
     while (busy.test_and_set(std::memory_order_acquire)) std::this_thread::yield();
   }
@@ -168,7 +173,7 @@ class Receiver : public ReceiverBase {
           buf->unlock();
           continue;
         }
-        if (!buf->text.empty()) {
+        if (buf->has_text()) {
           records += buf->text_lines;
           chunks.push_back(take_text(*buf));
           any = true;
@@ -199,8 +204,9 @@ class Receiver : public ReceiverBase {
   // own chunk (no shared lock); a full chunk (rill.flow.chunkRecords records
   // or 1 MiB) goes to the block generator, and may wait there while the
   // pipeline is behind. Records of one thread keep their order. A
-  // std::string record that is a line (no '\n' in it, no '\r' at its end)
-  // is copied into the chunk's text, so storing it allocates nothing.
+  // std::string record that is a line (no '\n' in it, no '\r' at its end,
+  // shorter than kTextChunkMaxBytes) is copied into the chunk's text, so
+  // storing it allocates nothing.
   void store(const T& record) {
     if constexpr (std::is_same_v<T, std::string>) {
       if (is_line(record)) return store_line(record);
@@ -214,7 +220,7 @@ class Receiver : public ReceiverBase {
     }
     StoreBuffer<T>& buf = local_buffer();
     buf.lock();
-    if (!buf.text.empty()) {  // the text goes first, to keep the order
+    if (buf.has_text()) {  // the text goes first, to keep the order
       send_buffered(buf);     // unlocks
       buf.lock();
     }
@@ -247,9 +253,17 @@ class Receiver : public ReceiverBase {
   // takes the buffer back). `text` must not change while the block holds it;
   // if it does not end in '\n', a copy ending in one is stored instead.
   void store_text(std::shared_ptr<const std::string> text, int64_t lines = -1) {
+    if (text->empty()) return;
+    store_text(shared_text(std::move(text)), lines);
+  }
+
+  // As store_text(std::shared_ptr<const std::string>), for text in a buffer
+  // of TextChunkPool (TextChunkPool::shared()->take(), filled, then share()),
+  // or any SharedText: memory the pool reuses, with no copy.
+  void store_text(SharedText text, int64_t lines = -1) {
     static_assert(std::is_same_v<T, std::string>, "store_text is for Receiver<std::string>");
     if (text->empty()) return;
-    if (text->back() != '\n') text = shared_lines(*text);
+    if (text->back() != '\n') text = shared_lines(std::string(*text));
     if (lines < 0) lines = count_lines(*text);
     StoreBuffer<T>& buf = flush_local();
     auto b = bridge();
@@ -270,8 +284,8 @@ class Receiver : public ReceiverBase {
         piece_end = static_cast<const char*>(std::memchr(piece_end, '\n', static_cast<size_t>(end - piece_end))) + 1;
         ++k;
       }
-      auto piece = std::make_shared<const std::string>(p, piece_end);
-      auto bytes = static_cast<int64_t>(piece->size());
+      const auto bytes = static_cast<int64_t>(piece_end - p);
+      auto piece = text_piece(text, std::string_view(p, static_cast<size_t>(bytes)));
       buf.in_transit->fetch_add(1, std::memory_order_acq_rel);
       b->push_chunk(Chunk{std::move(piece), ChunkEncoding::text_lines, bytes}, k, buf.in_transit);
       p = piece_end;
@@ -288,9 +302,16 @@ class Receiver : public ReceiverBase {
   // As store_text_reliably(std::string), for shared text (see
   // store_text(std::shared_ptr<const std::string>)).
   void store_text_reliably(std::shared_ptr<const std::string> text, int64_t lines = -1) {
+    if (text->empty()) return;
+    store_text_reliably(shared_text(std::move(text)), lines);
+  }
+
+  // As store_text_reliably(std::string), for SharedText (see
+  // store_text(SharedText)).
+  void store_text_reliably(SharedText text, int64_t lines = -1) {
     static_assert(std::is_same_v<T, std::string>, "store_text_reliably is for Receiver<std::string>");
     if (text->empty()) return;
-    if (text->back() != '\n') text = shared_lines(*text);
+    if (text->back() != '\n') text = shared_lines(std::string(*text));
     if (lines < 0) lines = count_lines(*text);
     auto bytes = static_cast<int64_t>(text->size());
     store_own_block(Chunk{std::move(text), ChunkEncoding::text_lines, bytes}, lines);
@@ -320,13 +341,15 @@ class Receiver : public ReceiverBase {
   }
 
   // `text` shared, ended in '\n' unless empty.
-  static std::shared_ptr<const std::string> shared_lines(std::string text) {
+  static SharedText shared_lines(std::string text) {
     if (!text.empty() && text.back() != '\n') text.push_back('\n');
-    return std::make_shared<const std::string>(std::move(text));
+    return shared_text(std::move(text));
   }
 
+  // Whether `s` is kept as a line of text (else as a record).
   static bool is_line(const std::string& s) {
-    return std::memchr(s.data(), '\n', s.size()) == nullptr && (s.empty() || s.back() != '\r');
+    return s.size() < static_cast<size_t>(kTextChunkMaxBytes) &&
+           std::memchr(s.data(), '\n', s.size()) == nullptr && (s.empty() || s.back() != '\r');
   }
 
   // store() of a line: its bytes and a '\n' appended to this thread's text.
@@ -337,9 +360,13 @@ class Receiver : public ReceiverBase {
       send_buffered(buf);        // unlocks
       buf.lock();
     }
-    if (buf.text.capacity() < kTextChunkCapacity) buf.text.swap(*TextChunkPool::shared()->take());
-    buf.text.append(line);
-    buf.text.push_back('\n');
+    if (buf.text && buf.text->room() <= line.size()) {  // full: it goes first
+      send_buffered(buf);                               // unlocks
+      buf.lock();
+    }
+    if (!buf.text) buf.text = TextChunkPool::shared()->take();
+    buf.text->append(line.data(), line.size());
+    buf.text->push_back('\n');
     ++buf.text_lines;
     buf.bytes += static_cast<int64_t>(line.size()) + 1;
     send_if_full(buf, buf.text_lines, kTextChunkMaxBytes);
@@ -365,22 +392,19 @@ class Receiver : public ReceiverBase {
   // another from the pool); a smaller one is copied into memory of its own
   // size, and the thread keeps its buffer.
   static Chunk take_text(StoreBuffer<T>& buf) {
-    const size_t size = buf.text.size();
-    const auto& pool = TextChunkPool::shared();
-    std::shared_ptr<const std::string> text;
-    if (size * 2 < pool->chunk_capacity()) {
-      text = std::make_shared<const std::string>(buf.text);
-      buf.text.clear();
+    const size_t size = buf.text->size();
+    SharedText text;
+    if (size * 2 < buf.text->capacity()) {
+      text = shared_text(std::string(buf.text->view()));
+      buf.text->clear();
     } else {
-      auto full = pool->take();
-      full->swap(buf.text);
-      text = pool->share(std::move(full));
+      text = TextChunkPool::shared()->share(std::move(buf.text));
     }
     buf.text_lines = 0;
     return Chunk{std::move(text), ChunkEncoding::text_lines, static_cast<int64_t>(size)};
   }
 
-  static int64_t count_lines(const std::string& text) {
+  static int64_t count_lines(std::string_view text) {
     int64_t n = 0;
     const char* p = text.data();
     const char* end = p + text.size();
@@ -420,7 +444,7 @@ class Receiver : public ReceiverBase {
   StoreBuffer<T>& flush_local() {
     StoreBuffer<T>& buf = local_buffer();
     buf.lock();
-    if (buf.records.empty() && buf.text.empty()) {
+    if (buf.records.empty() && !buf.has_text()) {
       buf.unlock();
       return buf;
     }
@@ -433,7 +457,7 @@ class Receiver : public ReceiverBase {
   void send_buffered(StoreBuffer<T>& buf) {
     Chunk chunk;
     int64_t n = 0;
-    if (!buf.text.empty()) {
+    if (buf.has_text()) {
       n = buf.text_lines;
       chunk = take_text(buf);
     } else {

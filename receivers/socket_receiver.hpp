@@ -52,7 +52,7 @@ class SocketTextReceiver : public Receiver<std::string> {
   bool wait_for(int fd, short events, int timeout_ms, bool& timed_out);
   // Stores complete lines: buffered, or reliably and acknowledged (false
   // when the acknowledgement cannot be sent: the connection is gone).
-  bool store_lines(int fd, std::shared_ptr<const std::string> text, int64_t lines);
+  bool store_lines(int fd, SharedText text, int64_t lines);
   std::string address() const { return host_ + ":" + std::to_string(port_); }
 
   std::string host_;

@@ -53,6 +53,12 @@ class EveryCallTextReceiver : public Receiver<std::string> {
       store_text_reliably("v\n");  // returns once stored (then a source may be acknowledged)
       store_text(std::make_shared<const std::string>("s\n"));           // shared text, e.g. recycled
       store_text_reliably(std::make_shared<const std::string>("r"), 1);  // a '\n' is added
+      auto buffer = rill::TextChunkPool::shared()->take();  // pooled memory, filled in place
+      buffer->append("o\n", 2);
+      buffer->push_back('n');
+      buffer->push_back('\n');
+      store_text(rill::TextChunkPool::shared()->share(std::move(buffer)), 2);
+      store_text_reliably(rill::shared_text(std::string("m\n")));
       const std::string line = "q";
       store(line);                  // a line: into the chunk's text
       store(std::string("p\r"));    // not a line (its '\r' would be dropped): a record

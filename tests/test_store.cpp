@@ -186,7 +186,8 @@ TEST_CASE("one receiver's batch is spread over every partition worker, in order"
 
 namespace {
 
-// Stores shared text buffers, one of them without a last '\n'.
+// Stores shared text buffers (two of them without a last '\n'), a pooled buffer
+// filled in place, and a line longer than a pooled buffer.
 class SharedTextReceiver : public Receiver<std::string> {
  public:
   ~SharedTextReceiver() override { on_stop(); }
@@ -196,6 +197,12 @@ class SharedTextReceiver : public Receiver<std::string> {
       store_text(std::make_shared<const std::string>(""));
       store_text(std::make_shared<const std::string>("c\nd"));  // "d" is a line too
       store_text_reliably(std::make_shared<const std::string>("e"), 1);
+      auto buffer = rill::TextChunkPool::shared()->take();  // filled in place, shared as it is
+      buffer->append("f\ng", 3);                            // a '\n' is added
+      store_text(rill::TextChunkPool::shared()->share(std::move(buffer)));
+      auto big = std::make_shared<const std::string>(std::string(300 << 10, 'h'));
+      store(*big);  // a line too long for a pooled buffer: kept as a record
+      store_text_reliably(rill::shared_text(std::string("i\n")));
     });
   }
   void on_stop() override {
@@ -227,10 +234,10 @@ TEST_CASE("shared text is stored as lines, in order, a last line without '\\n' i
         progress.add(static_cast<int64_t>(records.size()));
       });
   ssc.start();
-  progress.wait_for_at_least(5, 30s);
+  progress.wait_for_at_least(9, 30s);
   ssc.stop(true);
-  CHECK(lines == std::vector<std::string>{"a", "b", "c", "d", "e"});
-  CHECK(counted->records == 5);
+  CHECK(lines == std::vector<std::string>{"a", "b", "c", "d", "e", "f", "g", std::string(300 << 10, 'h'), "i"});
+  CHECK(counted->records == 9);
 }
 
 namespace {

@@ -113,7 +113,7 @@ TEST_CASE("a received block goes through the log and back: text chunks and recor
   block.id = 7;
   block.stream_id = 2;
   block.num_records = 5;
-  block.chunks.push_back(Chunk{std::make_shared<const std::string>("a b\nc\n"), ChunkEncoding::text_lines, 6});
+  block.chunks.push_back(Chunk{rill::shared_text(std::string("a b\nc\n")), ChunkEncoding::text_lines, 6});
   block.chunks.push_back(
       Chunk{std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"x", "", "yz"}),
             ChunkEncoding::records, 40});
@@ -127,7 +127,7 @@ TEST_CASE("a received block goes through the log and back: text chunks and recor
   CHECK(back->bytes == 46);
   REQUIRE(back->chunks.size() == 2);
   CHECK(back->chunks[0].encoding == ChunkEncoding::text_lines);
-  CHECK(*std::static_pointer_cast<const std::string>(back->chunks[0].data) == "a b\nc\n");
+  CHECK(rill::chunk_text(back->chunks[0]) == "a b\nc\n");
   CHECK(back->chunks[1].encoding == ChunkEncoding::records);
   CHECK(*std::static_pointer_cast<const std::vector<std::string>>(back->chunks[1].data) ==
         std::vector<std::string>{"x", "", "yz"});

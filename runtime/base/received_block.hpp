@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -19,17 +20,63 @@
 namespace rill {
 
 // How a chunk holds its records: as an immutable std::vector<T> of the
-// stream's record type, or (text sources) as one std::string of complete
+// stream's record type, or (text sources) as SharedText: complete
 // '\n'-terminated lines, split when the block is read. The second is how
 // Spark's receivers keep blocks, serialized (MEMORY_AND_DISK_SER_2): a line
 // costs its bytes, not an allocation, and splitting runs in parallel tasks.
 enum class ChunkEncoding : uint8_t { records, text_lines };
 
 struct Chunk {
-  ErasedPartition data;
+  ErasedPartition data;  // std::vector<T> (records) or std::string_view (text_lines)
   ChunkEncoding encoding = ChunkEncoding::records;
   int64_t bytes = 0;  // approximate memory it holds (runtime/base/record_size.hpp)
 };
+
+// The bytes of a text chunk, which never change. The pointer keeps their
+// memory alive, whoever owns it: a pooled buffer (receivers/text_chunk_pool.hpp),
+// a std::string, or a larger text this is a piece of.
+using SharedText = std::shared_ptr<const std::string_view>;
+
+// A text_lines chunk's bytes.
+inline std::string_view chunk_text(const Chunk& chunk) {
+  return *std::static_pointer_cast<const std::string_view>(chunk.data);
+}
+
+// `text` as SharedText, moved, not copied.
+inline SharedText shared_text(std::string text) {
+  struct Owned {
+    std::string text;
+    std::string_view view;
+  };
+  auto owned = std::make_shared<Owned>();
+  owned->text = std::move(text);
+  owned->view = owned->text;
+  return SharedText(owned, &owned->view);
+}
+
+// Shared `text` as SharedText; it stays alive as long as the result.
+inline SharedText shared_text(std::shared_ptr<const std::string> text) {
+  struct Held {
+    std::shared_ptr<const std::string> text;
+    std::string_view view;
+  };
+  auto held = std::make_shared<Held>();
+  held->text = std::move(text);
+  held->view = *held->text;
+  return SharedText(held, &held->view);
+}
+
+// `piece`, a part of `whole`, as SharedText that keeps `whole` alive: no copy.
+inline SharedText text_piece(SharedText whole, std::string_view piece) {
+  struct Piece {
+    SharedText whole;
+    std::string_view view;
+  };
+  auto held = std::make_shared<Piece>();
+  held->whole = std::move(whole);
+  held->view = piece;
+  return SharedText(held, &held->view);
+}
 
 struct ReceivedBlock;
 

@@ -14,6 +14,7 @@
 #include "actors/actors.hpp"
 #include "receivers/receiver_log.hpp"
 #include "runtime/base/metadata_checkpoint.hpp"
+#include "runtime/base/thread_name.hpp"
 
 namespace rill {
 
@@ -51,6 +52,7 @@ bool write(writer_actor* self, const MetadataCheckpoint& c) {
 
 caf::behavior checkpoint_writer(writer_actor* self, CheckpointWriterSetup setup) {
   name_failures(self, "checkpoint_writer");
+  name_this_thread("rill.checkpoint");  // detached: this is its own thread
   self->state.setup = std::move(setup);
   return {
       [=](checkpoint_atom, MetadataCheckpoint& c) {

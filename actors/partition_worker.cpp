@@ -4,12 +4,14 @@
 
 #include "actors/actors.hpp"
 #include "runtime/base/rdd_name.hpp"
+#include "runtime/base/thread_name.hpp"
 #include "runtime/base/thread_role.hpp"
 
 namespace rill {
 
 namespace {
 caf::behavior partition_worker(caf::event_based_actor* self, int index) {
+  name_this_thread("rill.worker." + std::to_string(index));  // detached: this is its own thread
   return {
       [index](run_task_atom, const task_msg& m) -> task_result {
         ThreadRoleScope role(ThreadRole::task);
@@ -27,6 +29,7 @@ caf::behavior partition_worker(caf::event_based_actor* self, int index) {
 }
 
 caf::behavior job_runner(caf::event_based_actor*) {
+  name_this_thread("rill.job");
   return {
       [](run_job_atom, const job_msg& m) -> job_result {
         ThreadRoleScope role(ThreadRole::job);

@@ -7,6 +7,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/supervisor_bridge.hpp"
+#include "runtime/base/thread_name.hpp"
 
 namespace rill {
 
@@ -62,6 +63,7 @@ void stop_receiver(supervisor_actor* self) {
 
 caf::behavior receiver_supervisor(supervisor_actor* self, ReceiverSupervisorSetup setup) {
   name_failures(self, "receiver_supervisor of " + setup.name);
+  name_this_thread("rill.supervisor");  // detached: this is its own thread
   self->state.setup = std::move(setup);
   auto& st = self->state;
   st.setup.bridge->connect(caf::actor_cast<caf::actor>(self), st.setup.block_generator);

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/actors.hpp"
+#include "runtime/base/thread_name.hpp"
 #include "runtime/base/write_ahead_log.hpp"
 
 namespace rill {
@@ -22,6 +23,7 @@ using wal_actor = caf::stateful_actor<wal_writer_state>;
 
 caf::behavior wal_writer(wal_actor* self, WalWriterSetup setup) {
   name_failures(self, "wal_writer");
+  name_this_thread("rill.wal");  // detached: this is its own thread
   self->state.log = std::make_unique<WriteAheadLog>(setup.directory, setup.options);
   self->state.encode = std::move(setup.encode);
   return {

@@ -6,6 +6,7 @@
 
 #include "runtime/base/errors.hpp"
 #include "runtime/base/files.hpp"
+#include "runtime/base/thread_name.hpp"
 
 namespace rill {
 
@@ -42,6 +43,7 @@ int64_t CommittedFileReceiver::committed_offset(const std::string& path) {
 void CommittedFileReceiver::on_start() {
   stopping_ = false;
   thread_ = std::thread([this] {
+    name_this_thread("rill.file.rx");
     try {
       run();
     } catch (const std::exception& e) {

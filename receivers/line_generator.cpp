@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "runtime/base/thread_name.hpp"
+
 namespace rill {
 namespace {
 uint64_t next_random(uint64_t& s) {  // splitmix64
@@ -75,7 +77,10 @@ LineGeneratorReceiver::~LineGeneratorReceiver() { on_stop(); }
 void LineGeneratorReceiver::on_start() {
   if (thread_.joinable()) thread_.join();  // the previous run, ended by restart()
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("rill.linegen.rx");
+    run();
+  });
 }
 
 void LineGeneratorReceiver::on_stop() {
@@ -110,7 +115,10 @@ CorpusViewReceiver::~CorpusViewReceiver() { on_stop(); }
 void CorpusViewReceiver::on_start() {
   if (thread_.joinable()) thread_.join();  // the previous run, ended by restart()
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("rill.linegen.rx");
+    run();
+  });
 }
 
 void CorpusViewReceiver::on_stop() {

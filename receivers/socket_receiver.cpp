@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "runtime/base/errors.hpp"
+#include "runtime/base/thread_name.hpp"
 
 namespace rill {
 
@@ -43,7 +44,10 @@ void SocketTextReceiver::on_start() {
   while (::read(wake_fd_, &drained, sizeof drained) > 0) {
   }
   stopping_ = false;
-  thread_ = std::thread([this] { receive(); });
+  thread_ = std::thread([this] {
+    name_this_thread("rill.socket.rx");
+    receive();
+  });
 }
 
 void SocketTextReceiver::on_stop() {

@@ -1,9 +1,12 @@
 // StreamingContext's lifecycle rules and listener events.
 #include <catch2/catch.hpp>
 
+#include <pthread.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "runtime/rill.hpp"
@@ -236,4 +239,31 @@ TEST_CASE("rill.streaming.concurrentJobs runs output operations at the same time
   driver.run_batches(1);
   ssc.stop();
   CHECK(saw_both == 2);
+}
+
+TEST_CASE("the engine's threads carry names: tasks on rill.worker.N, output jobs on rill.job") {
+  auto thread_name = [] {
+    char name[16] = {};
+    ::pthread_getname_np(::pthread_self(), name, sizeof name);
+    return std::string(name);
+  };
+  Config conf = rill::testing::manual_clock_config();
+  StreamingContext ssc(conf, Seconds(1));
+  auto queue = std::make_shared<RDDQueue<int>>();
+  queue->push(ssc.parallelize(std::vector<int>{1, 2, 3, 4}, 2));
+  std::mutex m;
+  std::set<std::string> task_threads, job_threads;
+  ssc.queue_stream(queue).map([thread_name](int) { return thread_name(); }).foreach_rdd([&](const RDD<std::string>& r) {
+    auto names = r.collect();
+    std::lock_guard<std::mutex> lock(m);
+    task_threads.insert(names.begin(), names.end());
+    job_threads.insert(thread_name());
+  });
+  rill::testing::BatchDriver driver(ssc);
+  driver.start();
+  driver.run_batches(1);
+  ssc.stop();
+  REQUIRE(!task_threads.empty());
+  for (const auto& name : task_threads) CHECK_THAT(name, Catch::StartsWith("rill.worker."));
+  CHECK(job_threads == std::set<std::string>{"rill.job"});
 }

@@ -19,8 +19,28 @@ inline size_t hash_combine(size_t seed, size_t h) {
   return seed ^ (h + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
 }
 
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "hash_bytes reads words little-endian; partitions and checkpoints depend on its values");
+
+// The n < 8 bytes at p as a little-endian word, zero-extended: what memcpy
+// into a zeroed word gives, read with two overlapping loads instead. (A
+// variable-length memcpy compiles to a byte loop into the stack and a wide
+// load of it, a store-forwarding stall on every short key.)
+inline uint64_t load_short_bytes(const char* p, size_t n) {
+  if (n >= 4) {
+    uint32_t low, high;
+    std::memcpy(&low, p, 4);
+    std::memcpy(&high, p + n - 4, 4);
+    return uint64_t{low} | (uint64_t{high} << (8 * (n - 4)));  // overlapping bytes agree
+  }
+  if (n == 0) return 0;
+  const auto* b = reinterpret_cast<const unsigned char*>(p);
+  return uint64_t{b[0]} | (uint64_t{b[n / 2]} << (8 * (n / 2))) | (uint64_t{b[n - 1]} << (8 * (n - 1)));
+}
+
 // A fast 64-bit hash of bytes (8 bytes per multiply), good enough for hash
-// tables and partitioning; not for adversarial input.
+// tables and partitioning; not for adversarial input. Its values are a
+// contract: they place keys in partitions, also in checkpoints.
 inline uint64_t hash_bytes(const char* p, size_t n) {
   uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
   while (n >= 8) {
@@ -31,9 +51,7 @@ inline uint64_t hash_bytes(const char* p, size_t n) {
     p += 8;
     n -= 8;
   }
-  uint64_t w = 0;
-  std::memcpy(&w, p, n);
-  h = (h ^ w) * 0x94d049bb133111ebULL;
+  h = (h ^ load_short_bytes(p, n)) * 0x94d049bb133111ebULL;
   return h ^ (h >> 29);
 }
 

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "operators/combine_group.hpp"
 #include "runtime/base/flat_hash_map.hpp"
 #include "runtime/base/hash.hpp"
 #include "runtime/base/rdd_node.hpp"
@@ -65,12 +66,24 @@ class CombiningShuffle : public ShuffleDependencyBase {
     std::vector<CombinerMap<K, C>> maps(n);
     const size_t hint = map_keys_hint().load(std::memory_order_relaxed);
     for (auto& map : maps) map.reserve(hint);
-    parent_->iterate(m, [&](const std::pair<K, V>& kv) {
-      uint64_t h = Hash<K>{}(kv.first);
-      auto& map = maps[n == 1 ? 0 : partition_of_hash(h, n)];
-      auto [c, inserted] = map.find_or_insert_hashed(kv.first, h, [&] { return agg.create(kv.second); });
-      if (!inserted) agg.merge_value(*c, kv.second);
-    });
+    auto map_of = [&](uint64_t h) -> CombinerMap<K, C>& { return maps[n == 1 ? 0 : partition_of_hash(h, n)]; };
+    auto combine = [&](CombinerMap<K, C>& map, uint64_t h, const K& key, const V& value) {
+      auto [c, inserted] = map.find_or_insert_hashed(key, h, [&] { return agg.create(value); });
+      if (!inserted) agg.merge_value(*c, value);
+    };
+    if constexpr (kCombinesInGroups<K, V>) {
+      CombineGroup<K, V, CombinerMap<K, C>> group;
+      parent_->iterate(m, [&](const std::pair<K, V>& kv) {
+        uint64_t h = Hash<K>{}(kv.first);
+        if (group.add(map_of(h), h, kv.first, kv.second)) group.drain(combine);
+      });
+      group.drain(combine);
+    } else {
+      parent_->iterate(m, [&](const std::pair<K, V>& kv) {
+        uint64_t h = Hash<K>{}(kv.first);
+        combine(map_of(h), h, kv.first, kv.second);
+      });
+    }
     size_t most = 0;
     for (const auto& map : maps) most = std::max(most, map.size());
     map_keys_hint().store(std::min(most, kMaxKeysHint), std::memory_order_relaxed);

@@ -6,7 +6,9 @@
 #include <unordered_map>
 #include <random>
 #include <string>
+#include <vector>
 
+#include "operators/combine_group.hpp"
 #include "runtime/base/flat_hash_map.hpp"
 
 using rill::FlatHashMap;
@@ -144,4 +146,29 @@ TEST_CASE("hash_bytes keeps its values (partitions and checkpoints depend on the
     INFO(key);
     REQUIRE(rill::hash_bytes(key, std::strlen(key)) == value);
   }
+}
+
+TEST_CASE("CombineGroup combines as one record at a time does, in the same order") {
+  using Map = FlatHashMap<std::string, int64_t>;
+  static_assert(rill::kCombinesInGroups<std::string, int64_t>);
+  static_assert(!rill::kCombinesInGroups<std::string, std::vector<int>>);
+  std::mt19937 rng(5);
+  std::vector<std::pair<std::string, int64_t>> records;
+  for (int i = 0; i < 1003; ++i)  // not a multiple of the group size: a last, partial group
+    records.emplace_back("key-" + std::to_string(rng() % 97) + std::string(rng() % 20, 'x'), i);
+  // Three tables, as a shuffle with three reduce partitions; a non-commutative
+  // merge (value * 3 + v), so the order of combining shows.
+  auto combine = [](Map& map, uint64_t h, const std::string& key, const int64_t& v) {
+    auto [c, inserted] = map.find_or_insert_hashed(key, h, [&] { return v; });
+    if (!inserted) *c = *c * 3 + v;
+  };
+  std::vector<Map> one_by_one(3), grouped(3);
+  rill::CombineGroup<std::string, int64_t, Map> group;
+  for (const auto& [key, v] : records) {
+    uint64_t h = rill::Hash<std::string>{}(key);
+    combine(one_by_one[h % 3], h, key, v);
+    if (group.add(grouped[h % 3], h, key, v)) group.drain(combine);
+  }
+  group.drain(combine);
+  for (int p = 0; p < 3; ++p) REQUIRE(grouped[p].entries() == one_by_one[p].entries());
 }

@@ -43,11 +43,14 @@ class FlatHashMap {
     }
   }
 
-  // Hints that a lookup of hash h is coming (fetches its index slot, and the
-  // entry it names when the slot is already in cache).
-  void prefetch(uint64_t h) const {
-    const uint64_t* slot = &index_[h & mask_];
-    __builtin_prefetch(slot);
+  // Hints that a lookup of hash h is coming: fetches its index slot.
+  void prefetch(uint64_t h) const { __builtin_prefetch(&index_[h & mask_]); }
+
+  // The second step of prefetch(h), once its slot has arrived: fetches the
+  // entry the slot names (the key compared first).
+  void prefetch_entry(uint64_t h) const {
+    const uint64_t slot = index_[h & mask_];
+    if (slot != 0 && slot != kTombstone) __builtin_prefetch(&entries_[position_of(slot)]);
   }
 
   // Inserts (key, make()) unless key is present; returns the value and

@@ -11,11 +11,17 @@
 // divided by processing time, the rate the pipeline can sustain. When the
 // input rate is above capacity, batches queue and total delay grows.
 //
+// "workers ns / line" is the partition workers' CPU time (all batches) per
+// line; "limit ns / line" the hand-written kernel's CPU time per line on one
+// thread; their ratio compares the engine's work per line with the kernel's,
+// whatever else (receiver, line server) shares the cores.
+//
 // "view" records are std::string_view into the corpus (the representation of
 // WindFlow's benchmark); "owned" records are std::string, as a socket gives.
 #include <arpa/inet.h>
 #include <malloc.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -26,10 +32,12 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <sstream>
 
 #include "bench/limit_runner.hpp"
+#include "bench/thread_cpu.hpp"
 #include "runtime/rill.hpp"
 
 using namespace rill;
@@ -69,6 +77,7 @@ class CorpusStringReceiver : public Receiver<std::string> {
     if (thread_.joinable()) thread_.join();
     stopping_ = false;
     thread_ = std::thread([this] {
+      ::pthread_setname_np(::pthread_self(), "corpus.rx");
       const auto& lines = corpus_->lines();
       size_t next = 0;
       while (!stopping_ && !is_stopped()) {
@@ -110,6 +119,8 @@ struct Result {
   int64_t rss_mb = 0, peak_rss_mb = 0;
   size_t batches = 0;
   double limit_per_s = 0;
+  double worker_ns_per_line = 0;    // partition workers' CPU time per line, every batch
+  double receiver_ns_per_line = 0;  // the receiver thread's
 };
 
 // A linegen process serving lines as fast as they are read, on a free port.
@@ -229,6 +240,8 @@ Result run_one(const Options& opt, const std::string& workload, const std::strin
     conf.set(kv.substr(0, eq), kv.substr(eq + 1));
   }
   auto stats = std::make_shared<BatchStats>();
+  const auto cpu_before = bench::snapshot_thread_cpu();
+  std::map<std::string, double> cpu_seconds;
   {
     StreamingContext ssc(conf, Milliseconds(opt.batch_ms));
     std::unique_ptr<LineServer> server;
@@ -245,6 +258,11 @@ Result run_one(const Options& opt, const std::string& workload, const std::strin
     ssc.add_streaming_listener(stats);
     ssc.start();
     ssc.await_termination_or_timeout(Milliseconds(static_cast<int64_t>(opt.seconds * 1000)));
+    cpu_seconds = bench::cpu_seconds_by_group(cpu_before, bench::snapshot_thread_cpu(), [](const std::string& name) {
+      if (name.rfind("rill.worker.", 0) == 0) return "workers";
+      if (name.size() > 3 && name.compare(name.size() - 3, 3, ".rx") == 0) return "receiver";
+      return "other";
+    });
     ssc.stop(false);
   }
   Result r;
@@ -256,6 +274,12 @@ Result run_one(const Options& opt, const std::string& workload, const std::strin
   std::vector<BatchInfo> measured(stats->batches.begin() + std::min<size_t>(2, stats->batches.size()),
                                   stats->batches.end());
   r.batches = measured.size();
+  int64_t all_lines = 0;
+  for (const auto& b : stats->batches) all_lines += b.num_records();
+  if (all_lines > 0) {
+    r.worker_ns_per_line = cpu_seconds["workers"] * 1e9 / static_cast<double>(all_lines);
+    r.receiver_ns_per_line = cpu_seconds["receiver"] * 1e9 / static_cast<double>(all_lines);
+  }
   int64_t total = 0, processing_ms = 0;
   std::vector<int64_t> delays;
   for (const auto& b : measured) {
@@ -321,8 +345,9 @@ int main(int argc, char** argv) {
   auto corpus = bench::make_corpus(opt.corpus_lines);
   std::ostringstream table;
   table << "| workload | records | master | Rill M lines/s | capacity M lines/s | limit M lines/s | capacity / limit | "
-           "total delay p50 / p95 / p99 / max ms | RSS / peak MiB | batches |\n"
-        << "|---|---|---|---|---|---|---|---|---|---|\n";
+           "total delay p50 / p95 / p99 / max ms | RSS / peak MiB | batches | CPU ns / line: workers | receiver | "
+           "limit ns / line | limit / workers |\n"
+        << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   std::cout << table.str();
   for (const auto& workload : opt.workloads)
     for (const auto& master : opt.masters)
@@ -341,8 +366,11 @@ int main(int argc, char** argv) {
         row << "| " << workload << " | " << r.records << " | " << master << " | " << fmt_m(r.records_per_s) << " | "
             << fmt_m(r.capacity_per_s) << " | " << fmt_m(r.limit_per_s) << " | " << std::fixed << std::setprecision(2)
             << (r.limit_per_s > 0 ? r.capacity_per_s / r.limit_per_s : 0) << " | " << r.p50 << " / " << r.p95 << " / "
-            << r.p99 << " / " << r.max_delay << " | " << r.rss_mb << " / " << r.peak_rss_mb << " | " << r.batches
-            << " |\n";
+            << r.p99 << " / " << r.max_delay << " | " << r.rss_mb << " / " << r.peak_rss_mb << " | " << r.batches;
+        const double limit_ns_per_line = r.limit_per_s > 0 ? threads * 1e9 / r.limit_per_s : 0;
+        row << std::setprecision(1) << " | " << r.worker_ns_per_line << " | " << r.receiver_ns_per_line << " | "
+            << limit_ns_per_line << " | " << std::setprecision(2)
+            << (r.worker_ns_per_line > 0 ? limit_ns_per_line / r.worker_ns_per_line : 0) << " |\n";
         std::cout << row.str() << std::flush;
         table << row.str();
       }

@@ -4,6 +4,7 @@
 #pragma once
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -55,6 +56,7 @@ class LineServer {
 
  private:
   void serve() {
+    ::pthread_setname_np(::pthread_self(), "line-server");
     int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0) return;
     {

@@ -10,13 +10,17 @@
 // open-addressing table over views. Next to the end-to-end rate, the
 // capacity: lines over the batches' processing time, what the partition
 // workers sustain on the received data (local[2] / local[1] of it is how well
-// one receiver's batches spread over the workers).
+// one receiver's batches spread over the workers). And where the CPU went:
+// the threads' CPU time per million lines, by part (partition workers,
+// receiver, line server, the rest), and the ceiling those costs put on the
+// end-to-end rate on this machine's cores.
 //
 //   rill_bench_user_wordcount [--lines N] [--runs R] [--batch-ms MS] [--set key=value ...]
 //                             [--local-threads N] [--program istringstream|split|views] [--source tcp|memory]
 //                             [--out RESULTS.md]
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,6 +32,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -35,6 +40,7 @@
 
 #include "bench/limit_runner.hpp"
 #include "bench/line_server.hpp"
+#include "bench/thread_cpu.hpp"
 #include "runtime/rill.hpp"
 
 namespace {
@@ -52,6 +58,7 @@ class MemoryLineReceiver : public Receiver<std::string> {
   ~MemoryLineReceiver() override { on_stop(); }
   void on_start() override {
     thread_ = std::thread([this] {
+      ::pthread_setname_np(::pthread_self(), "memory.rx");
       first_ns_->store(Clock::now().time_since_epoch().count());
       for (const auto& line : corpus_->lines()) {
         if (is_stopped()) return;
@@ -110,13 +117,24 @@ struct ProcessingTotals : StreamingListener {
 struct RillRates {
   double end_to_end = 0;  // lines/s from the first byte to the last output
   double capacity = 0;    // lines/s of processing time
+  std::map<std::string, double> cpu_seconds;  // by part: see cpu_part()
 };
+
+// The part of a run a thread (by its name) belongs to.
+std::string cpu_part(const std::string& thread_name) {
+  if (thread_name.rfind("rill.worker.", 0) == 0) return "workers";
+  if (thread_name == "rill.socket.rx" || thread_name == "memory.rx") return "receiver";
+  if (thread_name == "line-server") return "line server";
+  return "other";
+}
+const char* const kCpuParts[] = {"workers", "receiver", "line server", "other"};
 
 // One of the user's programs, counting words until all `expected` have been
 // seen; lines per second from the first byte (first store) to the output
 // that completed the count, and per second of processing.
 RillRates run_rill(const RunSpec& spec, std::shared_ptr<const LineCorpus> corpus,
                 std::shared_ptr<const std::string> text, int64_t lines, int64_t expected) {
+  const auto cpu_before = bench::snapshot_thread_cpu();
   std::unique_ptr<LineServer> server;
   if (spec.source == "tcp") server = std::make_unique<LineServer>(text);
   Config conf;
@@ -179,8 +197,9 @@ RillRates run_rill(const RunSpec& spec, std::shared_ptr<const LineCorpus> corpus
                       " words within 5 minutes");
   }
   if (!server) first = Clock::time_point(Clock::duration(first_ns.load()));
-  ssc.stop();
   RillRates rates;
+  rates.cpu_seconds = bench::cpu_seconds_by_group(cpu_before, bench::snapshot_thread_cpu(), cpu_part);
+  ssc.stop();
   rates.end_to_end = static_cast<double>(lines) / std::chrono::duration<double>(done - first).count();
   std::lock_guard<std::mutex> lock(totals->m);
   if (totals->processing_ms > 0)
@@ -280,6 +299,15 @@ int main(int argc, char** argv) {
     table << "| program | source | master | Rill end to end M lines/s | Rill capacity M lines/s "
              "| limit: unordered_map M lines/s | ratio | limit: open addressing M lines/s | ratio |\n"
              "|---|---|---|---|---|---|---|---|---|\n";
+    // Where the CPU went, per configuration: ms per million lines by part,
+    // and the end-to-end rate those costs allow here at best (all cores
+    // busy; no part faster than its threads: one receiver thread, one line
+    // server thread, `cores` workers).
+    const int machine_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    std::ostringstream cpu_table;
+    cpu_table << "| program | source | master | CPU ms per M lines: workers | receiver | line server | other | "
+                 "ceiling on " << machine_cores << " cores M lines/s | end to end / ceiling |\n"
+                 "|---|---|---|---|---|---|---|---|---|\n";
     std::ostringstream scaling;  // local[n] / local[1], per program and source
     std::pair<double, double> one_thread;  // local[1]'s end to end and capacity medians
     for (const auto& source : sources)
@@ -287,11 +315,14 @@ int main(int argc, char** argv) {
         for (int cores : core_counts) {
           if (cores == core_counts.front()) one_thread = {0, 0};
           std::vector<double> rill, capacity, limit, limit_oa;
+          std::map<std::string, std::vector<double>> cpu_ms_per_m;  // by part
           RunSpec spec{program, source, "local[" + std::to_string(cores) + "]", batch_ms, sets, checkpoint_root};
           for (int64_t r = 0; r < runs; ++r) {
             RillRates rates = run_rill(spec, corpus, text, lines, words);
             rill.push_back(rates.end_to_end);
             capacity.push_back(rates.capacity);
+            for (const char* part : kCpuParts)
+              cpu_ms_per_m[part].push_back(rates.cpu_seconds[part] * 1e3 / (static_cast<double>(lines) / 1e6));
             limit.push_back(run_limit(corpus->lines(), cores, false));
             limit_oa.push_back(run_limit(corpus->lines(), cores, true));
           }
@@ -314,9 +345,23 @@ int main(int argc, char** argv) {
           }
           std::cout << row << std::flush;
           table << row;
+          std::map<std::string, double> ms;  // medians, per million lines
+          double total_ms = 0;
+          for (const char* part : kCpuParts) total_ms += ms[part] = mid(cpu_ms_per_m[part]);
+          double ceiling = total_ms > 0 ? machine_cores * 1e3 / total_ms : 0;  // M lines/s
+          if (ms["workers"] > 0) ceiling = std::min(ceiling, cores * 1e3 / ms["workers"]);
+          if (ms["receiver"] > 0) ceiling = std::min(ceiling, 1e3 / ms["receiver"]);
+          if (ms["line server"] > 0) ceiling = std::min(ceiling, 1e3 / ms["line server"]);
+          std::ostringstream cpu_row;
+          cpu_row << std::fixed << std::setprecision(0) << "| " << program << " | " << source << " | " << spec.master;
+          for (const char* part : kCpuParts) cpu_row << " | " << ms[part];
+          cpu_row << std::setprecision(2) << " | " << ceiling << " | " << (ceiling > 0 ? mid(rill) / 1e6 / ceiling : 0)
+                  << " |\n";
+          std::cout << cpu_row.str() << std::flush;
+          cpu_table << cpu_row.str();
         }
     std::cout << scaling.str();
-    table << "\n" << scaling.str();
+    table << "\n" << cpu_table.str() << "\n" << scaling.str();
     if (!out.empty()) {
       std::ofstream f(out, std::ios::app);
       f << "\n#### The user's word count, end to end (`rill_bench_user_wordcount --lines " << lines << " --runs " << runs

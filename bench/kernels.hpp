@@ -21,6 +21,7 @@ inline void for_each_word(std::string_view line, F&& f) {
   const char* end = p + line.size();
   while (p < end) {
     while (p < end && *p == ' ') ++p;
+    if (p == end) break;
     const char* start = p;
     const void* space = std::memchr(p, ' ', static_cast<size_t>(end - p));
     p = space ? static_cast<const char*>(space) : end;

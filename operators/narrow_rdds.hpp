@@ -7,10 +7,14 @@
 #pragma once
 #include <iterator>
 #include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "runtime/base/rdd_node.hpp"
+#include "runtime/base/text.hpp"
 
 namespace rill {
 
@@ -73,9 +77,21 @@ class FlatMappedRDD : public RDDNode<U> {
         parent_(std::move(parent)), f_(std::move(f)) {}
   void compute(int p, Sink<U> out) const override {
     F f = f_;
-    parent_->iterate(p, [&](const T& x) {
-      for (const auto& y : f(x)) out(y);
-    });
+    if constexpr (std::is_same_v<F, Split> && std::is_same_v<U, std::string>) {
+      // rill::split: each piece goes on through one reused string, with no
+      // vector and no allocation per piece (sinks copy what they keep).
+      std::string piece;
+      parent_->iterate(p, [&](const T& x) {
+        f.for_each_piece(x, [&](std::string_view v) {
+          piece.assign(v.data(), v.size());
+          out(piece);
+        });
+      });
+    } else {
+      parent_->iterate(p, [&](const T& x) {
+        for (const auto& y : f(x)) out(y);
+      });
+    }
   }
   std::vector<const RDDBase*> narrow_parents() const override { return {parent_.get()}; }
 

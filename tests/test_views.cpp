@@ -31,6 +31,30 @@ TEST_CASE("split is Java's String.split on one character; split_words skips empt
   CHECK(words.empty());
 }
 
+TEST_CASE("flat_map(rill::split) hands on the pieces split() returns, in order") {
+  const std::vector<std::string> lines = {"a b  c", "a b  ", " a", "", "   ", "one", "x  y   z  ",
+                                          std::string(40, 'w') + " " + std::string(3, 'v')};
+  std::vector<std::string> expected;
+  for (const auto& line : lines)
+    for (auto& piece : rill::split(line)) expected.push_back(piece);
+  StreamingContext ssc(rill::testing::manual_clock_config(), Seconds(1));
+  auto strings = ssc.parallelize(lines, 3);
+  CHECK(strings.flat_map(rill::split).collect() == expected);  // streamed through a reused string
+  std::vector<std::string> from_views;
+  for (const auto& w : strings.as_views().flat_map(rill::split).collect()) from_views.push_back(w);
+  CHECK(from_views == expected);
+  // Pieces kept past the call are copies: a shuffle of them counts every word.
+  std::map<std::string, int> counts, expected_counts;
+  for (const auto& [w, n] : strings.flat_map(rill::split)
+                                .map([](const std::string& w) { return std::make_pair(w, 1); })
+                                .reduce_by_key([](int a, int b) { return a + b; })
+                                .collect())
+    counts[w] += n;
+  for (const auto& w : expected) ++expected_counts[w];
+  CHECK(counts == expected_counts);
+  CHECK(expected_counts.at("") == 5);
+}
+
 TEST_CASE("holds_view_v finds a string_view anywhere in a record type") {
   STATIC_REQUIRE(holds_view_v<std::string_view>);
   STATIC_REQUIRE(holds_view_v<std::pair<std::string_view, int64_t>>);

@@ -73,24 +73,36 @@ inline constexpr SplitWords split_words{};
 // split(text[, separator]): Java's String.split with a one-character
 // separator, as the guide's line.split(" ") does: the pieces between
 // separators as strings, empty pieces between adjacent separators kept,
-// trailing empty pieces removed.
+// trailing empty pieces removed. flat_map(rill::split) does not build the
+// vector: it hands each piece on as it is found (for_each_piece).
 struct Split {
   std::vector<std::string> operator()(std::string_view text, char separator = ' ') const {
     std::vector<std::string> out;
     // Sized once: growing by doubling would move every word several times.
     out.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), separator)) + 1);
+    for_each_piece(text, [&](std::string_view piece) { out.emplace_back(piece); }, separator);
+    return out;
+  }
+
+  // Calls f(piece) for each piece operator() would return, in order, as
+  // views into `text`.
+  template <class F>
+  void for_each_piece(std::string_view text, F&& f, char separator = ' ') const {
+    size_t empty_pieces = 0;  // held back until a non-empty piece shows they are not trailing
     size_t start = 0;
     while (true) {
-      size_t next = text.find(separator, start);
-      if (next == std::string_view::npos) {
-        out.emplace_back(text.substr(start));
-        break;
+      const size_t next = text.find(separator, start);
+      const std::string_view piece =
+          text.substr(start, next == std::string_view::npos ? std::string_view::npos : next - start);
+      if (piece.empty()) {
+        ++empty_pieces;
+      } else {
+        for (; empty_pieces > 0; --empty_pieces) f(std::string_view());
+        f(piece);
       }
-      out.emplace_back(text.substr(start, next - start));
+      if (next == std::string_view::npos) return;
       start = next + 1;
     }
-    while (!out.empty() && out.back().empty()) out.pop_back();
-    return out;
   }
 };
 inline constexpr Split split{};

@@ -27,8 +27,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <ctime>
 #include <condition_variable>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -50,8 +50,6 @@ using namespace rill;
 using bench::Clock;
 using bench::LineServer;
 
-// Stores the corpus's lines one record at a time with store(T), as fast as
-// it can: a custom receiver over an in-memory source.
 // When the memory receiver stored its first line, and its thread's CPU time
 // once it has stored the last (the thread ends then, before a snapshot of
 // the threads could see it).
@@ -60,6 +58,8 @@ struct MemoryReceiverTimes {
   std::atomic<int64_t> cpu_ns{-1};  // -1 until the last line is stored
 };
 
+// Stores the corpus's lines one record at a time with store(T), as fast as
+// it can: a custom receiver over an in-memory source.
 class MemoryLineReceiver : public Receiver<std::string> {
  public:
   MemoryLineReceiver(std::shared_ptr<const LineCorpus> corpus, MemoryReceiverTimes* times)

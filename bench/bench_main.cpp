@@ -21,7 +21,6 @@
 #include <arpa/inet.h>
 #include <malloc.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -38,6 +37,7 @@
 
 #include "bench/limit_runner.hpp"
 #include "bench/thread_cpu.hpp"
+#include "runtime/base/thread_name.hpp"
 #include "runtime/rill.hpp"
 
 using namespace rill;
@@ -77,7 +77,7 @@ class CorpusStringReceiver : public Receiver<std::string> {
     if (thread_.joinable()) thread_.join();
     stopping_ = false;
     thread_ = std::thread([this] {
-      ::pthread_setname_np(::pthread_self(), "corpus.rx");
+      name_this_thread("corpus.rx");
       const auto& lines = corpus_->lines();
       size_t next = 0;
       while (!stopping_ && !is_stopped()) {
@@ -258,11 +258,7 @@ Result run_one(const Options& opt, const std::string& workload, const std::strin
     ssc.add_streaming_listener(stats);
     ssc.start();
     ssc.await_termination_or_timeout(Milliseconds(static_cast<int64_t>(opt.seconds * 1000)));
-    cpu_seconds = bench::cpu_seconds_by_group(cpu_before, bench::snapshot_thread_cpu(), [](const std::string& name) {
-      if (name.rfind("rill.worker.", 0) == 0) return "workers";
-      if (name.size() > 3 && name.compare(name.size() - 3, 3, ".rx") == 0) return "receiver";
-      return "other";
-    });
+    cpu_seconds = bench::cpu_seconds_by_group(cpu_before, bench::snapshot_thread_cpu(), bench::thread_part);
     ssc.stop(false);
   }
   Result r;

@@ -4,7 +4,6 @@
 #pragma once
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include <thread>
 
 #include "runtime/base/errors.hpp"
+#include "runtime/base/thread_name.hpp"
 
 namespace rill::bench {
 
@@ -56,7 +56,7 @@ class LineServer {
 
  private:
   void serve() {
-    ::pthread_setname_np(::pthread_self(), "line-server");
+    name_this_thread("line-server");
     int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0) return;
     {

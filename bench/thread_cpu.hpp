@@ -35,6 +35,16 @@ inline std::map<int, ThreadCpu> snapshot_thread_cpu() {
   return threads;
 }
 
+// The part of a benchmark run a thread belongs to, by its name: "workers"
+// (partition workers), "receiver" (a receiver's thread: names end in
+// ".rx"), "line server", or "other".
+inline std::string thread_part(const std::string& name) {
+  if (name.rfind("rill.worker.", 0) == 0) return "workers";
+  if (name.size() > 3 && name.compare(name.size() - 3, 3, ".rx") == 0) return "receiver";
+  if (name == "line-server") return "line server";
+  return "other";
+}
+
 // CPU seconds between two snapshots, summed by group(name). A thread absent
 // from `before` (or whose tid was reused) counts from its start; threads that
 // ended between the snapshots are not seen.

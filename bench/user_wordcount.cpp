@@ -20,7 +20,6 @@
 //                             [--out RESULTS.md]
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,6 +41,7 @@
 #include "bench/limit_runner.hpp"
 #include "bench/line_server.hpp"
 #include "bench/thread_cpu.hpp"
+#include "runtime/base/thread_name.hpp"
 #include "runtime/rill.hpp"
 
 namespace {
@@ -67,7 +67,7 @@ class MemoryLineReceiver : public Receiver<std::string> {
   ~MemoryLineReceiver() override { on_stop(); }
   void on_start() override {
     thread_ = std::thread([this] {
-      ::pthread_setname_np(::pthread_self(), "memory.rx");
+      name_this_thread("memory.rx");
       times_->first_ns.store(Clock::now().time_since_epoch().count());
       for (const auto& line : corpus_->lines()) {
         if (is_stopped()) return;
@@ -132,13 +132,10 @@ struct RillRates {
   std::map<std::string, double> cpu_seconds;  // by part: see cpu_part()
 };
 
-// The part of a run a thread (by its name) belongs to.
+// The part of a run a thread belongs to (bench::thread_part), except the
+// memory receiver's, which reports its own CPU time (MemoryReceiverTimes).
 std::string cpu_part(const std::string& thread_name) {
-  if (thread_name.rfind("rill.worker.", 0) == 0) return "workers";
-  if (thread_name == "rill.socket.rx") return "receiver";
-  if (thread_name == "memory.rx") return "reported";  // MemoryReceiverTimes::cpu_ns
-  if (thread_name == "line-server") return "line server";
-  return "other";
+  return thread_name == "memory.rx" ? "reported" : bench::thread_part(thread_name);
 }
 const char* const kCpuParts[] = {"workers", "receiver", "line server", "other"};
 

@@ -116,7 +116,7 @@ void CorpusViewReceiver::on_start() {
   if (thread_.joinable()) thread_.join();  // the previous run, ended by restart()
   stopping_ = false;
   thread_ = std::thread([this] {
-    name_this_thread("rill.linegen.rx");
+    name_this_thread("rill.corpus.rx");
     run();
   });
 }

@@ -257,7 +257,8 @@ struct Engine::Impl {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
         waiting = pending();
       }
-      // One more batch time, so that the last allocation has been generated.
+      // Then until every batch due by now has been generated (the last
+      // allocation among them).
       while (!ask<bool>(generator, "asking whether batch generation is idle", true, idle_atom::value) &&
              std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));

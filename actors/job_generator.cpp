@@ -190,10 +190,13 @@ caf::behavior job_generator(generator_actor* self, JobGeneratorSetup setup) {
         self->state.stopped = true;
         return self->state.next_ms;
       },
-      // Replies true when every batch up to the last due one was generated.
+      // Replies true when every batch due by the clock's time now was
+      // generated. (Not only the ticks seen: a restarted driver stopped at
+      // once has batches due whose ticks have not fired yet, and a graceful
+      // stop runs those too, as Spark's does up to its stop time.)
       [=](idle_atom) -> bool {
         auto& st = self->state;
-        return !st.generating;
+        return !st.generating && (!st.started || st.stopped || st.next_ms > st.setup.clock->now_ms());
       },
   };
 }

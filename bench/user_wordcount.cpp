@@ -18,6 +18,10 @@
 //   rill_bench_user_wordcount [--lines N] [--runs R] [--batch-ms MS] [--set key=value ...]
 //                             [--local-threads N] [--program istringstream|split|views] [--source tcp|memory]
 //                             [--out RESULTS.md]
+//   rill_bench_user_wordcount [--lines N] --write-corpus FILE
+//
+// --write-corpus writes the corpus, one line per line, and runs nothing: the
+// same lines for another engine's word count, measured beside Rill's.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -277,7 +281,7 @@ int main(int argc, char** argv) {
   int64_t runs = 3;
   int64_t batch_ms = 1000;
   std::vector<std::string> sets;
-  std::string out, checkpoint_root;
+  std::string out, checkpoint_root, corpus_file;
   std::vector<int> core_counts = {1, 2};
   std::vector<std::string> programs = {"istringstream", "split", "views"};
   std::vector<std::string> sources = {"tcp", "memory"};
@@ -297,12 +301,21 @@ int main(int argc, char** argv) {
       else if (args[i] == "--set") sets.push_back(v);
       else if (args[i] == "--checkpoint-dir") checkpoint_root = v;
       else if (args[i] == "--out") out = v;
+      else if (args[i] == "--write-corpus") corpus_file = v;
       else if (args[i] == "--local-threads") core_counts = {static_cast<int>(parse_int_option(args[i], v, 1, 256))};
       else if (args[i] == "--program") programs = one_of(args[i], v, {"istringstream", "split", "views"});
       else if (args[i] == "--source") sources = one_of(args[i], v, {"tcp", "memory"});
       else throw ConfigError("unknown option " + args[i]);
     }
     auto corpus = bench::make_corpus(static_cast<size_t>(lines));
+    if (!corpus_file.empty()) {
+      std::ofstream file(corpus_file, std::ios::binary | std::ios::trunc);
+      for (const auto& line : corpus->lines()) file << line << '\n';
+      file.flush();
+      if (!file) throw std::runtime_error("cannot write the corpus to " + corpus_file);
+      std::cout << "wrote " << corpus->lines().size() << " lines to " << corpus_file << "\n";
+      return 0;
+    }
     auto text = std::make_shared<std::string>();
     int64_t words = 0;
     for (const auto& line : corpus->lines()) {

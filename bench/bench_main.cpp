@@ -124,9 +124,9 @@ struct Result {
 };
 
 // A linegen process serving lines as fast as they are read, on a free port.
-class LineServer {
+class LinegenProcess {
  public:
-  LineServer() {
+  LinegenProcess() {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -161,7 +161,7 @@ class LineServer {
     }
     throw std::runtime_error("linegen did not start listening");
   }
-  ~LineServer() {
+  ~LinegenProcess() {
     ::kill(pid_, SIGTERM);
     ::waitpid(pid_, nullptr, 0);
   }
@@ -244,9 +244,9 @@ Result run_one(const Options& opt, const std::string& workload, const std::strin
   std::map<std::string, double> cpu_seconds;
   {
     StreamingContext ssc(conf, Milliseconds(opt.batch_ms));
-    std::unique_ptr<LineServer> server;
+    std::unique_ptr<LinegenProcess> server;
     if (opt.source == "tcp") {
-      server = std::make_unique<LineServer>();
+      server = std::make_unique<LinegenProcess>();
       build_pipeline(workload, ssc.socket_text_stream("127.0.0.1", server->port()));
     } else if (records == "view") {
       build_pipeline(workload, ssc.receiver_stream<std::string_view>(
@@ -355,7 +355,7 @@ int main(int argc, char** argv) {
         // it); what the socket alone delivers is shown with the records.
         r.limit_per_s = bench::limit_rate(workload, *corpus, threads, 2.0);
         if (opt.source == "tcp") {
-          LineServer server;
+          LinegenProcess server;
           r.records = "tcp (a plain reader gets " + fmt_m(server.plain_read_rate(2.0)) + ")";
         }
         std::ostringstream row;

@@ -1,13 +1,23 @@
-// job_scheduler: runs stages of tasks on the partition workers (each worker
-// gets one task at a time, so a free worker takes the next task: dynamic load
-// balancing, and no worker mailbox grows), and runs each batch's jobs on the
-// job runners in output-operation order, rill.streaming.concurrentJobs at a
-// time. Records each batch's submission, start and end times and publishes
-// them to the listener bus; logs one line per completed batch.
+// job_scheduler: runs stages of tasks on the partition workers, and each
+// batch's jobs on the job runners in output-operation order,
+// rill.streaming.concurrentJobs at a time. Records each batch's submission,
+// start and end times and publishes them to the listener bus; logs one line
+// per completed batch.
+//
+// Tasks go to free workers first (dynamic load balancing); when every worker
+// is busy, each also holds the next task in its mailbox, so that it starts it
+// without a round trip through this actor (on 2 cores that round trip waits
+// for a core; grep over 4 MiB blocks gained ~10 % capacity). A task
+// queued behind a long one is not stuck there: a worker that falls idle with
+// nothing left to start is sent a copy, and the two copies share a claim, so
+// that whichever worker starts first runs it and the other skips it.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
 #include <deque>
 #include <map>
+#include <optional>
 
 #include "actors/actors.hpp"
 
@@ -19,8 +29,9 @@ struct stage_state {
   caf::response_promise promise;
   std::vector<TaskPtr> tasks;
   std::vector<TaskOutput> outputs;
+  std::vector<bool> finished;  // [task] ran (or failed) on some worker
   size_t remaining = 0;   // tasks not yet finished
-  size_t in_flight = 0;   // tasks running on a worker
+  size_t in_flight = 0;   // task copies sent to workers, not yet answered
   std::string error;      // the first failure; no task starts after it
 };
 
@@ -33,10 +44,24 @@ struct queued_job {
   std::shared_ptr<const Job> job;
 };
 
+// Tasks sent to one partition worker and not yet answered, at most: the one
+// it runs and the one it starts next.
+constexpr int kTasksPerWorker = 2;
+
+// A task sent to a busy worker, which may not have started it yet.
+struct queued_task {
+  uint64_t stage = 0;
+  size_t index = 0;
+  std::shared_ptr<std::atomic<bool>> claim;
+};
+
 struct job_scheduler_state {
   JobSchedulerSetup setup;
   // Tasks.
-  std::deque<size_t> idle_workers;
+  std::deque<size_t> idle_workers;         // running nothing, the longest idle first
+  std::vector<int> sent;                   // [worker] tasks sent, not yet answered
+  size_t next_queued = 0;                  // where the search for a busy worker to queue at starts
+  std::deque<queued_task> queued;          // oldest first; entries go once claimed
   std::deque<std::pair<uint64_t, size_t>> pending_tasks;  // (stage, task index)
   std::map<uint64_t, stage_state> stages;
   uint64_t next_stage = 0;
@@ -60,18 +85,27 @@ void dispatch_tasks(scheduler_actor* self);
 void finish_task(scheduler_actor* self, size_t worker, uint64_t stage_id, size_t index,
                  task_result& r) {
   auto& st = self->state;
-  st.idle_workers.push_back(worker);
+  if (--st.sent[worker] == 0) st.idle_workers.push_back(worker);
   auto it = st.stages.find(stage_id);
   if (it != st.stages.end()) {
     auto& stage = it->second;
     --stage.in_flight;
-    --stage.remaining;
-    if (!r.error.empty() && stage.error.empty()) stage.error = r.error;
-    if (r.error.empty() && stage.error.empty()) stage.outputs[index] = std::move(r.output);
+    if (!r.not_run && !stage.finished[index]) {
+      stage.finished[index] = true;
+      --stage.remaining;
+      if (!r.error.empty() && stage.error.empty()) {
+        stage.error = r.error;
+        // Its tasks queued at workers are skipped there: claimed here.
+        for (auto& q : st.queued)
+          if (q.stage == stage_id) q.claim->store(true);
+      }
+      if (r.error.empty() && stage.error.empty()) stage.outputs[index] = std::move(r.output);
+    }
     // A failed stage starts no more tasks, but its result waits for the
     // tasks still running: they use the stage's RDDs and shuffles, which the
     // caller may free as soon as it has the result. A finished stage is
-    // erased before its result is delivered, for the same reason.
+    // erased before its result is delivered, for the same reason. (A copy
+    // still queued then never runs: its claim is taken.)
     bool done = stage.error.empty() ? stage.remaining == 0 : stage.in_flight == 0;
     if (done) {
       auto promise = std::move(stage.promise);
@@ -81,30 +115,81 @@ void finish_task(scheduler_actor* self, size_t worker, uint64_t stage_id, size_t
       promise.deliver(std::move(result));
     }
   }
+  st.queued.erase(std::remove_if(st.queued.begin(), st.queued.end(),
+                                 [](const queued_task& q) { return q.claim->load(); }),
+                  st.queued.end());
   dispatch_tasks(self);
+}
+
+// A worker for the next task: an idle one (the longest idle), else a busy
+// one with room in its mailbox (taking turns).
+std::optional<size_t> pick_worker(job_scheduler_state& st) {
+  if (!st.idle_workers.empty()) {
+    size_t worker = st.idle_workers.front();
+    st.idle_workers.pop_front();
+    return worker;
+  }
+  const size_t n = st.sent.size();
+  for (size_t k = 0; k < n; ++k) {
+    size_t worker = (st.next_queued + k) % n;
+    if (st.sent[worker] < kTasksPerWorker) {
+      st.next_queued = (worker + 1) % n;
+      return worker;
+    }
+  }
+  return std::nullopt;
+}
+
+void send_task(scheduler_actor* self, size_t worker, uint64_t stage_id, size_t index,
+               std::shared_ptr<std::atomic<bool>> claim) {
+  auto& st = self->state;
+  auto& stage = st.stages.at(stage_id);
+  ++st.sent[worker];
+  ++stage.in_flight;
+  spdlog::debug("stage {}: task for partition {} on partition worker {}{}", stage_id,
+                stage.tasks[index]->partition, worker, claim ? " (may be claimed elsewhere)" : "");
+  self->request(st.setup.workers[worker], caf::infinite, run_task_atom::value,
+                task_msg{stage.tasks[index], std::move(claim)})
+      .then(
+          [=](task_result& r) { finish_task(self, worker, stage_id, index, r); },
+          [=](caf::error& e) {
+            task_result r{{}, "partition worker " + std::to_string(worker) +
+                                  " failed: " + self->system().render(e)};
+            finish_task(self, worker, stage_id, index, r);
+          });
+}
+
+bool stage_open(const job_scheduler_state& st, uint64_t stage_id) {
+  auto it = st.stages.find(stage_id);
+  return it != st.stages.end() && it->second.error.empty();
 }
 
 void dispatch_tasks(scheduler_actor* self) {
   auto& st = self->state;
-  while (!st.idle_workers.empty() && !st.pending_tasks.empty()) {
+  while (!st.pending_tasks.empty()) {
     auto [stage_id, index] = st.pending_tasks.front();
+    if (!stage_open(st, stage_id)) {  // the stage failed meanwhile
+      st.pending_tasks.pop_front();
+      continue;
+    }
+    auto picked = pick_worker(st);
+    if (!picked) break;
     st.pending_tasks.pop_front();
-    auto it = st.stages.find(stage_id);
-    if (it == st.stages.end() || !it->second.error.empty()) continue;  // the stage failed meanwhile
+    std::shared_ptr<std::atomic<bool>> claim;
+    if (st.sent[*picked] > 0) {  // queued behind a running task
+      claim = std::make_shared<std::atomic<bool>>(false);
+      st.queued.push_back({stage_id, index, claim});
+    }
+    send_task(self, *picked, stage_id, index, std::move(claim));
+  }
+  // Nothing left to start: idle workers take over queued tasks not started yet.
+  while (!st.idle_workers.empty() && !st.queued.empty()) {
+    queued_task q = std::move(st.queued.front());
+    st.queued.pop_front();
+    if (q.claim->load() || !stage_open(st, q.stage)) continue;
     size_t worker = st.idle_workers.front();
     st.idle_workers.pop_front();
-    ++it->second.in_flight;
-    spdlog::debug("stage {}: task for partition {} on partition worker {}", stage_id,
-                  it->second.tasks[index]->partition, worker);
-    self->request(st.setup.workers[worker], caf::infinite, run_task_atom::value,
-                  task_msg{it->second.tasks[index]})
-        .then(
-            [=](task_result& r) { finish_task(self, worker, stage_id, index, r); },
-            [=](caf::error& e) {
-              task_result r{{}, "partition worker " + std::to_string(worker) +
-                                    " failed: " + self->system().render(e)};
-              finish_task(self, worker, stage_id, index, r);
-            });
+    send_task(self, worker, q.stage, q.index, std::move(q.claim));
   }
 }
 
@@ -193,6 +278,7 @@ caf::behavior job_scheduler(scheduler_actor* self, JobSchedulerSetup setup) {
   auto& st = self->state;
   st.setup = std::move(setup);
   for (size_t i = 0; i < st.setup.workers.size(); ++i) st.idle_workers.push_back(i);
+  st.sent.assign(st.setup.workers.size(), 0);
   for (size_t i = 0; i < st.setup.job_runners.size(); ++i) st.idle_runners.push_back(i);
   return {
       [=](run_stage_atom, stage_msg& m) -> caf::result<stage_result> {
@@ -202,6 +288,7 @@ caf::behavior job_scheduler(scheduler_actor* self, JobSchedulerSetup setup) {
         auto& stage = st.stages[id];
         stage.promise = self->make_response_promise();
         stage.outputs.resize(m.tasks.size());
+        stage.finished.assign(m.tasks.size(), false);
         stage.remaining = m.tasks.size();
         stage.tasks = std::move(m.tasks);
         for (size_t i = 0; i < stage.tasks.size(); ++i) st.pending_tasks.emplace_back(id, i);

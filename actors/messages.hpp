@@ -63,13 +63,18 @@ using replicate_atom = caf::atom_constant<caf::atom("replicate")>;    // worker 
 
 // -- messages (local) ------------------------------------------------------------------
 
-// One task for a partition worker, and what it produced.
+// One task for a partition worker, and what it produced. A task sent to two
+// workers (one queued it behind a longer task, the other was idle) shares one
+// claim: the first worker to set it runs the task, the other answers
+// `not_run` at once.
 struct task_msg {
   TaskPtr task;
+  std::shared_ptr<std::atomic<bool>> claim;  // none: the task is sent to one worker only
 };
 struct task_result {
   TaskOutput output;
-  std::string error;  // non-empty: the task threw
+  std::string error;     // non-empty: the task threw
+  bool not_run = false;  // another worker claimed the task first
 };
 
 // All tasks of one stage, and their outputs in task order.

@@ -14,6 +14,7 @@ caf::behavior partition_worker(caf::event_based_actor* self, int index) {
   name_this_thread("rill.worker." + std::to_string(index));  // detached: this is its own thread
   return {
       [index](run_task_atom, const task_msg& m) -> task_result {
+        if (m.claim && m.claim->exchange(true)) return {{}, "", true};
         ThreadRoleScope role(ThreadRole::task);
         try {
           return {m.task->run(), ""};

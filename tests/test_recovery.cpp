@@ -392,7 +392,8 @@ TEST_CASE("get_or_create: an incremental window (with an inverse) resumes with t
 
 namespace {
 
-// Batch times an output saw; the first call blocks until `release` is set.
+// Batch times an output saw; the first call blocks until `release` is set
+// (at most a minute, so that a failed test still stops its context).
 struct HeldOutput {
   std::mutex m;
   std::condition_variable cv;
@@ -403,7 +404,7 @@ struct HeldOutput {
     std::unique_lock<std::mutex> lock(m);
     times.push_back(t);
     cv.notify_all();
-    if (hold_first && times.size() == 1) cv.wait(lock, [&] { return release; });
+    if (hold_first && times.size() == 1) cv.wait_for(lock, std::chrono::minutes(1), [&] { return release; });
   }
 };
 

@@ -8,12 +8,12 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "operators/dstream/dstream_graph.hpp"
+#include "operators/rdd/rdd_node.hpp"
+#include "receivers/block_codec.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/config.hpp"
-#include "runtime/dstream_graph.hpp"
 #include "runtime/base/metadata_checkpoint.hpp"
-#include "runtime/base/rdd_node.hpp"
-#include "receivers/block_codec.hpp"
 #include "runtime/base/write_ahead_log.hpp"
 
 namespace rill {
@@ -63,7 +63,7 @@ struct JobGeneratorSetup {
 caf::actor spawn_job_generator(caf::actor_system& sys, JobGeneratorSetup setup);
 
 struct WalWriterSetup {
-  std::string directory;  // the stream's log: receivers/receiver_log.hpp
+  std::string directory;  // the stream's log: operators/dstream/receiver_log.hpp
   WriteAheadLog::Options options;
   std::function<EncodedBlock(const ReceivedBlock&)> encode;
 };

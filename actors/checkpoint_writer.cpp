@@ -12,7 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/actors.hpp"
-#include "receivers/receiver_log.hpp"
+#include "operators/dstream/receiver_log.hpp"
 #include "runtime/base/metadata_checkpoint.hpp"
 #include "runtime/base/thread_name.hpp"
 

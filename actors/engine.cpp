@@ -14,12 +14,12 @@
 
 #include "actors/actors.hpp"
 #include "actors/blocking_request.hpp"
+#include "actors/lineage.hpp"
 #include "actors/map_output_store.hpp"
 #include "actors/remote_blocks.hpp"
 #include "actors/remote_stages.hpp"
+#include "operators/dstream/dstream_base.hpp"
 #include "receivers/receiver_stream.hpp"
-#include "runtime/dstream_base.hpp"
-#include "runtime/lineage.hpp"
 #include "runtime/base/block_store.hpp"
 #include "runtime/base/errors.hpp"
 #include "runtime/base/task_placement.hpp"
@@ -99,14 +99,14 @@ caf::actor_system_config make_config(const Config& conf, int workers, bool netwo
   }
   // Pooled actors (scheduler, generator, tracker) need few threads: the heavy
   // work runs on detached partition workers and job runners. A bounded
-  // max-throughput keeps timers from being starved (notes/caf-0.17.md).
+  // max-throughput keeps timers from being starved (measured on CAF 0.17).
   cfg.set("scheduler.max-threads", std::max(2, std::min(workers, 4)));
   cfg.set("scheduler.max-throughput", 64);
   // Work sharing: an idle pool thread blocks on a condition variable. Work
   // stealing's idle threads poll with 50 us sleeps, which on a machine with
   // as many busy threads as cores took a third of the CPU from the partition
   // workers (bench/RESULTS.md, "scheduler policy"); a request round trip is
-  // also 4x faster with sharing (notes/caf-0.17.md). Measured: bench/RESULTS.md,
+  // also 4x faster with sharing (measured on CAF 0.17). Measured: bench/RESULTS.md,
   // the cluster rows of 2026-12-02.
   cfg.set("scheduler.policy", caf::atom("sharing"));
   return cfg;

@@ -1,5 +1,5 @@
 // Engine: the CAF side of a StreamingContext. It owns the actor system and
-// the actors of DESIGN.md (job generator, job scheduler, receiver tracker,
+// the actors of docs/design.md (job generator, job scheduler, receiver tracker,
 // receiver supervisors, block generators, block manager, partition workers,
 // listener bus) and exposes them to the typed runtime through plain C++:
 // an Executor for RDD jobs, start and stop. No CAF type appears here.
@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "operators/dstream/dstream_graph.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/config.hpp"
-#include "runtime/dstream_graph.hpp"
 #include "runtime/base/listener.hpp"
 #include "runtime/base/metadata_checkpoint.hpp"
 #include "runtime/base/task.hpp"

@@ -7,8 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "operators/rdd/rdd_node.hpp"
 #include "runtime/base/errors.hpp"
-#include "runtime/base/rdd_node.hpp"
 
 namespace rill {
 

@@ -5,7 +5,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/supervisor_bridge.hpp"
-#include "receivers/receiver_log.hpp"
+#include "operators/dstream/receiver_log.hpp"
 #include "receivers/receiver_stream.hpp"
 #include "receivers/text_chunk_pool.hpp"
 #include "runtime/base/errors.hpp"

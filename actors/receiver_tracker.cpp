@@ -23,10 +23,10 @@
 #include <optional>
 
 #include "actors/actors.hpp"
-#include "actors/supervisor_bridge.hpp"
 #include "actors/remote_blocks.hpp"
+#include "actors/supervisor_bridge.hpp"
+#include "operators/dstream/dstream_base.hpp"
 #include "receivers/receiver_stream.hpp"
-#include "runtime/dstream_base.hpp"
 #include "runtime/base/errors.hpp"
 #include "runtime/base/pid_rate_estimator.hpp"
 

@@ -7,11 +7,11 @@
 
 #include "actors/actors.hpp"
 #include "actors/blocking_request.hpp"
+#include "actors/lineage.hpp"
 #include "actors/remote_blocks.hpp"
+#include "operators/dstream/dstream_base.hpp"
+#include "operators/dstream/dstream_graph.hpp"
 #include "receivers/receiver_stream.hpp"
-#include "runtime/dstream_base.hpp"
-#include "runtime/dstream_graph.hpp"
-#include "runtime/lineage.hpp"
 #include "runtime/base/errors.hpp"
 
 namespace rill {

@@ -5,7 +5,7 @@
 // process died, or CAF's heartbeats found its connection dead), each task
 // pending there fails at once with `worker_lost` set, instead of waiting for
 // a reply that cannot come (CAF 0.17 never fails a request pending at a dead
-// node: notes/caf-0.17.md).
+// node; its headers in /usr/include/caf are the reference).
 //
 // With speculation on (SpeculationSettings), a task running much longer than
 // its dispatch's finished tasks is started again on another worker; the

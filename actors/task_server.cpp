@@ -4,12 +4,12 @@
 
 #include "actors/actors.hpp"
 #include "actors/blocking_request.hpp"
+#include "actors/lineage.hpp"
 #include "actors/map_output_store.hpp"
 #include "actors/remote_blocks.hpp"
-#include "runtime/base/fetch_window.hpp"
+#include "operators/dstream/dstream_base.hpp"
 #include "receivers/receiver_stream.hpp"
-#include "runtime/dstream_base.hpp"
-#include "runtime/lineage.hpp"
+#include "runtime/base/fetch_window.hpp"
 
 namespace rill {
 namespace {

@@ -30,8 +30,8 @@
 #include "receivers/text_chunk_pool.hpp"
 #include "runtime/base/byte_io.hpp"
 #include "runtime/base/errors.hpp"
-#include "runtime/base/record_codec.hpp"
 #include "runtime/base/received_block.hpp"
+#include "runtime/base/record_codec.hpp"
 
 namespace rill {
 

@@ -2,7 +2,7 @@
 // the same stream. Every operator returns a new stream whose RDD at batch time
 // t is computed from its parents' RDDs at t. Output operations (print,
 // save_as_*_files, foreach_rdd) register a job per batch and run in
-// definition order. See API.md for the full list; semantics are Spark's.
+// definition order. docs/api.md lists them all; semantics are Spark's.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -13,18 +13,18 @@
 #include <variant>
 #include <vector>
 
-#include "operators/output_dstream.hpp"
-#include "operators/output_ops.hpp"
-#include "operators/staged_output.hpp"
-#include "operators/map_with_state.hpp"
-#include "operators/reduced_window.hpp"
-#include "operators/state.hpp"
-#include "operators/window.hpp"
-#include "operators/transformed_dstream.hpp"
-#include "runtime/dstream_base.hpp"
-#include "runtime/dstream_graph.hpp"
+#include "operators/dstream/dstream_graph.hpp"
+#include "operators/dstream/dstream_node.hpp"
+#include "operators/dstream/map_with_state.hpp"
+#include "operators/dstream/output_dstream.hpp"
+#include "operators/dstream/output_ops.hpp"
+#include "operators/dstream/reduced_window.hpp"
+#include "operators/dstream/staged_output.hpp"
+#include "operators/dstream/state_dstream.hpp"
+#include "operators/dstream/state_spec.hpp"
+#include "operators/dstream/transformed_dstream.hpp"
+#include "operators/dstream/window.hpp"
 #include "runtime/base/function_traits.hpp"
-#include "runtime/state.hpp"
 #include "runtime/base/streaming_context_fwd.hpp"
 
 namespace rill {
@@ -339,7 +339,7 @@ class DStream {
   }
   // Each partition's part file is written where the partition is computed
   // (the workers, in a cluster); the driver then renames the batch's
-  // directory into place (operators/staged_output.hpp). In a cluster the
+  // directory into place (operators/dstream/staged_output.hpp). In a cluster the
   // prefix must be an absolute path on a filesystem every node shares.
   void save_as_text_files(const std::string& prefix, const std::string& suffix = "") const {
     output_files("save_as_text_files", prefix, suffix, [](const std::vector<T>& records) {

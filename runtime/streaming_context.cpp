@@ -4,12 +4,11 @@
 
 #include <atomic>
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
 #include "actors/engine.hpp"
-#include "receivers/file_input_dstream.hpp"
+#include "operators/dstream/file_input_dstream.hpp"
 #include "runtime/base/cluster_auth.hpp"
 #include "runtime/base/files.hpp"
 #include "runtime/base/local_cluster.hpp"
@@ -195,11 +194,9 @@ std::unique_ptr<StreamingContext> StreamingContext::get_or_create(
   }
   const uint64_t fingerprint = ssc->graph_->fingerprint();
   if (fingerprint != checkpoint->graph_fingerprint) {
-    char ours[17], theirs[17];
-    std::snprintf(ours, sizeof ours, "%016llx", static_cast<unsigned long long>(fingerprint));
-    std::snprintf(theirs, sizeof theirs, "%016llx", static_cast<unsigned long long>(checkpoint->graph_fingerprint));
-    throw ConfigError(std::string("the program changed since the checkpoint in '") + directory +
-                      "' was written (graph fingerprint " + ours + ", checkpoint's " + theirs +
+    throw ConfigError("the program changed since the checkpoint in '" + directory +
+                      "' was written (graph fingerprint " + fingerprint_hex(fingerprint) + ", checkpoint's " +
+                      fingerprint_hex(checkpoint->graph_fingerprint) +
                       "): its state and pending batches cannot be applied to another graph; to start fresh, "
                       "remove or rename the checkpoint directory, or use another one");
   }

@@ -19,16 +19,16 @@
 #include <thread>
 #include <vector>
 
+#include "operators/dstream/dstream_graph.hpp"
+#include "operators/dstream/queue_input_dstream.hpp"
+#include "operators/dstream/receiver_input_dstream.hpp"
 #include "receivers/line_generator.hpp"
-#include "receivers/queue_input_dstream.hpp"
-#include "receivers/receiver_input_dstream.hpp"
 #include "receivers/socket_receiver.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/config.hpp"
-#include "runtime/dstream.hpp"
-#include "runtime/dstream_graph.hpp"
 #include "runtime/base/listener.hpp"
 #include "runtime/base/metadata_checkpoint.hpp"
+#include "runtime/dstream.hpp"
 
 namespace rill {
 
@@ -81,7 +81,7 @@ class StreamingContext {
                                           StorageLevel level = StorageLevel::memory_and_disk_ser_2);
   // The lines of the files that appear in a directory (or in every directory a
   // glob names), each file once, in the batch whose interval holds its
-  // modification time: receivers/file_input_dstream.hpp has the rules.
+  // modification time: operators/dstream/file_input_dstream.hpp has the rules.
   DStream<std::string> text_file_stream(const std::string& directory_or_glob);
   // The built-in generator of random lines (no outside system needed).
   DStream<std::string> line_generator_stream(LineGeneratorOptions options = {});

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "operators/combine_group.hpp"
+#include "operators/rdd/combine_group.hpp"
 #include "runtime/base/flat_hash_map.hpp"
 
 using rill::FlatHashMap;

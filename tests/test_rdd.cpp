@@ -5,7 +5,7 @@
 #include <atomic>
 #include <mutex>
 
-#include "runtime/lineage.hpp"
+#include "actors/lineage.hpp"
 #include "runtime/rill.hpp"
 
 using namespace rill;

@@ -15,9 +15,9 @@
 #include <mutex>
 #include <thread>
 
-#include "runtime/rill.hpp"
-#include "runtime/base/write_ahead_log.hpp"
 #include "place_file.hpp"
+#include "runtime/base/write_ahead_log.hpp"
+#include "runtime/rill.hpp"
 #include "test_helpers.hpp"
 
 using namespace rill;

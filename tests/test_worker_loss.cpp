@@ -17,8 +17,8 @@
 
 #include "child_process.hpp"
 #include "cluster_test_helpers.hpp"
-#include "runtime/rill.hpp"
 #include "resending_line_server.hpp"
+#include "runtime/rill.hpp"
 #include "tcp_test_server.hpp"
 
 using namespace std::chrono_literals;

@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/rill.hpp"
 #include "receivers/block_codec.hpp"
 #include "runtime/base/write_ahead_log.hpp"
+#include "runtime/rill.hpp"
 
 using namespace rill;
 namespace fs = std::filesystem;

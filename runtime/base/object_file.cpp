@@ -1,7 +1,7 @@
 #include "runtime/base/object_file.hpp"
 
-#include "runtime/base/crc32.hpp"
 #include "runtime/base/byte_io.hpp"
+#include "runtime/base/crc32.hpp"
 
 #include <cstring>
 

@@ -1,5 +1,5 @@
 // Names of RDDs and shuffles that are the same in every process running the
-// program (DESIGN.md, "Execution across processes: names, not closures").
+// program (docs/design.md, "Execution across processes: names, not closures").
 //
 // An RDD or shuffle made while stream s computes batch t is named
 // (stream s, t, k), k its ordinal among the RDDs and shuffles made in that

@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "runtime/base/crc32.hpp"
 #include "runtime/base/byte_io.hpp"
+#include "runtime/base/crc32.hpp"
 #include "runtime/base/errors.hpp"
 
 namespace rill {

@@ -22,7 +22,7 @@ class RDDBase;
 class ShuffleDependencyBase;
 
 // What another process that built the same graph needs to run a task itself
-// (DESIGN.md, "names, not closures"): a result task computes partition p of
+// (docs/design.md, "names, not closures"): a result task computes partition p of
 // the RDD `target`; a shuffle map task writes map partition p of the shuffle
 // `target`; an output task runs the per-partition function of the output
 // stream `output` on partition p of `target` (that output's batch RDD); a

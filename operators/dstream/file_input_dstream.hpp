@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/dstream_base.hpp"
+#include "operators/dstream/dstream_node.hpp"
 #include "runtime/base/streaming_context_fwd.hpp"
 
 namespace rill {

@@ -14,12 +14,12 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/base/view_records.hpp"
-#include "operators/cogrouped_rdd.hpp"
-#include "operators/releasable_lineage.hpp"
-#include "operators/state_checkpoint.hpp"
-#include "runtime/dstream_base.hpp"
+#include "operators/dstream/dstream_node.hpp"
+#include "operators/dstream/releasable_lineage.hpp"
+#include "operators/dstream/state_checkpoint.hpp"
+#include "operators/rdd/cogrouped_rdd.hpp"
 #include "runtime/base/streaming_context_fwd.hpp"
+#include "runtime/base/view_records.hpp"
 
 namespace rill {
 

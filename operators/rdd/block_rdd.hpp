@@ -13,9 +13,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "operators/rdd/rdd_node.hpp"
 #include "runtime/base/errors.hpp"
 #include "runtime/base/received_block.hpp"
-#include "runtime/base/rdd_node.hpp"
 
 namespace rill {
 

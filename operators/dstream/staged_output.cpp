@@ -1,8 +1,8 @@
-#include "operators/staged_output.hpp"
+#include "operators/dstream/staged_output.hpp"
 
 #include <filesystem>
 
-#include "operators/output_ops.hpp"
+#include "operators/dstream/output_ops.hpp"
 #include "runtime/base/errors.hpp"
 #include "runtime/base/files.hpp"
 

@@ -5,10 +5,10 @@
 #include <iostream>
 #include <string>
 
+#include "operators/rdd/rdd.hpp"
 #include "runtime/base/display.hpp"
 #include "runtime/base/files.hpp"
 #include "runtime/base/object_file.hpp"
-#include "runtime/rdd.hpp"
 #include "runtime/base/time.hpp"
 
 namespace rill {

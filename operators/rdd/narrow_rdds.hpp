@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/base/rdd_node.hpp"
+#include "operators/rdd/rdd_node.hpp"
 #include "runtime/base/text.hpp"
 
 namespace rill {

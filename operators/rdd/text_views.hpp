@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "receivers/block_rdd.hpp"
-#include "runtime/base/rdd_node.hpp"
+#include "operators/rdd/block_rdd.hpp"
+#include "operators/rdd/rdd_node.hpp"
 
 namespace rill {
 

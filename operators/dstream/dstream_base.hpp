@@ -1,25 +1,23 @@
-// The DStream graph's nodes. DStreamBase is what the graph and the job
-// generator see (ids, slide, remember duration, clearing); DStreamNode<T> adds
-// the typed RDD per batch time. Output streams turn a batch's RDD into a Job.
+// The DStream graph's nodes, untyped: DStreamBase is what the graph, the job
+// generator and the engine's actors see (ids, slide, remember duration,
+// clearing, checkpoint data); DStreamNode<T> (dstream_node.hpp) adds the
+// typed RDD per batch time. Output streams turn a batch's RDD into a Job.
 #pragma once
-#include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <typeinfo>
 #include <vector>
 
 #include "runtime/base/errors.hpp"
 #include "runtime/base/job.hpp"
-#include "runtime/rdd.hpp"
 #include "runtime/base/time.hpp"
 
 namespace rill {
 
 class StreamingContext;
 struct MetadataCheckpoint;
+class RDDBase;
 
 class DStreamBase {
  public:
@@ -143,105 +141,6 @@ class DStreamBase {
   Duration checkpoint_interval_;
   bool recomputes_lost_partitions_ = false;  // set by prepare_recovery(), before start() returns
 };
-
-template <class T>
-class DStreamNode : public DStreamBase {
- public:
-  using DStreamBase::DStreamBase;
-  std::string record_type() const override { return typeid(T).name(); }
-
-  std::shared_ptr<const RDDBase> rdd_base_at(Time t) override {
-    auto rdd = get_or_compute(t);
-    return rdd ? std::static_pointer_cast<const RDDBase>(rdd.node()) : nullptr;
-  }
-
-  // The RDD of batch time t: computed once, then kept until cleared. Null when
-  // t is not a valid time for this stream.
-  RDD<T> get_or_compute(Time t) {
-    std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
-    auto it = generated_.find(t);
-    if (it != generated_.end()) return it->second;
-    if (!is_time_valid(t)) return {};
-    RDD<T> rdd;
-    {
-      RddNamingScope naming(RddName::Origin::stream, id(), t.milliseconds());
-      rdd = compute(t);
-    }
-    if (rdd) {
-      if (persist_) rdd.persist();
-      if (recomputes_lost_partitions()) rdd.node()->keep_lineage_until_checkpoint();
-      generated_.emplace(t, rdd);
-    }
-    return rdd;
-  }
-
-  // The RDDs of valid times in [from, to] (Spark's slice), in time order.
-  std::vector<RDD<T>> slice_rdds(Time from, Time to) {
-    // As Spark: both ends are aligned down to the stream's slide; times at or
-    // before the zero time have no RDD.
-    std::vector<RDD<T>> out;
-    Time zero = zero_time();
-    Duration s = slide_duration();
-    Time aligned_from = zero + s * floor_div((from - zero).milliseconds(), s.milliseconds());
-    Time aligned_to = zero + s * floor_div((to - zero).milliseconds(), s.milliseconds());
-    for (Time t = aligned_from; t <= aligned_to; t = t + s)
-      if (t > zero)
-        if (auto r = get_or_compute(t)) out.push_back(r);
-    return out;
-  }
-
-  // Makes `rdd` this stream's RDD at t (recovery: state read back from a
-  // checkpoint), so that batches after t build on it instead of recomputing.
-  void restore_rdd(Time t, RDD<T> rdd) {
-    std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
-    if (persist_) rdd.persist();
-    generated_[t] = std::move(rdd);
-  }
-
-  // The RDD generated for t, without computing one; null when there is none.
-  RDD<T> generated_at(Time t) const {
-    std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
-    auto it = generated_.find(t);
-    return it == generated_.end() ? RDD<T>{} : it->second;
-  }
-
-  // Times of the RDDs currently held (for tests of memory clearing).
-  std::vector<Time> generated_times() const {
-    std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
-    std::vector<Time> times;
-    for (const auto& kv : generated_) times.push_back(kv.first);
-    return times;
-  }
-
- protected:
-  // The RDD for valid time t (null for "no RDD this batch").
-  virtual RDD<T> compute(Time t) = 0;
-
-  // A forgotten RDD drops its lineage too: the RDDs after it read its
-  // partitions from where they are cached (for state: the node that keeps
-  // each partition), so its own inputs are never read again.
-  void forget_through(Time cutoff) override {
-    std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
-    while (!generated_.empty() && generated_.begin()->first <= cutoff) {
-      if (const auto& node = generated_.begin()->second.node()) node->release_lineage();
-      generated_.erase(generated_.begin());
-    }
-  }
-  void uncache_through(Time cutoff) override {
-    std::lock_guard<std::recursive_mutex> lock(compute_mutex_);
-    for (const auto& [t, rdd] : generated_) {
-      if (t > cutoff) break;
-      if (const auto& node = rdd.node()) node->unpersist();
-    }
-  }
-
- private:
-  mutable std::recursive_mutex compute_mutex_;
-  std::map<Time, RDD<T>> generated_;
-};
-
-template <class T>
-using DStreamNodePtr = std::shared_ptr<DStreamNode<T>>;
 
 // A stream whose RDDs are made at batch times from outside data.
 class InputDStreamBase {

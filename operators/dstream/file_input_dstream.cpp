@@ -1,4 +1,4 @@
-#include "receivers/file_input_dstream.hpp"
+#include "operators/dstream/file_input_dstream.hpp"
 
 #include <dirent.h>
 #include <glob.h>
@@ -10,14 +10,14 @@
 #include <filesystem>
 #include <memory>
 
-#include "receivers/block_rdd.hpp"
+#include "operators/dstream/dstream_graph.hpp"
+#include "operators/rdd/block_rdd.hpp"
+#include "operators/rdd/rdd.hpp"
 #include "runtime/base/config.hpp"
 #include "runtime/base/errors.hpp"
-#include "runtime/dstream_graph.hpp"
 #include "runtime/base/files.hpp"
 #include "runtime/base/metadata_checkpoint.hpp"
 #include "runtime/base/record_codec.hpp"
-#include "runtime/rdd.hpp"
 
 namespace rill {
 

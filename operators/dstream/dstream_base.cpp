@@ -1,6 +1,8 @@
-#include "runtime/dstream_base.hpp"
+#include "operators/dstream/dstream_base.hpp"
 
-#include "runtime/streaming_context.hpp"
+#include "operators/dstream/dstream_graph.hpp"
+#include "runtime/base/config.hpp"
+#include "runtime/base/streaming_context_fwd.hpp"
 
 namespace rill {
 
@@ -13,7 +15,7 @@ DStreamBase::DStreamBase(StreamingContext& ssc, std::vector<std::shared_ptr<DStr
       throw RillError(name_ + ": a parent stream belongs to another StreamingContext");
   }
   if (slide_.milliseconds() <= 0) throw RillError(name_ + ": slide duration must be positive");
-  id_ = ssc.graph().register_stream(name_);
+  id_ = graph_of(ssc).register_stream(name_);
 }
 
 void DStreamBase::initialize(Time zero_time) {
@@ -45,7 +47,7 @@ Duration DStreamBase::remember_duration() const {
 }
 
 void DStreamBase::validate_at_start() const {
-  if (must_checkpoint_ && ssc_.checkpoint_directory().empty())
+  if (must_checkpoint_ && checkpoint_directory_of(ssc_).empty())
     throw IllegalStateError(name_ + " needs checkpointing: the checkpoint directory has not been set; "
                             "set it with StreamingContext::checkpoint(dir) before start()");
   Duration interval = checkpoint_interval();

@@ -1,4 +1,4 @@
-#include "runtime/base/rdd_node.hpp"
+#include "operators/rdd/rdd_node.hpp"
 
 #include <set>
 

@@ -17,10 +17,10 @@
 #include <utility>
 #include <vector>
 
-#include "operators/cogrouped_rdd.hpp"
-#include "operators/narrow_rdds.hpp"
-#include "operators/shuffled_rdd.hpp"
-#include "operators/text_views.hpp"
+#include "operators/rdd/cogrouped_rdd.hpp"
+#include "operators/rdd/narrow_rdds.hpp"
+#include "operators/rdd/shuffled_rdd.hpp"
+#include "operators/rdd/text_views.hpp"
 #include "runtime/base/errors.hpp"
 #include "runtime/base/view_records.hpp"
 

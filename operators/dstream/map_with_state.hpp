@@ -17,15 +17,15 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/base/view_records.hpp"
-#include "operators/narrow_rdds.hpp"
-#include "operators/releasable_lineage.hpp"
-#include "operators/shuffled_rdd.hpp"
-#include "operators/state_checkpoint.hpp"
-#include "operators/transformed_dstream.hpp"
-#include "runtime/dstream_base.hpp"
-#include "runtime/state.hpp"
+#include "operators/dstream/dstream_node.hpp"
+#include "operators/dstream/releasable_lineage.hpp"
+#include "operators/dstream/state_checkpoint.hpp"
+#include "operators/dstream/state_spec.hpp"
+#include "operators/dstream/transformed_dstream.hpp"
+#include "operators/rdd/narrow_rdds.hpp"
+#include "operators/rdd/shuffled_rdd.hpp"
 #include "runtime/base/streaming_context_fwd.hpp"
+#include "runtime/base/view_records.hpp"
 
 namespace rill {
 

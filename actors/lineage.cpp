@@ -1,10 +1,10 @@
-#include "runtime/lineage.hpp"
+#include "actors/lineage.hpp"
 
 #include <functional>
 #include <set>
 
-#include "runtime/dstream_base.hpp"
-#include "runtime/dstream_graph.hpp"
+#include "operators/dstream/dstream_base.hpp"
+#include "operators/dstream/dstream_graph.hpp"
 #include "runtime/base/errors.hpp"
 
 namespace rill {

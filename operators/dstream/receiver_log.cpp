@@ -1,4 +1,4 @@
-#include "receivers/receiver_log.hpp"
+#include "operators/dstream/receiver_log.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <set>
 
-#include "runtime/base/errors.hpp"
+#include "operators/dstream/dstream_graph.hpp"
 #include "runtime/base/config.hpp"
-#include "runtime/dstream_graph.hpp"
+#include "runtime/base/errors.hpp"
 #include "runtime/base/streaming_context_fwd.hpp"
 #include "runtime/base/write_ahead_log.hpp"
 

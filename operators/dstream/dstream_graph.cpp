@@ -1,4 +1,4 @@
-#include "runtime/dstream_graph.hpp"
+#include "operators/dstream/dstream_graph.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -6,8 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "operators/dstream/dstream_base.hpp"
 #include "receivers/receiver_stream.hpp"
-#include "runtime/dstream_base.hpp"
 #include "runtime/base/metadata_checkpoint.hpp"
 
 namespace rill {

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "runtime/base/view_records.hpp"
-#include "operators/narrow_rdds.hpp"
-#include "runtime/dstream_base.hpp"
+#include "operators/dstream/dstream_node.hpp"
+#include "operators/rdd/narrow_rdds.hpp"
 #include "runtime/base/streaming_context_fwd.hpp"
+#include "runtime/base/view_records.hpp"
 
 namespace rill {
 

@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "runtime/base/view_records.hpp"
-#include "operators/releasable_lineage.hpp"
-#include "operators/state_checkpoint.hpp"
-#include "operators/window.hpp"
+#include "operators/dstream/releasable_lineage.hpp"
+#include "operators/dstream/state_checkpoint.hpp"
+#include "operators/dstream/window.hpp"
 #include "runtime/base/flat_hash_map.hpp"
+#include "runtime/base/view_records.hpp"
 
 namespace rill {
 

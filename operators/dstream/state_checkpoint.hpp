@@ -31,9 +31,9 @@
 #include <string>
 #include <vector>
 
-#include "operators/narrow_rdds.hpp"
-#include "operators/output_ops.hpp"
-#include "runtime/dstream_base.hpp"
+#include "operators/dstream/dstream_node.hpp"
+#include "operators/dstream/output_ops.hpp"
+#include "operators/rdd/narrow_rdds.hpp"
 #include "runtime/base/metadata_checkpoint.hpp"
 #include "runtime/base/rdd_name.hpp"
 #include "runtime/base/record_codec.hpp"

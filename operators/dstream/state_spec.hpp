@@ -8,8 +8,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "operators/rdd/rdd.hpp"
 #include "runtime/base/errors.hpp"
-#include "runtime/rdd.hpp"
 #include "runtime/base/time.hpp"
 
 namespace rill {

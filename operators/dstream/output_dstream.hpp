@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/dstream_base.hpp"
+#include "operators/dstream/dstream_node.hpp"
 
 namespace rill {
 

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "operators/shuffled_rdd.hpp"
+#include "operators/rdd/shuffled_rdd.hpp"
 
 namespace rill {
 

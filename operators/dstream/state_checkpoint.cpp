@@ -1,4 +1,4 @@
-#include "operators/state_checkpoint.hpp"
+#include "operators/dstream/state_checkpoint.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -11,10 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include "operators/combine_group.hpp"
+#include "operators/rdd/combine_group.hpp"
+#include "operators/rdd/rdd_node.hpp"
 #include "runtime/base/flat_hash_map.hpp"
 #include "runtime/base/hash.hpp"
-#include "runtime/base/rdd_node.hpp"
 
 namespace rill {
 

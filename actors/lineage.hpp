@@ -1,10 +1,10 @@
-// Finding, in this process's copy of the graph, what a task names (DESIGN.md,
+// Finding, in this process's copy of the graph, what a task names (docs/design.md,
 // "Every node rebuilds the lineage itself"), and walking a lineage.
 #pragma once
 #include <memory>
 #include <vector>
 
-#include "runtime/base/rdd_node.hpp"
+#include "operators/rdd/rdd_node.hpp"
 #include "runtime/base/task.hpp"
 
 namespace rill {

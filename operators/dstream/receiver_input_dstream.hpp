@@ -1,5 +1,5 @@
 // Input streams fed by receivers: at each batch time the blocks the receiver
-// tracker allocated to that batch become a BlockRDD (receivers/block_rdd.hpp).
+// tracker allocated to that batch become a BlockRDD (operators/rdd/block_rdd.hpp).
 #pragma once
 #include <cstring>
 #include <functional>
@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "operators/dstream/dstream_graph.hpp"
+#include "operators/dstream/dstream_node.hpp"
+#include "operators/dstream/receiver_log.hpp"
+#include "operators/rdd/block_rdd.hpp"
 #include "receivers/block_codec.hpp"
-#include "receivers/block_rdd.hpp"
 #include "receivers/receiver.hpp"
-#include "receivers/receiver_log.hpp"
 #include "receivers/receiver_stream.hpp"
-#include "runtime/dstream_base.hpp"
-#include "runtime/dstream_graph.hpp"
 #include "runtime/base/metadata_checkpoint.hpp"
 #include "runtime/base/streaming_context_fwd.hpp"
 

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "operators/narrow_rdds.hpp"
+#include "operators/dstream/dstream_node.hpp"
+#include "operators/rdd/narrow_rdds.hpp"
 #include "runtime/base/config.hpp"
 #include "runtime/base/record_codec.hpp"
-#include "runtime/dstream_base.hpp"
 #include "runtime/base/streaming_context_fwd.hpp"
 
 namespace rill {

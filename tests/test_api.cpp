@@ -93,7 +93,7 @@ struct EveryCallListener : StreamingListener {
 };
 }  // namespace
 
-TEST_CASE("every call of the public API compiles and runs") {
+TEST_CASE("every call of the public API compiles and runs", "[unit]") {
   // -- time and configuration -----------------------------------------------------
   Duration d = Milliseconds(500) + Seconds(1) + Minutes(0);
   Time t0(1000);
@@ -314,7 +314,7 @@ TEST_CASE("every call of the public API compiles and runs") {
   CHECK(seen["union_with"] == 16);
 }
 
-TEST_CASE("get_or_create calls the factory and returns its context, checkpointed in the directory") {
+TEST_CASE("get_or_create calls the factory and returns its context, checkpointed in the directory", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   std::unique_ptr<StreamingContext> ssc = StreamingContext::get_or_create(dir.path(), [] {
     auto created = std::make_unique<StreamingContext>(rill::testing::manual_clock_config(), Seconds(1));
@@ -324,7 +324,7 @@ TEST_CASE("get_or_create calls the factory and returns its context, checkpointed
   CHECK(ssc->checkpoint_directory() == dir.path());
 }
 
-TEST_CASE("the testing helpers run a pipeline over literal input") {
+TEST_CASE("the testing helpers run a pipeline over literal input", "[unit]") {
   auto out = rill::testing::run_operation<int>(
       {{1, 2}, {3}}, [](DStream<int> s) { return s.map([](int x) { return x * 2; }); }, 3);
   CHECK(out == std::vector<std::vector<int>>{{2, 4}, {6}, {}});

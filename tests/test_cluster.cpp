@@ -150,7 +150,7 @@ void check_word_count_run(ChildProcess& driver, TcpTestServer& source, const std
   for (int64_t k : ran) CHECK(k > 0);
 }
 
-TEST_CASE("a driver and two separately started workers: word count runs on the workers, totals exact") {
+TEST_CASE("a driver and two separately started workers: word count runs on the workers, totals exact", "[process]") {
   rill::testing::TemporaryDirectory dir;
   TcpTestServer source;
   const std::string port = std::to_string(unused_loopback_port());
@@ -178,7 +178,7 @@ TEST_CASE("a driver and two separately started workers: word count runs on the w
   check_word_count_run(driver, source, {&worker1, &worker2}, {worker1.pid(), worker2.pid()});
 }
 
-TEST_CASE("local-cluster[2,1] starts two worker processes from its own executable; word count runs on them") {
+TEST_CASE("local-cluster[2,1] starts two worker processes from its own executable; word count runs on them", "[process]") {
   adopt_orphans();
   rill::testing::TemporaryDirectory dir;
   TcpTestServer source;
@@ -199,7 +199,7 @@ TEST_CASE("local-cluster[2,1] starts two worker processes from its own executabl
   for (pid_t pid : pids) CHECK(process_ends(pid, 1ms));
 }
 
-TEST_CASE("receivers go round-robin to the workers: four socket streams over two workers, two each; totals exact") {
+TEST_CASE("receivers go round-robin to the workers: four socket streams over two workers, two each; totals exact", "[process]") {
   adopt_orphans();
   rill::testing::TemporaryDirectory dir;
   std::vector<std::unique_ptr<TcpTestServer>> sources;
@@ -244,7 +244,7 @@ TEST_CASE("receivers go round-robin to the workers: four socket streams over two
   for (pid_t pid : pids) CHECK(process_ends(pid, 10s));
 }
 
-TEST_CASE("local-cluster leaves no process behind when its driver fails or is killed") {
+TEST_CASE("local-cluster leaves no process behind when its driver fails or is killed", "[process]") {
   adopt_orphans();
   rill::testing::TemporaryDirectory dir;
   SECTION("the driver gives up waiting for workers (an error at start)") {
@@ -272,7 +272,7 @@ TEST_CASE("local-cluster leaves no process behind when its driver fails or is ki
   }
 }
 
-TEST_CASE("a worker built from a different program is refused, on both sides, naming both fingerprints") {
+TEST_CASE("a worker built from a different program is refused, on both sides, naming both fingerprints", "[process]") {
   rill::testing::TemporaryDirectory dir;
   const std::string port = std::to_string(unused_loopback_port());
   // minWorkers 0: the driver runs without waiting for the worker it will refuse.
@@ -299,7 +299,7 @@ TEST_CASE("a worker built from a different program is refused, on both sides, na
   CHECK(driver.wait_exit(30s) == 0);
 }
 
-TEST_CASE("with rill.authenticate.secret a worker must know the secret, which never crosses the wire") {
+TEST_CASE("with rill.authenticate.secret a worker must know the secret, which never crosses the wire", "[process]") {
   rill::testing::TemporaryDirectory dir;
   const uint16_t port = unused_loopback_port();
   const std::string secret = "driver-secret-4f1c9a";
@@ -341,7 +341,7 @@ TEST_CASE("with rill.authenticate.secret a worker must know the secret, which ne
   CHECK(wire_bytes.find("worker-guess-77b2e0") == std::string::npos);
 }
 
-TEST_CASE("a worker exits with a clear message when its driver disappears or cannot be reached") {
+TEST_CASE("a worker exits with a clear message when its driver disappears or cannot be reached", "[process]") {
   rill::testing::TemporaryDirectory dir;
   SECTION("the driver is killed") {
     const std::string port = std::to_string(unused_loopback_port());
@@ -416,7 +416,7 @@ void check_operator_suite(const std::string& expected, ChildProcess& cluster) {
 
 }  // namespace
 
-TEST_CASE("operators, windows and state give local[2]'s outputs batch for batch on a cluster") {
+TEST_CASE("operators, windows and state give local[2]'s outputs batch for batch on a cluster", "[process]") {
   adopt_orphans();
   rill::testing::TemporaryDirectory dir;
   ChildProcess local(RILL_TEST_OPERATOR_SUITE, {dir.path() + "/local", sub_dir(dir, "local_saved") + "/counts",
@@ -460,7 +460,7 @@ TEST_CASE("operators, windows and state give local[2]'s outputs batch for batch 
   }
 }
 
-TEST_CASE("a driver restarted from its checkpoint keeps the restored state on the workers, with local[2]'s outputs") {
+TEST_CASE("a driver restarted from its checkpoint keeps the restored state on the workers, with local[2]'s outputs", "[process]") {
   adopt_orphans();
   rill::testing::TemporaryDirectory dir;
   // Uninterrupted, in one process: batches 1..8.
@@ -501,7 +501,7 @@ TEST_CASE("a driver restarted from its checkpoint keeps the restored state on th
   CHECK(outputs == expected);
 }
 
-TEST_CASE("save_as_text_files on workers that do not see the driver's output path fails, naming the path") {
+TEST_CASE("save_as_text_files on workers that do not see the driver's output path fails, naming the path", "[process]") {
   rill::testing::TemporaryDirectory dir;
   const std::string port = std::to_string(unused_loopback_port());
   // A relative prefix, and each process in its own working directory.

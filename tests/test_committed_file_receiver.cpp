@@ -49,7 +49,7 @@ void run_until(const std::string& path, std::vector<std::string>& seen, size_t u
 
 }  // namespace
 
-TEST_CASE("CommittedFileReceiver: a second run continues at the committed offset; every line once, in order") {
+TEST_CASE("CommittedFileReceiver: a second run continues at the committed offset; every line once, in order", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   std::string path = dir.path() + "/numbered.txt";
   append_lines(path, 0, 10000);
@@ -71,7 +71,7 @@ TEST_CASE("CommittedFileReceiver: a second run continues at the committed offset
     if (seen[i] != "line " + std::to_string(i)) FAIL("record " << i << " is \"" << seen[i] << "\"");
 }
 
-TEST_CASE("CommittedFileReceiver: a corrupt offset file is an error naming it") {
+TEST_CASE("CommittedFileReceiver: a corrupt offset file is an error naming it", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   std::string path = dir.path() + "/data.txt";
   std::ofstream(path + ".offset") << "12x";

@@ -7,7 +7,7 @@
 
 using namespace rill;
 
-TEST_CASE("durations parse in Spark's forms") {
+TEST_CASE("durations parse in Spark's forms", "[unit]") {
   CHECK(parse_duration("200ms") == Milliseconds(200));
   CHECK(parse_duration("2s") == Seconds(2));
   CHECK(parse_duration("5min") == Minutes(5));
@@ -16,7 +16,7 @@ TEST_CASE("durations parse in Spark's forms") {
   CHECK_THROWS_AS(parse_duration("5 parsecs"), std::invalid_argument);
 }
 
-TEST_CASE("known keys are typed; get gives values or fallbacks") {
+TEST_CASE("known keys are typed; get gives values or fallbacks", "[unit]") {
   Config conf;
   conf.set("rill.streaming.blockInterval", "100ms").set("rill.flow.credits", "8");
   CHECK(conf.get_duration("rill.streaming.blockInterval", Seconds(1)) == Milliseconds(100));
@@ -25,13 +25,13 @@ TEST_CASE("known keys are typed; get gives values or fallbacks") {
   CHECK(conf.master() == "local[*]");
 }
 
-TEST_CASE("an unknown rill. key is an error naming it") {
+TEST_CASE("an unknown rill. key is an error naming it", "[unit]") {
   Config conf;
   CHECK_THROWS_AS(conf.set("rill.streaming.blockIntervall", "1s"), ConfigError);
   CHECK_THROWS_WITH(conf.set("rill.streaming.blockIntervall", "1s"), Catch::Contains("rill.streaming.blockIntervall"));
 }
 
-TEST_CASE("a bad value is an error naming the key and the value") {
+TEST_CASE("a bad value is an error naming the key and the value", "[unit]") {
   Config conf;
   CHECK_THROWS_WITH(conf.set("rill.streaming.blockInterval", "soon"),
                     Catch::Contains("rill.streaming.blockInterval") && Catch::Contains("soon"));
@@ -43,7 +43,7 @@ TEST_CASE("a bad value is an error naming the key and the value") {
   CHECK_THROWS_AS(conf.set_master("local[0]"), ConfigError);
 }
 
-TEST_CASE("masters give their core counts") {
+TEST_CASE("masters give their core counts", "[unit]") {
   Config conf;
   CHECK(conf.set_master("local").local_cores() == 1);
   CHECK(conf.set_master("local[3]").local_cores() == 3);
@@ -51,7 +51,7 @@ TEST_CASE("masters give their core counts") {
   CHECK(conf.set_master("rill://127.0.0.1:7077").is_local() == false);
 }
 
-TEST_CASE("from_args reads --master and --conf wherever they stand and leaves the rest") {
+TEST_CASE("from_args reads --master and --conf wherever they stand and leaves the rest", "[unit]") {
   const char* argv[] = {"app", "localhost", "--master", "local[2]", "9999", "--conf",
                         "rill.flow.credits=4", "--conf=rill.streaming.blockInterval=50ms", "--worker",
                         "--driver", "127.0.0.1:7000"};
@@ -65,7 +65,7 @@ TEST_CASE("from_args reads --master and --conf wherever they stand and leaves th
   CHECK(Config::app_arguments(argc, const_cast<char**>(argv)) == std::vector<std::string>{"localhost", "9999"});
 }
 
-TEST_CASE("from_args rejects bad --conf entries and unknown keys") {
+TEST_CASE("from_args rejects bad --conf entries and unknown keys", "[unit]") {
   const char* bad_form[] = {"app", "--conf", "novalue"};
   CHECK_THROWS_WITH(Config::from_args(3, const_cast<char**>(bad_form)), Catch::Contains("key=value"));
   const char* unknown[] = {"app", "--conf", "rill.nope=1"};
@@ -74,7 +74,7 @@ TEST_CASE("from_args rejects bad --conf entries and unknown keys") {
   CHECK_THROWS_WITH(Config::from_args(2, const_cast<char**>(missing)), Catch::Contains("--master"));
 }
 
-TEST_CASE("a properties file sets keys; a bad line names the file and line") {
+TEST_CASE("a properties file sets keys; a bad line names the file and line", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   std::string path = dir.path() + "/app.properties";
   std::ofstream(path) << "# comment\nrill.flow.credits = 6\n\nrill.streaming.blockInterval=1s\n";
@@ -87,7 +87,7 @@ TEST_CASE("a properties file sets keys; a bad line names the file and line") {
   CHECK_THROWS_WITH(Config().load_properties_file(dir.path() + "/missing"), Catch::Contains("missing"));
 }
 
-TEST_CASE("numbers out of range are refused with key, value and range") {
+TEST_CASE("numbers out of range are refused with key, value and range", "[unit]") {
   Config conf;
   CHECK_THROWS_WITH(conf.set("rill.default.parallelism", "3000000000"),
                     Catch::Contains("rill.default.parallelism") && Catch::Contains("3000000000") &&
@@ -112,7 +112,7 @@ TEST_CASE("numbers out of range are refused with key, value and range") {
   CHECK_THROWS_WITH(conf.set("rill.streaming.socket.maxLineLength", "2g"), Catch::Contains("bytes"));
 }
 
-TEST_CASE("masters out of range or malformed are refused by name, never a hang") {
+TEST_CASE("masters out of range or malformed are refused by name, never a hang", "[unit]") {
   Config conf;
   CHECK_THROWS_WITH(conf.set_master("local[100000]"),
                     Catch::Contains("local[100000]") && Catch::Contains("1 to " + std::to_string(Config::max_local_cores())));
@@ -129,25 +129,25 @@ TEST_CASE("masters out of range or malformed are refused by name, never a hang")
   CHECK_THROWS_WITH(Config::from_args(3, const_cast<char**>(argv)), Catch::Contains("local[100000]"));
 }
 
-TEST_CASE("keys outside rill. are refused, with Spark's name translated") {
+TEST_CASE("keys outside rill. are refused, with Spark's name translated", "[unit]") {
   Config conf;
   CHECK_THROWS_WITH(conf.set("spark.streaming.blockInterval", "1s"),
                     Catch::Contains("not a Rill key") && Catch::Contains("rill.streaming.blockInterval"));
   CHECK_THROWS_WITH(conf.set("myapp.key", "v"), Catch::Contains("myapp.key"));
 }
 
-TEST_CASE("a properties file that is a directory is refused by name") {
+TEST_CASE("a properties file that is a directory is refused by name", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   CHECK_THROWS_WITH(Config().load_properties_file(dir.path()), Catch::Contains("is a directory"));
 }
 
-TEST_CASE("program flags parse as whole numbers in range, or say which flag is wrong") {
+TEST_CASE("program flags parse as whole numbers in range, or say which flag is wrong", "[unit]") {
   CHECK(parse_int_option("--rate", "1000", 0, 1000000) == 1000);
   CHECK_THROWS_WITH(parse_int_option("--rate", "abc", 0, 10), Catch::Contains("--rate") && Catch::Contains("'abc'"));
   CHECK_THROWS_WITH(parse_int_option("--port", "70000", 1, 65535), Catch::Contains("1 to 65535"));
 }
 
-TEST_CASE("rill.streaming.gracefulStopTimeout is a duration from 1 ms to 24 h") {
+TEST_CASE("rill.streaming.gracefulStopTimeout is a duration from 1 ms to 24 h", "[unit]") {
   rill::Config conf;
   CHECK_NOTHROW(conf.set("rill.streaming.gracefulStopTimeout", "30s"));
   CHECK(conf.get_duration("rill.streaming.gracefulStopTimeout", rill::Seconds(1)) == rill::Seconds(30));
@@ -155,7 +155,7 @@ TEST_CASE("rill.streaming.gracefulStopTimeout is a duration from 1 ms to 24 h") 
   CHECK_THROWS_AS(conf.set("rill.streaming.gracefulStopTimeout", "25h"), rill::ConfigError);
 }
 
-TEST_CASE("worker and cluster options: --worker --driver --cores, the cluster keys, the masters' parts") {
+TEST_CASE("worker and cluster options: --worker --driver --cores, the cluster keys, the masters' parts", "[unit]") {
   const char* argv[] = {"app", "--worker", "--driver", "10.0.0.7:7077", "--cores", "3", "input.txt"};
   auto conf = Config::from_args(7, const_cast<char**>(argv));
   CHECK(conf.is_worker());
@@ -183,7 +183,7 @@ TEST_CASE("worker and cluster options: --worker --driver --cores, the cluster ke
   CHECK_THROWS_WITH(driver.set("rill.cluster.waitTimeout", "soon"), Catch::Contains("rill.cluster.waitTimeout"));
 }
 
-TEST_CASE("heartbeats and task attempts: ranges, and a heartbeat timeout above twice the interval") {
+TEST_CASE("heartbeats and task attempts: ranges, and a heartbeat timeout above twice the interval", "[unit]") {
   rill::Config conf;
   conf.set("rill.cluster.heartbeatInterval", "100ms").set("rill.cluster.heartbeatTimeout", "1s");
   conf.set("rill.task.maxFailures", "1");

@@ -129,7 +129,7 @@ void place_file(const fs::path& dir, const std::string& name, const std::string&
 
 }  // namespace
 
-TEST_CASE("recoverable_file_wordcount killed with SIGKILL at random moments ends with exactly the whole input's counts") {
+TEST_CASE("recoverable_file_wordcount killed with SIGKILL at random moments ends with exactly the whole input's counts", "[process]") {
   uint64_t seed = 20261201;
   if (const char* s = std::getenv("RILL_CRASH_SEED")) seed = std::stoull(s);
   INFO("seed " << seed << " (RILL_CRASH_SEED replays it)");
@@ -281,7 +281,7 @@ int feed_and_kill(std::mt19937_64& rng, const std::function<void()>& add_input, 
 }
 }  // namespace
 
-TEST_CASE("a reliable receiver with the write-ahead log loses no line across SIGKILLs of the driver") {
+TEST_CASE("a reliable receiver with the write-ahead log loses no line across SIGKILLs of the driver", "[process]") {
   uint64_t seed = 7;
   if (const char* s = std::getenv("RILL_CRASH_SEED")) seed = std::stoull(s);
   INFO("seed " << seed << " (RILL_CRASH_SEED replays it)");
@@ -335,7 +335,7 @@ TEST_CASE("a reliable receiver with the write-ahead log loses no line across SIG
   CHECK(app->wait_exit(std::chrono::seconds(30)) == 0);
 }
 
-TEST_CASE("a socket source with acknowledgements and the write-ahead log loses no line across SIGKILLs") {
+TEST_CASE("a socket source with acknowledgements and the write-ahead log loses no line across SIGKILLs", "[process]") {
   uint64_t seed = 11;
   if (const char* s = std::getenv("RILL_CRASH_SEED")) seed = std::stoull(s);
   INFO("seed " << seed << " (RILL_CRASH_SEED replays it)");

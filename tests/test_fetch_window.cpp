@@ -34,7 +34,7 @@ struct Recorder {
 
 }  // namespace
 
-TEST_CASE("at most `window` fetches are in flight, and replies are handled in request order") {
+TEST_CASE("at most `window` fetches are in flight, and replies are handled in request order", "[unit]") {
   for (size_t window : {1, 3, 8}) {
     Recorder r;
     fetch_with_window<int>(
@@ -47,7 +47,7 @@ TEST_CASE("at most `window` fetches are in flight, and replies are handled in re
   }
 }
 
-TEST_CASE("fewer fetches than the window all go out at once; none is fine") {
+TEST_CASE("fewer fetches than the window all go out at once; none is fine", "[unit]") {
   Recorder r;
   fetch_with_window<int>(2, 4, [&](size_t i) { return r.start(i); }, [&](size_t i, int reply) { r.finish(i, reply); });
   CHECK(r.most_outstanding == 2);
@@ -57,7 +57,7 @@ TEST_CASE("fewer fetches than the window all go out at once; none is fine") {
   CHECK(none.started == 0);
 }
 
-TEST_CASE("a failed fetch stops the requests that had not started") {
+TEST_CASE("a failed fetch stops the requests that had not started", "[unit]") {
   Recorder r;
   CHECK_THROWS_WITH(fetch_with_window<int>(
                         100, 4, [&](size_t i) { return r.start(i); },

@@ -25,7 +25,7 @@ struct Collected {
 
 }  // namespace
 
-TEST_CASE("text_file_stream reads each new file once, in the batch whose interval holds its modification time") {
+TEST_CASE("text_file_stream reads each new file once, in the batch whose interval holds its modification time", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   fs::path in = fs::path(dir.path()) / "in";
   fs::create_directories(in);
@@ -56,7 +56,7 @@ TEST_CASE("text_file_stream reads each new file once, in the batch whose interva
   ssc.stop();
 }
 
-TEST_CASE("text_file_stream: a glob names directories; files older than the remember window are never read") {
+TEST_CASE("text_file_stream: a glob names directories; files older than the remember window are never read", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   fs::path root = dir.path();
   Config conf = rill::testing::manual_clock_config();
@@ -86,7 +86,7 @@ TEST_CASE("text_file_stream: a glob names directories; files older than the reme
   ssc.stop();
 }
 
-TEST_CASE("text_file_stream: a file removed before its batch reads it fails the batch naming the file") {
+TEST_CASE("text_file_stream: a file removed before its batch reads it fails the batch naming the file", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   fs::path in = fs::path(dir.path()) / "in";
   fs::create_directories(in);
@@ -106,7 +106,7 @@ TEST_CASE("text_file_stream: a file removed before its batch reads it fails the 
   ssc.stop();
 }
 
-TEST_CASE("rill.streaming.fileStream.minRememberDuration is range-checked") {
+TEST_CASE("rill.streaming.fileStream.minRememberDuration is range-checked", "[unit]") {
   Config conf;
   CHECK_THROWS_AS(conf.set("rill.streaming.fileStream.minRememberDuration", "0ms"), ConfigError);
   CHECK_NOTHROW(conf.set("rill.streaming.fileStream.minRememberDuration", "90s"));

@@ -13,7 +13,7 @@
 
 using rill::FlatHashMap;
 
-TEST_CASE("matches std::map under many inserts and lookups, through growth") {
+TEST_CASE("matches std::map under many inserts and lookups, through growth", "[unit]") {
   FlatHashMap<std::string, int> flat;
   std::map<std::string, int> reference;
   std::mt19937 rng(7);
@@ -31,7 +31,7 @@ TEST_CASE("matches std::map under many inserts and lookups, through growth") {
   CHECK(flat.find("absent") == nullptr);
 }
 
-TEST_CASE("entries come out in first-insertion order and can be taken") {
+TEST_CASE("entries come out in first-insertion order and can be taken", "[unit]") {
   FlatHashMap<int, int> m;
   for (int k : {5, 3, 9, 3, 5, 1}) m[k] += 1;
   auto entries = m.take_entries();
@@ -41,7 +41,7 @@ TEST_CASE("entries come out in first-insertion order and can be taken") {
   CHECK(*m.find(2) == 4);
 }
 
-TEST_CASE("find_or_insert makes a value only for new keys") {
+TEST_CASE("find_or_insert makes a value only for new keys", "[unit]") {
   FlatHashMap<std::string, std::vector<int>> m;
   int made = 0;
   auto make = [&] {
@@ -56,7 +56,7 @@ TEST_CASE("find_or_insert makes a value only for new keys") {
   CHECK(*m.find("a") == std::vector<int>{1, 2});
 }
 
-TEST_CASE("erase removes keys and keeps the rest findable, through many rounds") {
+TEST_CASE("erase removes keys and keeps the rest findable, through many rounds", "[unit]") {
   FlatHashMap<int, int> m;
   std::map<int, int> reference;
   std::mt19937 rng(11);
@@ -77,7 +77,7 @@ TEST_CASE("erase removes keys and keeps the rest findable, through many rounds")
   for (int k = 0; k < 500; ++k) CHECK((m.find(k) != nullptr) == (reference.count(k) == 1));
 }
 
-TEST_CASE("random operation sequences agree with std::unordered_map: insert, find, erase, reserve, grow, iterate") {
+TEST_CASE("random operation sequences agree with std::unordered_map: insert, find, erase, reserve, grow, iterate", "[unit]") {
   std::mt19937 rng(2026);
   for (int trial = 0; trial < 20; ++trial) {
     FlatHashMap<std::string, int64_t> m;
@@ -122,7 +122,7 @@ TEST_CASE("random operation sequences agree with std::unordered_map: insert, fin
   }
 }
 
-TEST_CASE("hash_bytes keeps its values (partitions and checkpoints depend on them)") {
+TEST_CASE("hash_bytes keeps its values (partitions and checkpoints depend on them)", "[unit]") {
   // Tails of 0..7 bytes read as memcpy into a zeroed word reads them.
   std::mt19937 rng(11);
   std::string bytes(64, '\0');
@@ -148,7 +148,7 @@ TEST_CASE("hash_bytes keeps its values (partitions and checkpoints depend on the
   }
 }
 
-TEST_CASE("CombineGroup combines as one record at a time does, in the same order") {
+TEST_CASE("CombineGroup combines as one record at a time does, in the same order", "[unit]") {
   using Map = FlatHashMap<std::string, int64_t>;
   static_assert(rill::kCombinesInGroups<std::string, int64_t>);
   static_assert(!rill::kCombinesInGroups<std::string, std::vector<int>>);

@@ -16,7 +16,7 @@
 using namespace rill;
 using namespace std::chrono_literals;
 
-TEST_CASE("token bucket: waits add up to the rate, bursts are capped at one second") {
+TEST_CASE("token bucket: waits add up to the rate, bursts are capped at one second", "[unit]") {
   TokenBucket bucket(1000, 0);
   // 10 000 records in chunks of 100, each taken when the last wait ends:
   // 10 s in all (the first 100 wait 0.1 s: the bucket starts empty).
@@ -38,7 +38,7 @@ namespace {
 PIDRateEstimator default_estimator() { return PIDRateEstimator(20, 1.0, 0.0, 0.0, 10); }
 }  // namespace
 
-TEST_CASE("PID estimator: Spark's PIDRateEstimatorSuite") {
+TEST_CASE("PID estimator: Spark's PIDRateEstimatorSuite", "[unit]") {
   SECTION("ranges are checked") {
     CHECK_THROWS_AS(PIDRateEstimator(0, 1, 2, 3, 10), RillError);
     CHECK_THROWS_AS(PIDRateEstimator(100, -1, 2, 3, 10), RillError);
@@ -95,7 +95,7 @@ TEST_CASE("PID estimator: Spark's PIDRateEstimatorSuite") {
   }
 }
 
-TEST_CASE("PID estimator: a sequence with skipped batches, against hand-computed values") {
+TEST_CASE("PID estimator: a sequence with skipped batches, against hand-computed values", "[unit]") {
   // Kp 1, Ki 0.2, Kd 0.1, min 100, 1 s batches.
   PIDRateEstimator p(1000, 1.0, 0.2, 0.1, 100);
   CHECK_FALSE(p.compute(1000, 5000, 500, 0).has_value());  // sets rate 10 000/s, error 0
@@ -155,7 +155,7 @@ void burn_cpu(std::chrono::nanoseconds d) {
 }
 }  // namespace
 
-TEST_CASE("a slow consumer holds the bytes in flight at the bound, and nothing is lost") {
+TEST_CASE("a slow consumer holds the bytes in flight at the bound, and nothing is lost", "[slow]") {
   Config conf;
   conf.set_master("local[2]")
       .set("rill.streaming.blockInterval", "50ms")
@@ -197,7 +197,7 @@ TEST_CASE("a slow consumer holds the bytes in flight at the bound, and nothing i
   CHECK(processed == *stored);    // a graceful stop processes everything received
 }
 
-TEST_CASE("rill.streaming.receiver.maxRate limits a receiver's records per second") {
+TEST_CASE("rill.streaming.receiver.maxRate limits a receiver's records per second", "[slow]") {
   Config conf;
   conf.set_master("local[2]").set("rill.streaming.receiver.maxRate", "5000").set("rill.streaming.blockInterval",
                                                                                  "50ms");
@@ -220,7 +220,7 @@ TEST_CASE("rill.streaming.receiver.maxRate limits a receiver's records per secon
   CHECK(flow->batches.back().flow_per_stream.begin()->second.rate_limit == 5000);
 }
 
-TEST_CASE("backpressure pushes a PID rate to the receiver after batches complete") {
+TEST_CASE("backpressure pushes a PID rate to the receiver after batches complete", "[unit]") {
   Config conf;
   conf.set_master("local[2]")
       .set("rill.streaming.backpressure.enabled", "true")
@@ -271,7 +271,7 @@ class TrickleReceiver : public Receiver<int> {
 };
 }  // namespace
 
-TEST_CASE("under a rate limit, a trickle smaller than a chunk still reaches the next batches") {
+TEST_CASE("under a rate limit, a trickle smaller than a chunk still reaches the next batches", "[unit]") {
   Config conf;
   conf.set_master("local[2]").set("rill.streaming.receiver.maxRate", "1000").set("rill.streaming.blockInterval",
                                                                                  "50ms");

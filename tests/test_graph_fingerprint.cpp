@@ -32,7 +32,7 @@ uint64_t fingerprint_of(const std::string& variant, std::string* text = nullptr)
 
 }  // namespace
 
-TEST_CASE("the same program has the same graph fingerprint; any change changes it") {
+TEST_CASE("the same program has the same graph fingerprint; any change changes it", "[unit]") {
   std::string text;
   const uint64_t base = fingerprint_of("", &text);
   CHECK(fingerprint_of("") == base);

@@ -32,7 +32,7 @@ std::vector<int> numbers(int n) {
 
 }  // namespace
 
-TEST_CASE("a task queued behind a long task runs on a worker that falls idle") {
+TEST_CASE("a task queued behind a long task runs on a worker that falls idle", "[unit]") {
   StreamingContext ssc(local2(), Seconds(1));
   // Partition 0 runs until every other partition has run. The scheduler
   // queues a task at partition 0's worker while both workers are busy; only
@@ -59,7 +59,7 @@ TEST_CASE("a task queued behind a long task runs on a worker that falls idle") {
   CHECK(others_done == n - 1);
 }
 
-TEST_CASE("every task runs exactly once, its output in its partition's place") {
+TEST_CASE("every task runs exactly once, its output in its partition's place", "[unit]") {
   StreamingContext ssc(local2(), Seconds(1));
   const int n = 300;
   std::vector<std::atomic<int>> runs(static_cast<size_t>(n));
@@ -76,7 +76,7 @@ TEST_CASE("every task runs exactly once, its output in its partition's place") {
   }
 }
 
-TEST_CASE("a failing task among queued ones fails its stage, and the next stage runs") {
+TEST_CASE("a failing task among queued ones fails its stage, and the next stage runs", "[unit]") {
   StreamingContext ssc(local2(), Seconds(1));
   const int n = 50;
   auto failing = ssc.parallelize(numbers(n), n).map([](int x) {

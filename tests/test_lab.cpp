@@ -12,7 +12,7 @@
 using namespace std::chrono_literals;
 using rill::lab::RateSchedule;
 
-TEST_CASE("rate schedules: constant, steps, ramps, bursts; malformed ones are named") {
+TEST_CASE("rate schedules: constant, steps, ramps, bursts; malformed ones are named", "[process]") {
   auto c = RateSchedule::parse("const:5000", 60);
   CHECK(c.rate_at(0) == 5000);
   CHECK(c.rate_at(59) == 5000);
@@ -34,7 +34,7 @@ TEST_CASE("rate schedules: constant, steps, ramps, bursts; malformed ones are na
   CHECK_THROWS_WITH(RateSchedule::parse("sine:3", 10), Catch::Contains("unknown kind 'sine'"));
 }
 
-TEST_CASE("the lab writes one CSV row per batch with the documented columns") {
+TEST_CASE("the lab writes one CSV row per batch with the documented columns", "[process]") {
   rill::testing::TemporaryDirectory dir;
   std::string csv = dir.path() + "/lab.csv";
   ChildProcess lab(RILL_BACKPRESSURE_LAB,

@@ -40,13 +40,13 @@ struct RecordingListener : StreamingListener {
 };
 }  // namespace
 
-TEST_CASE("start without an output operation is an error") {
+TEST_CASE("start without an output operation is an error", "[unit]") {
   StreamingContext ssc(manual_local2(), Seconds(1));
   ssc.queue_stream(std::make_shared<RDDQueue<int>>());
   CHECK_THROWS_WITH(ssc.start(), Catch::Contains("no output operations"));
 }
 
-TEST_CASE("no operators after start, no restart after stop") {
+TEST_CASE("no operators after start, no restart after stop", "[unit]") {
   StreamingContext ssc(manual_local2(), Seconds(1));
   auto s = ssc.queue_stream(std::make_shared<RDDQueue<int>>());
   s.foreach_rdd([](const RDD<int>&) {});
@@ -62,7 +62,7 @@ TEST_CASE("no operators after start, no restart after stop") {
   CHECK(ssc.await_termination_or_timeout(Milliseconds(10)));
 }
 
-TEST_CASE("only one context may be active in a process") {
+TEST_CASE("only one context may be active in a process", "[unit]") {
   StreamingContext first(manual_local2(), Seconds(1));
   first.queue_stream(std::make_shared<RDDQueue<int>>()).foreach_rdd([](const RDD<int>&) {});
   first.start();
@@ -74,7 +74,7 @@ TEST_CASE("only one context may be active in a process") {
   second.stop();
 }
 
-TEST_CASE("await_termination_or_timeout times out while running and returns after stop") {
+TEST_CASE("await_termination_or_timeout times out while running and returns after stop", "[unit]") {
   StreamingContext ssc(manual_local2(), Seconds(1));
   ssc.queue_stream(std::make_shared<RDDQueue<int>>()).foreach_rdd([](const RDD<int>&) {});
   ssc.start();
@@ -85,11 +85,11 @@ TEST_CASE("await_termination_or_timeout times out while running and returns afte
   CHECK(ssc.state() == StreamingContext::State::stopped);
 }
 
-TEST_CASE("a zero batch interval is rejected") {
+TEST_CASE("a zero batch interval is rejected", "[unit]") {
   CHECK_THROWS_WITH(StreamingContext(manual_local2(), Milliseconds(0)), Catch::Contains("batch duration"));
 }
 
-TEST_CASE("listeners see batch and output events in order, with delays") {
+TEST_CASE("listeners see batch and output events in order, with delays", "[unit]") {
   StreamingContext ssc(manual_local2(), Seconds(1));
   auto queue = std::make_shared<RDDQueue<int>>();
   queue->push(ssc.parallelize(std::vector<int>{1, 2, 3}));
@@ -114,7 +114,7 @@ TEST_CASE("listeners see batch and output events in order, with delays") {
   CHECK(*info.total_delay() == *info.scheduling_delay() + *info.processing_delay());
 }
 
-TEST_CASE("stop from another thread ends await_termination; errors are rethrown there") {
+TEST_CASE("stop from another thread ends await_termination; errors are rethrown there", "[unit]") {
   StreamingContext ssc(manual_local2(), Seconds(1));
   auto queue = std::make_shared<RDDQueue<int>>();
   queue->push(ssc.parallelize(std::vector<int>{1}));
@@ -149,7 +149,7 @@ class CountingReceiver : public Receiver<int> {
 };
 }  // namespace
 
-TEST_CASE("a graceful stop processes every record received before it") {
+TEST_CASE("a graceful stop processes every record received before it", "[unit]") {
   Config conf;
   conf.set_master("local[2]").set("rill.streaming.blockInterval", "50ms");
   StreamingContext ssc(conf, Milliseconds(200));
@@ -198,7 +198,7 @@ class BlockStoringReceiver : public Receiver<int> {
 };
 }  // namespace
 
-TEST_CASE("a receiver's batch has one partition per block; a reliable store is a block once it returns") {
+TEST_CASE("a receiver's batch has one partition per block; a reliable store is a block once it returns", "[unit]") {
   Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
   auto done = std::make_shared<std::atomic<bool>>(false);
@@ -217,7 +217,7 @@ TEST_CASE("a receiver's batch has one partition per block; a reliable store is a
   CHECK(partitions == std::vector<std::vector<int>>{{1, 2}, {3}, {4, 5, 6}});
 }
 
-TEST_CASE("rill.streaming.concurrentJobs runs output operations at the same time") {
+TEST_CASE("rill.streaming.concurrentJobs runs output operations at the same time", "[unit]") {
   Config conf;
   conf.set_master("local[2]").set("rill.streaming.clock", "manual").set("rill.streaming.concurrentJobs", "2");
   StreamingContext ssc(conf, Seconds(1));
@@ -241,7 +241,7 @@ TEST_CASE("rill.streaming.concurrentJobs runs output operations at the same time
   CHECK(saw_both == 2);
 }
 
-TEST_CASE("the engine's threads carry names: tasks on rill.worker.N, output jobs on rill.job") {
+TEST_CASE("the engine's threads carry names: tasks on rill.worker.N, output jobs on rill.job", "[unit]") {
   auto thread_name = [] {
     char name[16] = {};
     ::pthread_getname_np(::pthread_self(), name, sizeof name);

@@ -35,7 +35,7 @@ std::vector<std::string> checkpoint_names(const std::string& dir) {
 
 }  // namespace
 
-TEST_CASE("metadata checkpoints read back equal, and only the two newest are kept") {
+TEST_CASE("metadata checkpoints read back equal, and only the two newest are kept", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   std::vector<std::string> damaged;
   CHECK_FALSE(read_newest_metadata_checkpoint(dir.path(), &damaged).has_value());  // none: a fresh start
@@ -47,7 +47,7 @@ TEST_CASE("metadata checkpoints read back equal, and only the two newest are kep
   CHECK(damaged.empty());
 }
 
-TEST_CASE("a damaged newest metadata checkpoint is reported by path and the previous one is used") {
+TEST_CASE("a damaged newest metadata checkpoint is reported by path and the previous one is used", "[unit]") {
   auto damage = GENERATE(as<std::string>{}, "flip", "truncate", "garbage");
   rill::testing::TemporaryDirectory dir;
   write_metadata_checkpoint(dir.path(), sample(1000));
@@ -66,7 +66,7 @@ TEST_CASE("a damaged newest metadata checkpoint is reported by path and the prev
   CHECK(damaged[0].find("checkpoint-2000") != std::string::npos);
 }
 
-TEST_CASE("a checkpoint directory that cannot be written is an error naming it") {
+TEST_CASE("a checkpoint directory that cannot be written is an error naming it", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   std::string file = dir.path() + "/plain-file";
   std::ofstream(file) << "x";

@@ -25,32 +25,32 @@ std::vector<std::string> split_by_stream(const std::string& line) {
 }
 }  // namespace
 
-TEST_CASE("map applies the function to every record, batch by batch") {
+TEST_CASE("map applies the function to every record, batch by batch", "[unit]") {
   auto out = run_operation<int>({{1, 2}, {3}}, [](DStream<int> s) { return s.map([](int x) { return x * 2; }); }, 3);
   CHECK(out == std::vector<std::vector<int>>{{2, 4}, {6}, {}});
 }
 
-TEST_CASE("map may change the record type") {
+TEST_CASE("map may change the record type", "[unit]") {
   auto out = run_operation<int>({{1, 22}}, [](DStream<int> s) {
     return s.map([](int x) { return std::to_string(x) + "!"; });
   }, 1);
   CHECK(out == std::vector<std::vector<std::string>>{{"1!", "22!"}});
 }
 
-TEST_CASE("flat_map gives zero or more records per record") {
+TEST_CASE("flat_map gives zero or more records per record", "[unit]") {
   auto out = run_operation<std::string>({{"a b", "", "c"}, {"d e f"}},
                                         [](DStream<std::string> s) { return s.flat_map(split_by_stream); }, 2);
   CHECK(out == std::vector<std::vector<std::string>>{{"a", "b", "c"}, {"d", "e", "f"}});
 }
 
-TEST_CASE("filter keeps the records the predicate accepts") {
+TEST_CASE("filter keeps the records the predicate accepts", "[unit]") {
   auto out = run_operation<int>({{1, 2, 3, 4}, {5}}, [](DStream<int> s) {
     return s.filter([](int x) { return x % 2 == 0; });
   }, 2);
   CHECK(out == std::vector<std::vector<int>>{{2, 4}, {}});
 }
 
-TEST_CASE("narrow operators chain in order") {
+TEST_CASE("narrow operators chain in order", "[unit]") {
   auto out = run_operation<int>({{1, 2, 3, 4, 5, 6}}, [](DStream<int> s) {
     return s.map([](int x) { return x + 1; })
         .filter([](int x) { return x % 2 == 0; })
@@ -59,7 +59,7 @@ TEST_CASE("narrow operators chain in order") {
   CHECK(out == std::vector<std::vector<int>>{{2, -2, 4, -4, 6, -6}});
 }
 
-TEST_CASE("map_partitions sees each partition whole") {
+TEST_CASE("map_partitions sees each partition whole", "[unit]") {
   auto out = run_operation<int>({{1, 2, 3, 4}}, [](DStream<int> s) {
     return s.map_partitions([](const std::vector<int>& part) {
       int sum = 0;
@@ -70,14 +70,14 @@ TEST_CASE("map_partitions sees each partition whole") {
   CHECK(out == std::vector<std::vector<int>>{{3, 7}});
 }
 
-TEST_CASE("glom turns each partition into one vector") {
+TEST_CASE("glom turns each partition into one vector", "[unit]") {
   auto out = run_operation<int>({{1, 2, 3, 4, 5}, {}}, [](DStream<int> s) { return s.glom(); }, 2, Seconds(1), 2);
   REQUIRE(out.size() == 2);
   CHECK(out[0] == std::vector<std::vector<int>>{{1, 2}, {3, 4, 5}});
   CHECK(out[1] == std::vector<std::vector<int>>{{}, {}});
 }
 
-TEST_CASE("repartition changes the partition count and keeps every record") {
+TEST_CASE("repartition changes the partition count and keeps every record", "[unit]") {
   auto out = run_operation<int>({{1, 2, 3, 4, 5, 6, 7}}, [](DStream<int> s) { return s.repartition(3).glom(); }, 1);
   REQUIRE(out.size() == 1);
   REQUIRE(out[0].size() == 3);
@@ -90,19 +90,19 @@ TEST_CASE("repartition changes the partition count and keeps every record") {
   CHECK(all == std::vector<int>{1, 2, 3, 4, 5, 6, 7});
 }
 
-TEST_CASE("count gives one record per batch, 0 for an empty batch") {
+TEST_CASE("count gives one record per batch, 0 for an empty batch", "[unit]") {
   auto out = run_operation<int>({{1, 2, 3}, {}, {4}}, [](DStream<int> s) { return s.count(); }, 4);
   CHECK(out == std::vector<std::vector<int64_t>>{{3}, {0}, {1}, {0}});
 }
 
-TEST_CASE("reduce combines a batch into one record, none for an empty batch") {
+TEST_CASE("reduce combines a batch into one record, none for an empty batch", "[unit]") {
   auto out = run_operation<int>({{1, 2, 3}, {}, {10}}, [](DStream<int> s) {
     return s.reduce([](int a, int b) { return a + b; });
   }, 3);
   CHECK(out == std::vector<std::vector<int>>{{6}, {}, {10}});
 }
 
-TEST_CASE("count_by_value counts each distinct record") {
+TEST_CASE("count_by_value counts each distinct record", "[unit]") {
   auto out = run_operation<std::string>({{"a", "b", "a"}, {"c"}}, [](DStream<std::string> s) {
     return s.count_by_value();
   }, 2);
@@ -110,21 +110,21 @@ TEST_CASE("count_by_value counts each distinct record") {
   CHECK(sorted(out) == std::vector<std::vector<P>>{{{"a", 2}, {"b", 1}}, {{"c", 1}}});
 }
 
-TEST_CASE("union_with concatenates two streams' batches") {
+TEST_CASE("union_with concatenates two streams' batches", "[unit]") {
   auto out = run_operation<int, int>({{1, 2}, {3}}, {{10}, {}}, [](DStream<int> a, DStream<int> b) {
     return a.union_with(b);
   }, 2);
   CHECK(out == std::vector<std::vector<int>>{{1, 2, 10}, {3}});
 }
 
-TEST_CASE("union_all over several streams") {
+TEST_CASE("union_all over several streams", "[unit]") {
   auto out = run_operation<int, int>({{1}, {2}}, {{10}, {20}}, [](DStream<int> a, DStream<int> b) {
     return a.context().union_all(std::vector<DStream<int>>{a, b, a.map([](int x) { return x * 100; })});
   }, 2);
   CHECK(out == std::vector<std::vector<int>>{{1, 10, 100}, {2, 20, 200}});
 }
 
-TEST_CASE("transform applies an RDD function, with or without the batch time") {
+TEST_CASE("transform applies an RDD function, with or without the batch time", "[unit]") {
   auto out = run_operation<int>({{1, 2}, {3}}, [](DStream<int> s) {
     return s.transform([](const RDD<int>& r) { return r.map([](int x) { return x + 1; }); });
   }, 2);
@@ -138,13 +138,13 @@ TEST_CASE("transform applies an RDD function, with or without the batch time") {
   CHECK(timed == std::vector<std::vector<int64_t>>{{1001}, {2001}});
 }
 
-TEST_CASE("transform returning a null RDD fails the batch with a clear error") {
+TEST_CASE("transform returning a null RDD fails the batch with a clear error", "[unit]") {
   CHECK_THROWS_WITH(run_operation<int>({{1}}, [](DStream<int> s) {
     return s.transform([](const RDD<int>&) { return RDD<int>{}; });
   }, 1), Catch::Contains("null RDD"));
 }
 
-TEST_CASE("transform_with combines two streams' RDDs") {
+TEST_CASE("transform_with combines two streams' RDDs", "[unit]") {
   auto out = run_operation<int, std::string>({{1, 2}}, {{"x"}}, [](DStream<int> a, DStream<std::string> b) {
     return a.transform_with(b, [](const RDD<int>& x, const RDD<std::string>& y) {
       return x.map([](int v) { return std::to_string(v); }).union_with(y);
@@ -153,7 +153,7 @@ TEST_CASE("transform_with combines two streams' RDDs") {
   CHECK(out == std::vector<std::vector<std::string>>{{"1", "2", "x"}});
 }
 
-TEST_CASE("ssc.transform over a list of streams") {
+TEST_CASE("ssc.transform over a list of streams", "[unit]") {
   auto out = run_operation<int, int>({{1}, {2}}, {{3}, {4}}, [](DStream<int> a, DStream<int> b) {
     return a.context().transform(std::vector<DStream<int>>{a, b}, [](const std::vector<RDD<int>>& rdds, Time) {
       return rdds[0].union_with(rdds[1]).map([](int x) { return x * 10; });
@@ -162,14 +162,14 @@ TEST_CASE("ssc.transform over a list of streams") {
   CHECK(out == std::vector<std::vector<int>>{{10, 30}, {20, 40}});
 }
 
-TEST_CASE("reduce_by_key merges values per key within each batch") {
+TEST_CASE("reduce_by_key merges values per key within each batch", "[unit]") {
   auto out = run_operation<StrInt>({{{"a", 1}, {"b", 2}, {"a", 3}}, {{"b", 1}}, {}}, [](DStream<StrInt> s) {
     return s.reduce_by_key([](int a, int b) { return a + b; });
   }, 3);
   CHECK(sorted(out) == std::vector<std::vector<StrInt>>{{{"a", 4}, {"b", 2}}, {{"b", 1}}, {}});
 }
 
-TEST_CASE("reduce_by_key honours its partition count") {
+TEST_CASE("reduce_by_key honours its partition count", "[unit]") {
   auto out = run_operation<StrInt>({{{"a", 1}, {"b", 2}, {"c", 3}, {"d", 4}}}, [](DStream<StrInt> s) {
     return s.reduce_by_key([](int a, int b) { return a + b; }, 3).glom().map([](const std::vector<StrInt>& p) {
       return static_cast<int>(p.size());
@@ -182,7 +182,7 @@ TEST_CASE("reduce_by_key honours its partition count") {
   CHECK(total == 4);
 }
 
-TEST_CASE("word count over lines, the guide's quick example") {
+TEST_CASE("word count over lines, the guide's quick example", "[unit]") {
   auto out = run_operation<std::string>({{"hello world", "hello"}, {"world world"}}, [](DStream<std::string> lines) {
     return lines.flat_map(split_by_stream)
         .map([](const std::string& w) { return std::make_pair(w, int64_t{1}); })
@@ -192,13 +192,13 @@ TEST_CASE("word count over lines, the guide's quick example") {
   CHECK(sorted(out) == std::vector<std::vector<P>>{{{"hello", 2}, {"world", 1}}, {{"world", 2}}});
 }
 
-TEST_CASE("group_by_key collects values per key in arrival order") {
+TEST_CASE("group_by_key collects values per key in arrival order", "[unit]") {
   auto out = run_operation<StrInt>({{{"a", 1}, {"b", 2}, {"a", 3}}}, [](DStream<StrInt> s) { return s.group_by_key(); }, 1, Seconds(1), 1);
   using G = std::pair<std::string, std::vector<int>>;
   CHECK(sorted(out) == std::vector<std::vector<G>>{{{"a", {1, 3}}, {"b", {2}}}});
 }
 
-TEST_CASE("combine_by_key builds combiners of another type") {
+TEST_CASE("combine_by_key builds combiners of another type", "[unit]") {
   auto out = run_operation<StrInt>({{{"a", 1}, {"b", 2}, {"a", 3}, {"a", 5}}}, [](DStream<StrInt> s) {
     // (sum, count) per key
     return s.combine_by_key([](int v) { return std::make_pair(v, 1); },
@@ -211,7 +211,7 @@ TEST_CASE("combine_by_key builds combiners of another type") {
   CHECK(sorted(out) == std::vector<std::vector<C>>{{{"a", {9, 3}}, {"b", {2, 1}}}});
 }
 
-TEST_CASE("map_values and flat_map_values keep the keys") {
+TEST_CASE("map_values and flat_map_values keep the keys", "[unit]") {
   auto out = run_operation<StrInt>({{{"a", 1}, {"b", 2}}}, [](DStream<StrInt> s) {
     return s.map_values([](int v) { return v * 10; });
   }, 1);
@@ -222,7 +222,7 @@ TEST_CASE("map_values and flat_map_values keep the keys") {
   CHECK(flat == std::vector<std::vector<StrInt>>{{{"a", 2}, {"a", 2}}});
 }
 
-TEST_CASE("join family over two pair streams") {
+TEST_CASE("join family over two pair streams", "[unit]") {
   std::vector<std::vector<StrInt>> left{{{"a", 1}, {"b", 2}, {"a", 3}}, {{"x", 1}}};
   std::vector<std::vector<std::pair<std::string, char>>> right{{{"a", 'x'}, {"c", 'y'}}, {}};
   using L = DStream<StrInt>;
@@ -249,7 +249,7 @@ TEST_CASE("join family over two pair streams") {
                           {{"x", {1, std::nullopt}}}});
 }
 
-TEST_CASE("cogroup gives both sides' values for every key") {
+TEST_CASE("cogroup gives both sides' values for every key", "[unit]") {
   auto out = run_operation<StrInt, StrInt>({{{"a", 1}, {"a", 2}, {"b", 3}}}, {{{"a", 9}, {"c", 8}}},
                                            [](DStream<StrInt> a, DStream<StrInt> b) { return a.cogroup(b); }, 1,
                                            Seconds(1), 1);
@@ -257,7 +257,7 @@ TEST_CASE("cogroup gives both sides' values for every key") {
   CHECK(sorted(out) == std::vector<std::vector<G>>{{{"a", {{1, 2}, {9}}}, {"b", {{3}, {}}}, {"c", {{}, {8}}}}});
 }
 
-TEST_CASE("a stream joins a static dataset inside transform (the guide's spam filter)") {
+TEST_CASE("a stream joins a static dataset inside transform (the guide's spam filter)", "[unit]") {
   auto out = run_operation<StrInt>({{{"spam.com", 1}, {"ok.org", 2}}, {{"ok.org", 3}}}, [](DStream<StrInt> s) {
     auto spam = s.context().parallelize(std::vector<std::pair<std::string, bool>>{{"spam.com", true}});
     return s.transform([spam](const RDD<StrInt>& rdd) {
@@ -269,7 +269,7 @@ TEST_CASE("a stream joins a static dataset inside transform (the guide's spam fi
   CHECK(sorted(out) == std::vector<std::vector<StrInt>>{{{"ok.org", 2}}, {{"ok.org", 3}}});
 }
 
-TEST_CASE("an exception in a user function fails the batch and reaches the caller") {
+TEST_CASE("an exception in a user function fails the batch and reaches the caller", "[unit]") {
   CHECK_THROWS_WITH(run_operation<int>({{1, 2}}, [](DStream<int> s) {
     return s.map([](int x) -> int {
       if (x == 2) throw std::runtime_error("bad record 2");
@@ -278,7 +278,7 @@ TEST_CASE("an exception in a user function fails the batch and reaches the calle
   }, 1), Catch::Contains("bad record 2"));
 }
 
-TEST_CASE("streams with different slides cannot be unioned") {
+TEST_CASE("streams with different slides cannot be unioned", "[unit]") {
   // Slides differ only through windows (issue 3); batch streams of one context
   // always agree, so this checks the message of the shared check instead.
   CHECK_NOTHROW(run_operation<int, int>({{1}}, {{2}}, [](DStream<int> a, DStream<int> b) { return a.union_with(b); }, 1));

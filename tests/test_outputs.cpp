@@ -46,7 +46,7 @@ std::string slurp(const std::string& path) {
 }
 }  // namespace
 
-TEST_CASE("print writes Spark's format byte for byte") {
+TEST_CASE("print writes Spark's format byte for byte", "[unit]") {
   CaptureStdout capture;
   run_queue<std::pair<std::string, int>>({{{"a", 1}, {"b", 2}}, {}}, 2, [](auto s) { s.print(); });
   CHECK(capture.out.str() ==
@@ -62,7 +62,7 @@ TEST_CASE("print writes Spark's format byte for byte") {
         "\n");
 }
 
-TEST_CASE("print(n) shows n records and ... when there are more") {
+TEST_CASE("print(n) shows n records and ... when there are more", "[unit]") {
   CaptureStdout capture;
   run_queue<int>({{1, 2, 3, 4}}, 1, [](auto s) { s.print(3); });
   CHECK(capture.out.str() ==
@@ -72,7 +72,7 @@ TEST_CASE("print(n) shows n records and ... when there are more") {
         "1\n2\n3\n...\n\n");
 }
 
-TEST_CASE("records display as Scala would show them") {
+TEST_CASE("records display as Scala would show them", "[unit]") {
   CHECK(to_display_string(std::make_pair(std::string("k"), 2.0)) == "(k,2.0)");
   CHECK(to_display_string(0.25) == "0.25");
   CHECK(to_display_string(std::make_tuple(1, true, std::string("x"))) == "(1,true,x)");
@@ -81,7 +81,7 @@ TEST_CASE("records display as Scala would show them") {
   CHECK(to_display_string(std::optional<int>()) == "None");
 }
 
-TEST_CASE("save_as_text_files writes one directory per batch with part files") {
+TEST_CASE("save_as_text_files writes one directory per batch with part files", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   std::string prefix = dir.path() + "/out";
   run_queue<std::string>({{"a", "b", "c"}, {}}, 2, [&](auto s) { s.save_as_text_files(prefix, "txt"); });
@@ -100,7 +100,7 @@ TEST_CASE("save_as_text_files writes one directory per batch with part files") {
   CHECK(entries == 2);
 }
 
-TEST_CASE("rewriting a batch's text output replaces it whole") {
+TEST_CASE("rewriting a batch's text output replaces it whole", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   std::string target = dir.path() + "/out-1000";
   fs::create_directories(target);
@@ -110,7 +110,7 @@ TEST_CASE("rewriting a batch's text output replaces it whole") {
   CHECK(slurp(target + "/part-00001") == "fresh\n");
 }
 
-TEST_CASE("a failing partition leaves no partial output directory") {
+TEST_CASE("a failing partition leaves no partial output directory", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   std::string prefix = dir.path() + "/out";
   StreamingContext ssc(manual_local2(), Seconds(1));
@@ -122,7 +122,7 @@ TEST_CASE("a failing partition leaves no partial output directory") {
   CHECK(fs::is_empty(dir.path()));
 }
 
-TEST_CASE("save_as_object_files round-trips records and detects damage") {
+TEST_CASE("save_as_object_files round-trips records and detects damage", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   std::string prefix = dir.path() + "/obj";
   using P = std::pair<std::string, int64_t>;
@@ -138,7 +138,7 @@ TEST_CASE("save_as_object_files round-trips records and detects damage") {
   CHECK_THROWS_WITH(read_object_part<P>(part), Catch::Contains("not a Rill object file"));
 }
 
-TEST_CASE("foreach_rdd gets each batch's RDD and time; outputs run in definition order") {
+TEST_CASE("foreach_rdd gets each batch's RDD and time; outputs run in definition order", "[unit]") {
   std::vector<std::string> log;
   std::mutex m;
   run_queue<int>({{1, 2}, {3}}, 2, [&](auto s) {

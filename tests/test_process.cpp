@@ -43,7 +43,7 @@ std::string lines(int n) {
 
 }  // namespace
 
-TEST_CASE("a signal with stopGracefullyOnShutdown counts every received line before exiting") {
+TEST_CASE("a signal with stopGracefullyOnShutdown counts every received line before exiting", "[process]") {
   for (int sig : {SIGTERM, SIGINT}) {
     DYNAMIC_SECTION((sig == SIGTERM ? "SIGTERM" : "SIGINT")) {
       rill::testing::TemporaryDirectory dir;
@@ -67,7 +67,7 @@ TEST_CASE("a signal with stopGracefullyOnShutdown counts every received line bef
   }
 }
 
-TEST_CASE("a signal without the graceful key still stops the context cleanly") {
+TEST_CASE("a signal without the graceful key still stops the context cleanly", "[process]") {
   rill::testing::TemporaryDirectory dir;
   TcpTestServer server;
   ChildProcess child(RILL_TEST_LINE_COUNT, {"--socket", std::to_string(server.port()), "--master", "local[2]"},
@@ -82,7 +82,7 @@ TEST_CASE("a signal without the graceful key still stops the context cleanly") {
   CHECK(total_printed(child.out()) >= 0);  // await_termination returned and main() ended normally
 }
 
-TEST_CASE("a receiver stream without an output is not started: memory stays flat") {
+TEST_CASE("a receiver stream without an output is not started: memory stays flat", "[process]") {
   rill::testing::TemporaryDirectory dir;
   // 200 k lines/s into a stream nothing reads, next to one that is counted.
   ChildProcess child(RILL_TEST_LINE_COUNT,
@@ -106,7 +106,7 @@ TEST_CASE("a receiver stream without an output is not started: memory stays flat
   CHECK(child.wait_exit(30s) == 0);
 }
 
-TEST_CASE("an unknown RILL_LOG_LEVEL is reported, and logging stays on") {
+TEST_CASE("an unknown RILL_LOG_LEVEL is reported, and logging stays on", "[process]") {
   rill::testing::TemporaryDirectory dir;
   ChildProcess child(RILL_TEST_LINE_COUNT, {"--generator", "1000", "--master", "local[1]"}, dir.path(),
                      {"RILL_LOG_LEVEL=verbose"});
@@ -117,7 +117,7 @@ TEST_CASE("an unknown RILL_LOG_LEVEL is reported, and logging stays on") {
   CHECK(child.wait_exit(30s) == 0);
 }
 
-TEST_CASE("bad values on the command line are refused by name, never a hang") {
+TEST_CASE("bad values on the command line are refused by name, never a hang", "[process]") {
   rill::testing::TemporaryDirectory dir;
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--generator", "1000", "--master", "local[100000]"}, "bad master 'local[100000]'"},
@@ -139,7 +139,7 @@ int64_t counted(const std::string& out) {
 }
 }  // namespace
 
-TEST_CASE("a socket source far faster than processing keeps memory at its byte bound and loses nothing") {
+TEST_CASE("a socket source far faster than processing keeps memory at its byte bound and loses nothing", "[process]") {
   rill::testing::TemporaryDirectory dir;
   TcpTestServer server;
   // 256 MB sent as fast as loopback takes it, into a pipeline that costs 1 us

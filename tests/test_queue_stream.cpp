@@ -35,26 +35,26 @@ std::vector<std::vector<int>> run(bool one_at_a_time, bool with_default, size_t 
 }
 }  // namespace
 
-TEST_CASE("one RDD per batch, then empty batches") {
+TEST_CASE("one RDD per batch, then empty batches", "[unit]") {
   CHECK(run(true, false, 3) == std::vector<std::vector<int>>{{1, 2}, {3}, {}});
 }
 
-TEST_CASE("all queued RDDs at once") {
+TEST_CASE("all queued RDDs at once", "[unit]") {
   CHECK(run(false, false, 2) == std::vector<std::vector<int>>{{1, 2, 3}, {}});
 }
 
-TEST_CASE("the default RDD fills batches when the queue is empty") {
+TEST_CASE("the default RDD fills batches when the queue is empty", "[unit]") {
   CHECK(run(true, true, 3) == std::vector<std::vector<int>>{{1, 2}, {3}, {0}});
 }
 
-TEST_CASE("RDDs pushed while the context runs are picked up") {
+TEST_CASE("RDDs pushed while the context runs are picked up", "[unit]") {
   auto out = run(true, false, 4, [](StreamingContext& ssc, RDDQueue<int>& q) {
     q.push(ssc.parallelize(std::vector<int>{7}));
   });
   CHECK(out == std::vector<std::vector<int>>{{1, 2}, {3}, {7}, {}});
 }
 
-TEST_CASE("a null queue is rejected") {
+TEST_CASE("a null queue is rejected", "[unit]") {
   Config conf;
   conf.set_master("local[2]");
   StreamingContext ssc(conf, Seconds(1));

@@ -18,7 +18,7 @@ Config local2() {
 }
 }  // namespace
 
-TEST_CASE("parallelize splits data as Spark does and collect restores its order") {
+TEST_CASE("parallelize splits data as Spark does and collect restores its order", "[unit]") {
   StreamingContext ssc(local2(), Seconds(1));
   auto rdd = ssc.parallelize(std::vector<int>{1, 2, 3, 4, 5}, 2);
   CHECK(rdd.num_partitions() == 2);
@@ -27,7 +27,7 @@ TEST_CASE("parallelize splits data as Spark does and collect restores its order"
   CHECK(ssc.parallelize(std::vector<int>{1, 2}).num_partitions() == 2);  // default parallelism
 }
 
-TEST_CASE("actions: count, reduce, take, foreach, foreach_partition") {
+TEST_CASE("actions: count, reduce, take, foreach, foreach_partition", "[unit]") {
   StreamingContext ssc(local2(), Seconds(1));
   auto rdd = ssc.parallelize(std::vector<int>{5, 1, 4, 2, 3}, 3);
   CHECK(rdd.count() == 5);
@@ -50,7 +50,7 @@ TEST_CASE("actions: count, reduce, take, foreach, foreach_partition") {
   CHECK_THROWS_WITH(empty.reduce([](int a, int b) { return a + b; }), Catch::Contains("empty RDD"));
 }
 
-TEST_CASE("transformations on RDDs: distinct, union, pair operations") {
+TEST_CASE("transformations on RDDs: distinct, union, pair operations", "[unit]") {
   StreamingContext ssc(local2(), Seconds(1));
   auto a = ssc.parallelize(std::vector<int>{3, 1, 3, 2, 1});
   auto d = a.distinct().collect();
@@ -66,7 +66,7 @@ TEST_CASE("transformations on RDDs: distinct, union, pair operations") {
   CHECK(joined == std::vector<std::pair<std::string, std::pair<int, char>>>{{"x", {1, 'q'}}, {"x", {3, 'q'}}});
 }
 
-TEST_CASE("a shuffle's map stage runs once when its RDD is used twice") {
+TEST_CASE("a shuffle's map stage runs once when its RDD is used twice", "[unit]") {
   StreamingContext ssc(local2(), Seconds(1));
   std::atomic<int> calls{0};
   auto counted = ssc.parallelize(std::vector<std::pair<int, int>>{{1, 1}, {2, 2}}, 2).map([&calls](const std::pair<int, int>& kv) {
@@ -79,7 +79,7 @@ TEST_CASE("a shuffle's map stage runs once when its RDD is used twice") {
   CHECK(calls == 2);
 }
 
-TEST_CASE("persist keeps computed partitions") {
+TEST_CASE("persist keeps computed partitions", "[unit]") {
   StreamingContext ssc(local2(), Seconds(1));
   std::atomic<int> calls{0};
   auto rdd = ssc.parallelize(std::vector<int>{1, 2, 3}, 1).map([&calls](int x) {
@@ -92,13 +92,13 @@ TEST_CASE("persist keeps computed partitions") {
   CHECK(calls == 3);
 }
 
-TEST_CASE("a null RDD is reported clearly") {
+TEST_CASE("a null RDD is reported clearly", "[unit]") {
   RDD<int> none;
   CHECK(none.is_null());
   CHECK_THROWS_WITH(none.count(), Catch::Contains("null RDD"));
 }
 
-TEST_CASE("partitions really run in parallel on local[2]") {
+TEST_CASE("partitions really run in parallel on local[2]", "[unit]") {
   StreamingContext ssc(local2(), Seconds(1));
   // Two tasks that each wait (with a deadline) for the other to have started:
   // both can only finish if two partition workers run them at once.
@@ -112,7 +112,7 @@ TEST_CASE("partitions really run in parallel on local[2]") {
   CHECK(rdd.collect() == std::vector<int>{2, 2});
 }
 
-TEST_CASE("persisted partitions live in the block store until the RDD is released") {
+TEST_CASE("persisted partitions live in the block store until the RDD is released", "[unit]") {
   StreamingContext ssc(local2(), Seconds(1));
   BlockStore& store = ssc.executor()->block_store();
   int id;
@@ -131,7 +131,7 @@ TEST_CASE("persisted partitions live in the block store until the RDD is release
   CHECK(store.partitions_of(id) == 0);
 }
 
-TEST_CASE("a partition count out of range is an error naming it, not an allocation failure") {
+TEST_CASE("a partition count out of range is an error naming it, not an allocation failure", "[unit]") {
   rill::StreamingContext ssc(rill::testing::manual_clock_config(), rill::Seconds(1));
   auto rdd = ssc.parallelize(std::vector<std::pair<int, int>>{{1, 1}});
   CHECK_THROWS_WITH(rdd.reduce_by_key([](int a, int b) { return a + b; }, 2147483647),
@@ -139,7 +139,7 @@ TEST_CASE("a partition count out of range is an error naming it, not an allocati
   CHECK_THROWS_WITH(rdd.repartition(100000), Catch::Contains("100000 partitions"));
 }
 
-TEST_CASE("a checkpointed RDD reads partitions it does not cache from the checkpoint; unpersist drops its cache") {
+TEST_CASE("a checkpointed RDD reads partitions it does not cache from the checkpoint; unpersist drops its cache", "[unit]") {
   StreamingContext ssc(local2(), Seconds(1));
   BlockStore& store = ssc.executor()->block_store();
   std::atomic<int> computed{0};
@@ -180,7 +180,7 @@ class KeptRDD : public RDDNode<std::pair<int, int>> {
 };
 
 TEST_CASE("the shuffles a task reads: not through an earlier batch's kept state RDD, unless asked for the whole "
-          "lineage") {
+          "lineage", "[unit]") {
   StreamingContext ssc(local2(), Seconds(1));
   std::vector<std::pair<int, int>> data{{1, 1}, {2, 2}};
   auto sum = [](int a, int b) { return a + b; };

@@ -75,7 +75,7 @@ Recorded run_program() {
 
 }  // namespace
 
-TEST_CASE("the same program names every RDD and shuffle of every batch the same way, in any context") {
+TEST_CASE("the same program names every RDD and shuffle of every batch the same way, in any context", "[unit]") {
   const Recorded first = run_program();
   const Recorded second = run_program();
   REQUIRE(first.lineage.size() == 4);

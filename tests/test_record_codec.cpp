@@ -12,7 +12,7 @@
 
 using namespace rill;
 
-TEST_CASE("records go through a frame and back unchanged") {
+TEST_CASE("records go through a frame and back unchanged", "[unit]") {
   std::vector<std::pair<std::string, int64_t>> counts = {{"a", 1}, {"", 0}, {std::string(1000, 'x'), -7}};
   CHECK(*decode_records<std::pair<std::string, int64_t>>(encode_records(counts), "test") == counts);
   std::vector<std::pair<std::monostate, int64_t>> keyless = {{{}, 3}, {{}, 4}};
@@ -25,7 +25,7 @@ TEST_CASE("records go through a frame and back unchanged") {
   static_assert(!is_serializable_v<std::pair<std::string, void*>>);
 }
 
-TEST_CASE("a damaged frame is an error naming its origin, never records") {
+TEST_CASE("a damaged frame is an error naming its origin, never records", "[unit]") {
   const std::string frame = encode_records(std::vector<std::string>{"alpha", "beta", "gamma"});
   const std::string origin = "worker host/42";
   SECTION("a flipped byte in the payload") {

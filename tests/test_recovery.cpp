@@ -97,7 +97,7 @@ void run(StreamingContext& ssc, const fs::path& in, int from, int to) {
 
 }  // namespace
 
-TEST_CASE("get_or_create: a stopped run resumes from its checkpoint with the same state and the same timeouts") {
+TEST_CASE("get_or_create: a stopped run resumes from its checkpoint with the same state and the same timeouts", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   const fs::path in = fs::path(dir.path()) / "in";
   fs::create_directories(in);
@@ -141,7 +141,7 @@ TEST_CASE("get_or_create: a stopped run resumes from its checkpoint with the sam
   REQUIRE(whole->state_by_batch.at(9000).at("k5") == 1);
 }
 
-TEST_CASE("get_or_create: a changed program is refused with an error that says how to start fresh") {
+TEST_CASE("get_or_create: a changed program is refused with an error that says how to start fresh", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   const fs::path in = fs::path(dir.path()) / "in";
   const std::string cp = dir.path() + "/checkpoint";
@@ -159,7 +159,7 @@ TEST_CASE("get_or_create: a changed program is refused with an error that says h
   REQUIRE(seen->state_by_batch.at(3000).at("common") == 3);
 }
 
-TEST_CASE("get_or_create: a damaged newest metadata checkpoint is reported and the one before it is used") {
+TEST_CASE("get_or_create: a damaged newest metadata checkpoint is reported and the one before it is used", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   const fs::path in = fs::path(dir.path()) / "in";
   const std::string cp = dir.path() + "/checkpoint";
@@ -188,7 +188,7 @@ TEST_CASE("get_or_create: a damaged newest metadata checkpoint is reported and t
   REQUIRE(again->state_by_batch.at(4000) == seen->state_by_batch.at(4000));
 }
 
-TEST_CASE("a checkpoint directory that cannot be written fails the run with an error naming it") {
+TEST_CASE("a checkpoint directory that cannot be written fails the run with an error naming it", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   const fs::path in = fs::path(dir.path()) / "in";
   const std::string cp = dir.path() + "/checkpoint";
@@ -292,7 +292,7 @@ std::vector<WalRecordHandle> logged_records(const std::string& checkpoint) {
 }  // namespace
 
 TEST_CASE("write-ahead log: blocks received but not in a batch survive a stop; a torn last record is dropped, a "
-          "damaged record a batch needs is an error naming it") {
+          "damaged record a batch needs is an error naming it", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   const std::string cp = dir.path() + "/checkpoint";
   auto script = std::make_shared<Script>();
@@ -366,7 +366,7 @@ std::unique_ptr<StreamingContext> make_window_program(const std::string& input, 
 }
 }  // namespace
 
-TEST_CASE("get_or_create: an incremental window (with an inverse) resumes with the same counts") {
+TEST_CASE("get_or_create: an incremental window (with an inverse) resumes with the same counts", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   const fs::path in = fs::path(dir.path()) / "in";
   fs::create_directories(in);
@@ -446,7 +446,7 @@ std::unique_ptr<StreamingContext> make_timed_program(const std::string& input, c
 // recovered one among them, so that the last checkpoint covers what the
 // outputs saw. The real clock: the recovered batch's tick fires at start, and
 // the stop may come before it.
-TEST_CASE("a graceful stop right after a restart runs the recovered batches first") {
+TEST_CASE("a graceful stop right after a restart runs the recovered batches first", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   const fs::path in = fs::path(dir.path()) / "in";
   fs::create_directories(in);

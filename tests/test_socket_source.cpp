@@ -80,7 +80,7 @@ std::vector<std::string> expected_lines(int from, int to) {
 }
 }  // namespace
 
-TEST_CASE("lines sent over TCP arrive complete and in order") {
+TEST_CASE("lines sent over TCP arrive complete and in order", "[unit]") {
   TcpTestServer server;
   StreamingContext ssc(fast_config(), Milliseconds(100));
   Collector collector;
@@ -99,7 +99,7 @@ TEST_CASE("lines sent over TCP arrive complete and in order") {
   CHECK(collector.records == expected);
 }
 
-TEST_CASE("lines of every length, some longer than one read, sent in ragged pieces, arrive whole and in order") {
+TEST_CASE("lines of every length, some longer than one read, sent in ragged pieces, arrive whole and in order", "[unit]") {
   TcpTestServer server;
   StreamingContext ssc(fast_config(), Milliseconds(100));
   Collector collector;
@@ -139,7 +139,7 @@ TEST_CASE("lines of every length, some longer than one read, sent in ragged piec
   }
 }
 
-TEST_CASE("when the server closes, the receiver reports it and reconnects") {
+TEST_CASE("when the server closes, the receiver reports it and reconnects", "[unit]") {
   TcpTestServer server;
   StreamingContext ssc(fast_config(), Milliseconds(100));
   Collector collector;
@@ -163,7 +163,7 @@ TEST_CASE("when the server closes, the receiver reports it and reconnects") {
   CHECK(collector.records == expected);
 }
 
-TEST_CASE("a refused connection is reported and retried until the server is up") {
+TEST_CASE("a refused connection is reported and retried until the server is up", "[unit]") {
   uint16_t port = unused_loopback_port();
   StreamingContext ssc(fast_config(), Milliseconds(100));
   Collector collector;
@@ -175,7 +175,7 @@ TEST_CASE("a refused connection is reported and retried until the server is up")
   ssc.stop();
 }
 
-TEST_CASE("a stalled pipeline makes the receiver stop reading, so TCP pushes back") {
+TEST_CASE("a stalled pipeline makes the receiver stop reading, so TCP pushes back", "[unit]") {
   TcpTestServer server;
   Config conf = fast_config();
   conf.set("rill.flow.credits", "2");
@@ -220,7 +220,7 @@ TEST_CASE("a stalled pipeline makes the receiver stop reading, so TCP pushes bac
   CHECK(sent < limit);
 }
 
-TEST_CASE("empty lines are records too, and a CRLF ending loses its CR") {
+TEST_CASE("empty lines are records too, and a CRLF ending loses its CR", "[unit]") {
   TcpTestServer server;
   StreamingContext ssc(fast_config(), Milliseconds(100));
   Collector collector;
@@ -244,7 +244,7 @@ long rss_kib() {
 }
 }  // namespace
 
-TEST_CASE("a 100 MB line without a newline is refused at bounded memory; the receiver reconnects") {
+TEST_CASE("a 100 MB line without a newline is refused at bounded memory; the receiver reconnects", "[unit]") {
   TcpTestServer server;
   Config conf = fast_config();
   conf.set("rill.streaming.socket.maxLineLength", "1m");

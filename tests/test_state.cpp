@@ -31,7 +31,7 @@ DStream<P> pairs(const DStream<std::string>& s) {
 }
 }  // namespace
 
-TEST_CASE("update_state_by_key keeps a running count") {
+TEST_CASE("update_state_by_key keeps a running count", "[unit]") {
   auto out = run_operation(letters, [](DStream<std::string> s) {
     return pairs(s).update_state_by_key([](const std::vector<int>& values, std::optional<int> state) {
       int sum = state.value_or(0);
@@ -42,7 +42,7 @@ TEST_CASE("update_state_by_key keeps a running count") {
   CHECK(sorted(out) == runningCounts);
 }
 
-TEST_CASE("update_state_by_key with an initial state RDD") {
+TEST_CASE("update_state_by_key with an initial state RDD", "[unit]") {
   auto out = run_operation<std::string>({{"a"}, {"a", "c"}}, [](DStream<std::string> s) {
     auto initial = s.context().parallelize(std::vector<P>{{"a", 1}, {"b", 2}});
     return pairs(s).update_state_by_key([](const std::vector<int>& values, std::optional<int> state) {
@@ -54,7 +54,7 @@ TEST_CASE("update_state_by_key with an initial state RDD") {
   CHECK(sorted(out) == Batches{{{"a", 2}, {"b", 2}}, {{"a", 3}, {"b", 2}, {"c", 1}}});
 }
 
-TEST_CASE("update_state_by_key removes a key when the function returns nullopt") {
+TEST_CASE("update_state_by_key removes a key when the function returns nullopt", "[unit]") {
   // A key lives while it gets values and is removed the first batch it gets none.
   auto out = run_operation<std::string>({{"a", "b"}, {"a"}, {}, {"b"}}, [](DStream<std::string> s) {
     return pairs(s).update_state_by_key([](const std::vector<int>& values, std::optional<int> state) -> std::optional<int> {
@@ -65,7 +65,7 @@ TEST_CASE("update_state_by_key removes a key when the function returns nullopt")
   CHECK(sorted(out) == Batches{{{"a", 1}, {"b", 1}}, {{"a", 2}}, {}, {{"b", 1}}});
 }
 
-TEST_CASE("update_state_by_key runs the function for every key with state, every batch, with the time") {
+TEST_CASE("update_state_by_key runs the function for every key with state, every batch, with the time", "[unit]") {
   auto out = run_operation<std::string>({{"a"}, {}, {"b"}}, [](DStream<std::string> s) {
     return pairs(s).update_state_by_key(
         [](Time t, const std::string& key, const std::vector<int>& values, std::optional<std::string> state) {
@@ -77,7 +77,7 @@ TEST_CASE("update_state_by_key runs the function for every key with state, every
   CHECK(sorted(out) == std::vector<std::vector<SS>>{{{"a", "a@1+"}}, {{"a", "a@1+@2"}}, {{"a", "a@1+@2@3"}, {"b", "b@3+"}}});
 }
 
-TEST_CASE("update_state_by_key whose outputs read one partition: every partition exists after each batch") {
+TEST_CASE("update_state_by_key whose outputs read one partition: every partition exists after each batch", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
@@ -112,7 +112,7 @@ TEST_CASE("update_state_by_key whose outputs read one partition: every partition
   ssc.stop();
 }
 
-TEST_CASE("stateful operators need a checkpoint directory") {
+TEST_CASE("stateful operators need a checkpoint directory", "[unit]") {
   Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
   auto s = ssc.queue_stream(std::make_shared<RDDQueue<P>>());
@@ -120,7 +120,7 @@ TEST_CASE("stateful operators need a checkpoint directory") {
   CHECK_THROWS_WITH(ssc.start(), Catch::Contains("checkpoint directory"));
 }
 
-TEST_CASE("State handle follows Spark's rules") {
+TEST_CASE("State handle follows Spark's rules", "[unit]") {
   State<int> state;
   CHECK_FALSE(state.exists());
   CHECK_THROWS_WITH(state.get(), Catch::Contains("not set"));
@@ -167,7 +167,7 @@ const Batches mwsState{{},
                        {{"a", 5}, {"b", 3}, {"c", 1}}};
 }  // namespace
 
-TEST_CASE("map_with_state - basic operations with the simple function") {
+TEST_CASE("map_with_state - basic operations with the simple function", "[unit]") {
   auto spec = StateSpec<std::string, int, int, int>::function(
       [](const std::string&, std::optional<int> value, State<int>& state) {
         int sum = value.value_or(0) + state.get_option().value_or(0);
@@ -179,7 +179,7 @@ TEST_CASE("map_with_state - basic operations with the simple function") {
   CHECK(states == mwsState);
 }
 
-TEST_CASE("map_with_state - basic operations with the function of time") {
+TEST_CASE("map_with_state - basic operations with the function of time", "[unit]") {
   auto spec = StateSpec<std::string, int, int, std::string>::function(
       [](Time, const std::string& key, std::optional<int> value, State<int>& state) -> std::optional<std::string> {
         state.update(value.value_or(0) + state.get_option().value_or(0));
@@ -190,7 +190,7 @@ TEST_CASE("map_with_state - basic operations with the function of time") {
   CHECK(states == mwsState);
 }
 
-TEST_CASE("map_with_state - initial states, with nothing returned") {
+TEST_CASE("map_with_state - initial states, with nothing returned", "[unit]") {
   Batches snapshots;
   auto mapped = run_operation(mwsInput, [&](DStream<std::string> s) {
     auto initial = s.context().parallelize(std::vector<P>{{"a", 5}, {"b", 10}, {"c", -20}, {"d", 0}});
@@ -213,7 +213,7 @@ TEST_CASE("map_with_state - initial states, with nothing returned") {
                                      {{"a", 10}, {"b", 13}, {"c", -19}, {"d", 0}}});
 }
 
-TEST_CASE("map_with_state - state removing") {
+TEST_CASE("map_with_state - state removing", "[unit]") {
   auto spec = StateSpec<std::string, int, int, std::string>::function(
       [](Time, const std::string& key, std::optional<int> value, State<int>& state) -> std::optional<std::string> {
         if (state.exists()) {
@@ -229,7 +229,7 @@ TEST_CASE("map_with_state - state removing") {
   CHECK(states == Batches{{}, {{"a", 1}}, {{"b", 1}}, {{"a", 1}, {"c", 1}}, {{"b", 1}}, {{"a", 1}}, {}, {}});
 }
 
-TEST_CASE("map_with_state - state timing out (found by the scan at checkpoint times)") {
+TEST_CASE("map_with_state - state timing out (found by the scan at checkpoint times)", "[unit]") {
   std::vector<std::vector<std::string>> input{{"a", "b", "c"}, {"a", "b"}, {"a"}, {}, {}, {"a"}};
   for (int i = 0; i < 20; ++i) input.push_back({"a"});
   auto spec = StateSpec<std::string, int, int, std::string>::function(
@@ -249,7 +249,7 @@ TEST_CASE("map_with_state - state timing out (found by the scan at checkpoint ti
   CHECK(states.back() == Batches::value_type{{"a", 1}});
 }
 
-TEST_CASE("state checkpoint files appear at the interval and are complete; all but the two newest are deleted") {
+TEST_CASE("state checkpoint files appear at the interval and are complete; all but the two newest are deleted", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
@@ -292,7 +292,7 @@ TEST_CASE("state checkpoint files appear at the interval and are complete; all b
   CHECK(stream_dir.find("update_state_by_key") != std::string::npos);
 }
 
-TEST_CASE("old RDDs are dropped when no window or remember needs them") {
+TEST_CASE("old RDDs are dropped when no window or remember needs them", "[unit]") {
   Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
   auto queue = std::make_shared<RDDQueue<int>>();
@@ -329,7 +329,7 @@ TEST_CASE("old RDDs are dropped when no window or remember needs them") {
   ssc.stop();
 }
 
-TEST_CASE("default checkpoint intervals follow Spark's rules") {
+TEST_CASE("default checkpoint intervals follow Spark's rules", "[unit]") {
   auto interval_of = [](Duration batch, bool map_with_state, std::optional<Duration> explicit_interval) {
     rill::testing::TemporaryDirectory dir;
     Config conf = rill::testing::manual_clock_config();
@@ -366,7 +366,7 @@ TEST_CASE("default checkpoint intervals follow Spark's rules") {
   CHECK(interval_of(Milliseconds(100), true, Seconds(2)) == Seconds(2));
 }
 
-TEST_CASE("a checkpoint interval that is not a multiple of the slide is an error at start") {
+TEST_CASE("a checkpoint interval that is not a multiple of the slide is an error at start", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(2));
@@ -378,7 +378,7 @@ TEST_CASE("a checkpoint interval that is not a multiple of the slide is an error
   CHECK_THROWS_WITH(ssc.start(), Catch::Contains("not a multiple of its slide"));
 }
 
-TEST_CASE("update_state_by_key honours its partition count") {
+TEST_CASE("update_state_by_key honours its partition count", "[unit]") {
   auto out = run_operation<std::string>({{"a", "b", "c", "d"}}, [](DStream<std::string> s) {
     return pairs(s)
         .update_state_by_key([](const std::vector<int>& v, std::optional<int>) { return std::optional<int>(static_cast<int>(v.size())); }, 3)
@@ -389,7 +389,7 @@ TEST_CASE("update_state_by_key honours its partition count") {
   CHECK(out[0].size() == 3);
 }
 
-TEST_CASE("map_with_state: a batch whose function throws half-way leaves the state as it was") {
+TEST_CASE("map_with_state: a batch whose function throws half-way leaves the state as it was", "[unit]") {
   // One partition: "a" is updated before "boom" throws in batch 2. The
   // batch fails; when batch 3 recomputes batch 2 (the function no longer
   // throws), "a" must be counted once for batch 2, not twice.

@@ -90,7 +90,7 @@ struct ErrorListener : StreamingListener {
 
 }  // namespace
 
-TEST_CASE("stop() inside foreach_rdd stops the context once the operation returns") {
+TEST_CASE("stop() inside foreach_rdd stops the context once the operation returns", "[unit]") {
   for (bool graceful : {false, true}) {
     DYNAMIC_SECTION("graceful: " << graceful) {
       StreamingContext ssc(manual_conf(), Seconds(1));
@@ -111,7 +111,7 @@ TEST_CASE("stop() inside foreach_rdd stops the context once the operation return
   }
 }
 
-TEST_CASE("stop() inside an operator's function stops the context") {
+TEST_CASE("stop() inside an operator's function stops the context", "[unit]") {
   StreamingContext ssc(manual_conf(), Seconds(1));
   auto queue = std::make_shared<RDDQueue<int>>();
   queue->push(ssc.parallelize(std::vector<int>{1}));
@@ -127,7 +127,7 @@ TEST_CASE("stop() inside an operator's function stops the context") {
   CHECK(ssc.state() == StreamingContext::State::stopped);
 }
 
-TEST_CASE("stop() inside a listener callback is refused with Spark's error") {
+TEST_CASE("stop() inside a listener callback is refused with Spark's error", "[unit]") {
   struct StoppingListener : StreamingListener {
     StreamingContext* ssc = nullptr;
     std::mutex m;
@@ -159,7 +159,7 @@ TEST_CASE("stop() inside a listener callback is refused with Spark's error") {
   finishes_within(20s, "stop after the refused one", [&] { ssc.stop(); });
 }
 
-TEST_CASE("stop() from two threads at once, twice, and from the destructor all return") {
+TEST_CASE("stop() from two threads at once, twice, and from the destructor all return", "[unit]") {
   {
     StreamingContext ssc(manual_conf(), Seconds(1));
     ssc.queue_stream(std::make_shared<RDDQueue<int>>()).foreach_rdd([](const RDD<int>&) {});
@@ -180,7 +180,7 @@ TEST_CASE("stop() from two threads at once, twice, and from the destructor all r
   });
 }
 
-TEST_CASE("stop() interrupts a receiver stuck in connect()") {
+TEST_CASE("stop() interrupts a receiver stuck in connect()", "[unit]") {
   FullBacklogServer server;
   Config conf;
   conf.set_master("local[2]");  // default connect timeout: 10 s
@@ -192,7 +192,7 @@ TEST_CASE("stop() interrupts a receiver stuck in connect()") {
   });
 }
 
-TEST_CASE("a connect that hangs is reported as a receiver error naming host:port") {
+TEST_CASE("a connect that hangs is reported as a receiver error naming host:port", "[unit]") {
   FullBacklogServer server;
   Config conf;
   conf.set_master("local[2]")
@@ -208,7 +208,7 @@ TEST_CASE("a connect that hangs is reported as a receiver error naming host:port
   finishes_within(5s, "stop", [&] { ssc.stop(); });
 }
 
-TEST_CASE("a receiver's store() held by a tiny rate limit does not hold up stop()") {
+TEST_CASE("a receiver's store() held by a tiny rate limit does not hold up stop()", "[unit]") {
   class Flooding : public Receiver<int> {
    public:
     ~Flooding() override { on_stop(); }
@@ -244,7 +244,7 @@ TEST_CASE("a receiver's store() held by a tiny rate limit does not hold up stop(
   finishes_within(5s, "stop with a rate-limited receiver", [&] { ssc.stop(); });
 }
 
-TEST_CASE("an engine actor that dies fails the context with its cause instead of stalling") {
+TEST_CASE("an engine actor that dies fails the context with its cause instead of stalling", "[unit]") {
   StreamingContext ssc(manual_conf(), Seconds(1));
   ssc.receiver_stream<int>([]() -> std::unique_ptr<Receiver<int>> { return nullptr; })
       .foreach_rdd([](const RDD<int>&) {});
@@ -257,7 +257,7 @@ TEST_CASE("an engine actor that dies fails the context with its cause instead of
   finishes_within(20s, "stop after an engine actor died", [&] { ssc.stop(); });
 }
 
-TEST_CASE("a failed stage reports its error only after its running tasks have finished") {
+TEST_CASE("a failed stage reports its error only after its running tasks have finished", "[unit]") {
   // Task 0 fails at once; task 1 is still running. Before the fix the error
   // reached the job while task 1 still used the stage's RDDs.
   Config conf = manual_conf();
@@ -296,7 +296,7 @@ TEST_CASE("a failed stage reports its error only after its running tasks have fi
   CHECK_FALSE(delivered_before_finish);
 }
 
-TEST_CASE("blocks of a batch whose job generation threw are released by time") {
+TEST_CASE("blocks of a batch whose job generation threw are released by time", "[unit]") {
   class Blocks : public Receiver<int> {
    public:
     explicit Blocks(std::atomic<int>* stored) : stored_(stored) {}

@@ -75,7 +75,7 @@ class MixedReceiver : public StoringThreadsReceiver<int64_t> {
 
 }  // namespace
 
-TEST_CASE("store(T), store_buffered and store(vector) from four threads: every record once, each thread's in order") {
+TEST_CASE("store(T), store_buffered and store(vector) from four threads: every record once, each thread's in order", "[unit]") {
   Config conf;
   conf.set_master("local[2]")
       .set("rill.streaming.blockInterval", "10ms")
@@ -140,7 +140,7 @@ class NumberedTextReceiver : public Receiver<std::string> {
 
 }  // namespace
 
-TEST_CASE("one receiver's batch is spread over every partition worker, in order") {
+TEST_CASE("one receiver's batch is spread over every partition worker, in order", "[slow]") {
   Config conf;
   conf.set_master("local[4]")
       .set("rill.streaming.blockInterval", "1s")  // few, large blocks: they must be split
@@ -215,7 +215,7 @@ class SharedTextReceiver : public Receiver<std::string> {
 
 }  // namespace
 
-TEST_CASE("shared text is stored as lines, in order, a last line without '\\n' included") {
+TEST_CASE("shared text is stored as lines, in order, a last line without '\\n' included", "[unit]") {
   Config conf;
   conf.set_master("local[2]").set("rill.streaming.blockInterval", "10ms").set("rill.ui.enabled", "false");
   StreamingContext ssc(conf, Milliseconds(50));
@@ -277,7 +277,7 @@ class StringRecordsReceiver : public StoringThreadsReceiver<std::string> {
 
 }  // namespace
 
-TEST_CASE("string records stored as text or as records: each once, in order") {
+TEST_CASE("string records stored as text or as records: each once, in order", "[unit]") {
   Config conf;
   conf.set_master("local[2]")
       .set("rill.streaming.blockInterval", "10ms")

@@ -22,7 +22,7 @@ std::string text_of(size_t n, char c) { return std::string(n, c); }
 
 }  // namespace
 
-TEST_CASE("a released large chunk's memory is used again, with the new bytes") {
+TEST_CASE("a released large chunk's memory is used again, with the new bytes", "[unit]") {
   auto pool = TextChunkPool::create(kCapacity, int64_t{64} << 20);
   REQUIRE(pool->buffers_per_slab() == kPerSlab);
   const std::string a = text_of(kCapacity * 2 / 3, 'a'), b = text_of(kCapacity * 3 / 4, 'b');
@@ -38,7 +38,7 @@ TEST_CASE("a released large chunk's memory is used again, with the new bytes") {
   CHECK(second->data() == memory);  // the last released is used first
 }
 
-TEST_CASE("small and oversized chunks get memory of their own, never a pooled buffer") {
+TEST_CASE("small and oversized chunks get memory of their own, never a pooled buffer", "[unit]") {
   auto pool = TextChunkPool::create(kCapacity, int64_t{64} << 20);
   const std::string large = text_of(kCapacity, 'l');
   pool->copy(large.data(), large.data() + large.size()).reset();
@@ -56,7 +56,7 @@ TEST_CASE("small and oversized chunks get memory of their own, never a pooled bu
   CHECK(pool->mapped_bytes() == mapped);
 }
 
-TEST_CASE("a buffer taken and shared is the chunk itself, and comes back empty") {
+TEST_CASE("a buffer taken and shared is the chunk itself, and comes back empty", "[unit]") {
   auto pool = TextChunkPool::create(kCapacity, int64_t{64} << 20);
   auto buffer = pool->take();
   CHECK(buffer->empty());
@@ -80,7 +80,7 @@ TEST_CASE("a buffer taken and shared is the chunk itself, and comes back empty")
   CHECK(pool->idle_buffers() == kPerSlab);
 }
 
-TEST_CASE("buffers are carved from slabs aligned to 2 MiB, for huge pages") {
+TEST_CASE("buffers are carved from slabs aligned to 2 MiB, for huge pages", "[unit]") {
   auto pool = TextChunkPool::create(kCapacity, int64_t{64} << 20);
   auto first = pool->take();
   CHECK(reinterpret_cast<uintptr_t>(first->data()) % (uintptr_t{2} << 20) == 0);
@@ -88,7 +88,7 @@ TEST_CASE("buffers are carved from slabs aligned to 2 MiB, for huge pages") {
   CHECK(TextChunkPool::create(1000, 0)->chunk_capacity() == 4096);  // whole pages
 }
 
-TEST_CASE("beyond the idle bound, wholly free slabs are unmapped; others stay") {
+TEST_CASE("beyond the idle bound, wholly free slabs are unmapped; others stay", "[unit]") {
   const int64_t bound = static_cast<int64_t>(kPerSlab * kCapacity);  // one slab's worth
   auto pool = TextChunkPool::create(kCapacity, bound);
   const std::string text = text_of(kCapacity - 10, 'x');
@@ -119,7 +119,7 @@ TEST_CASE("beyond the idle bound, wholly free slabs are unmapped; others stay") 
   for (const auto& c : chunks) CHECK(*c == text);
 }
 
-TEST_CASE("the idle bound only rises") {
+TEST_CASE("the idle bound only rises", "[unit]") {
   auto pool = TextChunkPool::create(kCapacity, 0);
   auto a = pool->share(pool->take());
   a.reset();
@@ -132,7 +132,7 @@ TEST_CASE("the idle bound only rises") {
   CHECK(pool->mapped_bytes() > 0);
 }
 
-TEST_CASE("chunks released on other threads, after the pool's owner let go, are safe") {
+TEST_CASE("chunks released on other threads, after the pool's owner let go, are safe", "[unit]") {
   auto pool = TextChunkPool::create(kCapacity, int64_t{8} << 20);
   const std::string text = text_of(kCapacity * 3 / 4, 'y');
   std::vector<SharedText> chunks;
@@ -154,7 +154,7 @@ TEST_CASE("chunks released on other threads, after the pool's owner let go, are 
   CHECK(watch.expired());
 }
 
-TEST_CASE("text shared from a string, or as a piece of other text, keeps its owner alive") {
+TEST_CASE("text shared from a string, or as a piece of other text, keeps its owner alive", "[unit]") {
   auto whole = rill::shared_text(std::string("one\ntwo\n"));
   auto piece = rill::text_piece(whole, whole->substr(4));
   whole.reset();
@@ -168,7 +168,7 @@ TEST_CASE("text shared from a string, or as a piece of other text, keeps its own
   CHECK(watch.expired());
 }
 
-TEST_CASE("the process's pool has the text chunk capacity") {
+TEST_CASE("the process's pool has the text chunk capacity", "[unit]") {
   CHECK(TextChunkPool::shared()->chunk_capacity() == rill::kTextChunkCapacity);
   CHECK(&TextChunkPool::shared() == &TextChunkPool::shared());
 }

@@ -56,7 +56,7 @@ struct KnownRun {
 
 }  // namespace
 
-TEST_CASE("the REST API gives Spark's fields with exact figures for known batches") {
+TEST_CASE("the REST API gives Spark's fields with exact figures for known batches", "[process]") {
   KnownRun run;
   auto waiter = std::make_shared<rill::testing::BatchCompletionWaiter>();
   run.ssc.add_streaming_listener(waiter);
@@ -159,7 +159,7 @@ class CountingReceiver : public Receiver<int> {
 };
 }  // namespace
 
-TEST_CASE("receivers and records appear in the JSON and in /metrics, which Prometheus' parser reads") {
+TEST_CASE("receivers and records appear in the JSON and in /metrics, which Prometheus' parser reads", "[process]") {
   StreamingContext ssc(ui_config(), Seconds(1));
   ssc.receiver_stream<int>([] { return std::make_unique<CountingReceiver>(); }, "counting").foreach_rdd(
       [](const RDD<int>& r) { r.count(); });
@@ -233,7 +233,7 @@ TEST_CASE("receivers and records appear in the JSON and in /metrics, which Prome
   ssc.stop();
 }
 
-TEST_CASE("completed batches are retained up to rill.streaming.ui.retainedBatches") {
+TEST_CASE("completed batches are retained up to rill.streaming.ui.retainedBatches", "[process]") {
   Config conf = ui_config();
   conf.set("rill.streaming.ui.retainedBatches", "5");
   StreamingContext ssc(conf, Seconds(1));
@@ -257,7 +257,7 @@ TEST_CASE("completed batches are retained up to rill.streaming.ui.retainedBatche
   ssc.stop();
 }
 
-TEST_CASE("a UI port in use moves to the next; the UI can be turned off") {
+TEST_CASE("a UI port in use moves to the next; the UI can be turned off", "[process]") {
   // Hold a port (a plain listening socket, as another program would), then ask for it.
   int holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
@@ -295,7 +295,7 @@ TEST_CASE("a UI port in use moves to the next; the UI can be turned off") {
 
 #include "child_process.hpp"
 
-TEST_CASE("the Streaming page in headless Chromium: charts have data, tables have rows, no console error") {
+TEST_CASE("the Streaming page in headless Chromium: charts have data, tables have rows, no console error", "[process]") {
   rill::testing::TemporaryDirectory dir;
   ChildProcess app(RILL_TEST_LINE_COUNT,
                    {"--generator", "2000", "--master", "local[2]", "--conf", "rill.ui.port=0"}, dir.path());

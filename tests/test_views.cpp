@@ -15,7 +15,7 @@
 using namespace rill;
 using namespace std::chrono_literals;
 
-TEST_CASE("split is Java's String.split on one character; split_words skips empty words") {
+TEST_CASE("split is Java's String.split on one character; split_words skips empty words", "[unit]") {
   CHECK(rill::split("a b  c") == std::vector<std::string>{"a", "b", "", "c"});
   CHECK(rill::split("a b  ") == std::vector<std::string>{"a", "b"});  // trailing empties removed
   CHECK(rill::split(" a") == std::vector<std::string>{"", "a"});
@@ -31,7 +31,7 @@ TEST_CASE("split is Java's String.split on one character; split_words skips empt
   CHECK(words.empty());
 }
 
-TEST_CASE("flat_map(rill::split) hands on the pieces split() returns, in order") {
+TEST_CASE("flat_map(rill::split) hands on the pieces split() returns, in order", "[unit]") {
   const std::vector<std::string> lines = {"a b  c", "a b  ", " a", "", "   ", "one", "x  y   z  ",
                                           std::string(40, 'w') + " " + std::string(3, 'v')};
   std::vector<std::string> expected;
@@ -55,7 +55,7 @@ TEST_CASE("flat_map(rill::split) hands on the pieces split() returns, in order")
   CHECK(expected_counts.at("") == 5);
 }
 
-TEST_CASE("holds_view_v finds a string_view anywhere in a record type") {
+TEST_CASE("holds_view_v finds a string_view anywhere in a record type", "[unit]") {
   STATIC_REQUIRE(holds_view_v<std::string_view>);
   STATIC_REQUIRE(holds_view_v<std::pair<std::string_view, int64_t>>);
   STATIC_REQUIRE(holds_view_v<std::pair<int, std::vector<std::optional<std::string_view>>>>);
@@ -64,7 +64,7 @@ TEST_CASE("holds_view_v finds a string_view anywhere in a record type") {
   STATIC_REQUIRE_FALSE(holds_view_v<std::pair<std::string, int64_t>>);
 }
 
-TEST_CASE("as_views over an RDD that is not a received block keeps its partitions for the views") {
+TEST_CASE("as_views over an RDD that is not a received block keeps its partitions for the views", "[unit]") {
   std::vector<std::vector<std::string>> input = {{"a b", "b c c"}, {"d"}, {}};
   auto out = testing::run_operation(
       input,
@@ -110,7 +110,7 @@ class TextReceiver : public Receiver<std::string> {
 
 }  // namespace
 
-TEST_CASE("views into received blocks count the same words as strings, through shuffles") {
+TEST_CASE("views into received blocks count the same words as strings, through shuffles", "[unit]") {
   Config conf;
   conf.set_master("local[2]").set("rill.streaming.blockInterval", "20ms").set("rill.ui.enabled", "false");
   StreamingContext ssc(conf, Milliseconds(100));

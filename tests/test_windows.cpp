@@ -85,68 +85,68 @@ std::vector<std::vector<int>> window_of(std::vector<std::vector<int>> input, siz
 const std::vector<std::vector<int>> zeroToFive{{0}, {1}, {2}, {3}, {4}, {5}};
 }  // namespace
 
-TEST_CASE("window - basic window") {
+TEST_CASE("window - basic window", "[unit]") {
   CHECK(window_of(zeroToFive, 6) == std::vector<std::vector<int>>{{0}, {0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}});
 }
-TEST_CASE("window - tumbling window") {
+TEST_CASE("window - tumbling window", "[unit]") {
   CHECK(window_of(zeroToFive, 3, Seconds(2), Seconds(2)) == std::vector<std::vector<int>>{{0, 1}, {2, 3}, {4, 5}});
 }
-TEST_CASE("window - larger window") {
+TEST_CASE("window - larger window", "[unit]") {
   CHECK(window_of(zeroToFive, 4, Seconds(4), Seconds(2)) ==
         std::vector<std::vector<int>>{{0, 1}, {0, 1, 2, 3}, {2, 3, 4, 5}, {4, 5}});
 }
-TEST_CASE("window - non-overlapping window (window shorter than the slide)") {
+TEST_CASE("window - non-overlapping window (window shorter than the slide)", "[unit]") {
   CHECK(window_of(zeroToFive, 2, Seconds(2), Seconds(3)) == std::vector<std::vector<int>>{{1, 2}, {4, 5}});
 }
-TEST_CASE("window - after the input ends windows slide over empty batches") {
+TEST_CASE("window - after the input ends windows slide over empty batches", "[unit]") {
   CHECK(window_of({{1}, {2}}, 4) == std::vector<std::vector<int>>{{1}, {1, 2}, {2}, {}});
 }
-TEST_CASE("window - length and slide must be multiples of the parent's slide") {
+TEST_CASE("window - length and slide must be multiples of the parent's slide", "[unit]") {
   CHECK_THROWS_WITH(run_operation<int>({{1}}, [](DStream<int> s) { return s.window(Milliseconds(1500)); }, 1),
                     Catch::Contains("multiple of the slide duration"));
   CHECK_THROWS_WITH(run_operation<int>({{1}}, [](DStream<int> s) { return s.window(Seconds(2), Milliseconds(500)); }, 1),
                     Catch::Contains("multiple of the slide duration"));
 }
 
-TEST_CASE("reduce_by_key_and_window - basic reduction") {
+TEST_CASE("reduce_by_key_and_window - basic reduction", "[unit]") {
   CHECK(reduce_window({{{"a", 1}, {"a", 3}}}, 1) == Batches{{{"a", 4}}});
 }
-TEST_CASE("reduce_by_key_and_window - key already in window and new value added into window") {
+TEST_CASE("reduce_by_key_and_window - key already in window and new value added into window", "[unit]") {
   CHECK(reduce_window({{{"a", 1}}, {{"a", 1}}}, 2) == Batches{{{"a", 1}}, {{"a", 2}}});
 }
-TEST_CASE("reduce_by_key_and_window - new key added into window") {
+TEST_CASE("reduce_by_key_and_window - new key added into window", "[unit]") {
   CHECK(reduce_window({{{"a", 1}}, {{"a", 1}, {"b", 1}}}, 2) == Batches{{{"a", 1}}, {{"a", 2}, {"b", 1}}});
 }
-TEST_CASE("reduce_by_key_and_window - key removed from window") {
+TEST_CASE("reduce_by_key_and_window - key removed from window", "[unit]") {
   CHECK(reduce_window({{{"a", 1}}, {{"a", 1}}, {}, {}}, 4) == Batches{{{"a", 1}}, {{"a", 2}}, {{"a", 1}}, {}});
 }
-TEST_CASE("reduce_by_key_and_window - larger slide time") {
+TEST_CASE("reduce_by_key_and_window - larger slide time", "[unit]") {
   CHECK(reduce_window(largerSlideInput, 4, Seconds(4), Seconds(2)) == largerSlideReduceOutput);
 }
-TEST_CASE("reduce_by_key_and_window - big test") { CHECK(reduce_window(bigInput, 12) == bigReduceOutput); }
+TEST_CASE("reduce_by_key_and_window - big test", "[unit]") { CHECK(reduce_window(bigInput, 12) == bigReduceOutput); }
 
-TEST_CASE("reduce_by_key_and_window with inverse - basic reduction") {
+TEST_CASE("reduce_by_key_and_window with inverse - basic reduction", "[unit]") {
   CHECK(reduce_window_inv({{{"a", 1}, {"a", 3}}}, 1) == Batches{{{"a", 4}}});
 }
-TEST_CASE("reduce_by_key_and_window with inverse - key already in window and new value added into window") {
+TEST_CASE("reduce_by_key_and_window with inverse - key already in window and new value added into window", "[unit]") {
   CHECK(reduce_window_inv({{{"a", 1}}, {{"a", 1}}}, 2) == Batches{{{"a", 1}}, {{"a", 2}}});
 }
-TEST_CASE("reduce_by_key_and_window with inverse - new key added into window") {
+TEST_CASE("reduce_by_key_and_window with inverse - new key added into window", "[unit]") {
   CHECK(reduce_window_inv({{{"a", 1}}, {{"a", 1}, {"b", 1}}}, 2) == Batches{{{"a", 1}}, {{"a", 2}, {"b", 1}}});
 }
-TEST_CASE("reduce_by_key_and_window with inverse - key removed from window stays at zero") {
+TEST_CASE("reduce_by_key_and_window with inverse - key removed from window stays at zero", "[unit]") {
   CHECK(reduce_window_inv({{{"a", 1}}, {{"a", 1}}, {}, {}}, 4) == Batches{{{"a", 1}}, {{"a", 2}}, {{"a", 1}}, {{"a", 0}}});
 }
-TEST_CASE("reduce_by_key_and_window with inverse - larger slide time") {
+TEST_CASE("reduce_by_key_and_window with inverse - larger slide time", "[unit]") {
   CHECK(reduce_window_inv(largerSlideInput, 4, Seconds(4), Seconds(2)) == largerSlideReduceOutput);
 }
-TEST_CASE("reduce_by_key_and_window with inverse - big test") {
+TEST_CASE("reduce_by_key_and_window with inverse - big test", "[unit]") {
   CHECK(reduce_window_inv(bigInput, 12) == bigReduceInvOutput);
 }
-TEST_CASE("reduce_by_key_and_window with inverse and filter - big test") {
+TEST_CASE("reduce_by_key_and_window with inverse and filter - big test", "[unit]") {
   CHECK(reduce_window_inv(bigInput, 12, Seconds(2), Seconds(1), true) == bigReduceOutput);
 }
-TEST_CASE("reduce_by_key_and_window with inverse honours the partition count") {
+TEST_CASE("reduce_by_key_and_window with inverse honours the partition count", "[unit]") {
   auto out = run_operation<P>({{{"a", 1}, {"b", 1}, {"c", 1}}}, [](DStream<P> s) {
     return s.reduce_by_key_and_window(plus, minus, Seconds(2), Seconds(1), 3).glom().map([](const std::vector<P>& p) {
       return p.size();
@@ -156,7 +156,7 @@ TEST_CASE("reduce_by_key_and_window with inverse honours the partition count") {
   CHECK(out[0].size() == 3);
 }
 
-TEST_CASE("window operators with an inverse need a checkpoint directory") {
+TEST_CASE("window operators with an inverse need a checkpoint directory", "[unit]") {
   Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
   auto s = ssc.queue_stream(std::make_shared<RDDQueue<P>>());
@@ -164,7 +164,7 @@ TEST_CASE("window operators with an inverse need a checkpoint directory") {
   CHECK_THROWS_WITH(ssc.start(), Catch::Contains("checkpoint directory"));
 }
 
-TEST_CASE("group_by_key_and_window") {
+TEST_CASE("group_by_key_and_window", "[unit]") {
   auto out = run_operation(bigInput, [](DStream<P> s) {
     return s.group_by_key_and_window(Seconds(2), Seconds(1)).map([](const std::pair<std::string, std::vector<int>>& kv) {
       auto values = kv.second;
@@ -187,14 +187,14 @@ TEST_CASE("group_by_key_and_window") {
                                                    {{"a", {1}}}});
 }
 
-TEST_CASE("count_by_window") {
+TEST_CASE("count_by_window", "[unit]") {
   auto out = run_operation<int>({{1}, {1}, {1, 2}, {0}, {}, {}}, [](DStream<int> s) {
     return s.count_by_window(Seconds(2), Seconds(1));
   }, 6);
   CHECK(out == std::vector<std::vector<int64_t>>{{1}, {2}, {3}, {3}, {1}, {0}});
 }
 
-TEST_CASE("count_by_value_and_window") {
+TEST_CASE("count_by_value_and_window", "[unit]") {
   auto out = run_operation<std::string>({{"a"}, {"b", "b"}, {"a", "b"}}, [](DStream<std::string> s) {
     return s.count_by_value_and_window(Seconds(2), Seconds(1));
   }, 3);
@@ -202,7 +202,7 @@ TEST_CASE("count_by_value_and_window") {
   CHECK(sorted(out) == std::vector<std::vector<C>>{{{"a", 1}}, {{"a", 1}, {"b", 2}}, {{"a", 1}, {"b", 3}}});
 }
 
-TEST_CASE("reduce_by_window with and without an inverse") {
+TEST_CASE("reduce_by_window with and without an inverse", "[unit]") {
   std::vector<std::vector<int>> input{{1, 2}, {3}, {}, {}, {5}};
   auto naive = run_operation(input, [](DStream<int> s) { return s.reduce_by_window(plus, Seconds(2), Seconds(1)); }, 5);
   CHECK(naive == std::vector<std::vector<int>>{{3}, {6}, {3}, {}, {5}});
@@ -210,7 +210,7 @@ TEST_CASE("reduce_by_window with and without an inverse") {
   CHECK(inverse == std::vector<std::vector<int>>{{3}, {6}, {3}, {0}, {5}});
 }
 
-TEST_CASE("slice gives the RDDs between two times, and needs a started context") {
+TEST_CASE("slice gives the RDDs between two times, and needs a started context", "[unit]") {
   Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
   auto queue = std::make_shared<RDDQueue<int>>();
@@ -229,7 +229,7 @@ TEST_CASE("slice gives the RDDs between two times, and needs a started context")
   ssc.stop();
 }
 
-TEST_CASE("a window with an inverse releases its lineage once computed, so old batches can be freed") {
+TEST_CASE("a window with an inverse releases its lineage once computed, so old batches can be freed", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));
@@ -255,7 +255,7 @@ TEST_CASE("a window with an inverse releases its lineage once computed, so old b
   ssc.stop();
 }
 
-TEST_CASE("a window with an inverse whose outputs read one partition still has every partition after its batch") {
+TEST_CASE("a window with an inverse whose outputs read one partition still has every partition after its batch", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   Config conf = rill::testing::manual_clock_config();
   StreamingContext ssc(conf, Seconds(1));

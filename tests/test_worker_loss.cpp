@@ -153,7 +153,7 @@ std::vector<std::string> in_parts(const std::string& text, size_t parts) {
 }  // namespace
 
 TEST_CASE("a worker killed (SIGKILL) in the middle of a reduce task: its tasks and map outputs are made again "
-          "elsewhere, totals exact") {
+          "elsewhere, totals exact", "[process]") {
   WordCountCluster cluster({});
   const size_t victim = cluster.start_and_pick_victim();
   std::map<std::string, int64_t> expected;
@@ -187,7 +187,7 @@ TEST_CASE("a worker killed (SIGKILL) in the middle of a reduce task: its tasks a
   CHECK(maps_again >= 1);
 }
 
-TEST_CASE("a worker stopped (SIGSTOP) is found lost by heartbeats, its work done elsewhere; resumed, it leaves") {
+TEST_CASE("a worker stopped (SIGSTOP) is found lost by heartbeats, its work done elsewhere; resumed, it leaves", "[process]") {
   WordCountCluster cluster({"--conf", "rill.cluster.heartbeatInterval=100ms", "--conf",
                             "rill.cluster.heartbeatTimeout=1s"});
   const size_t victim = cluster.start_and_pick_victim();
@@ -244,7 +244,7 @@ int64_t newest_state_checkpoint(const std::string& dir) {
 // (every 25 batches, 5 s, here) and computes the batches since from their
 // map outputs, those the lost worker held made again from the blocks' copies.
 TEST_CASE("a worker lost with update_state_by_key: its state slot is computed again from the state checkpoint "
-          "and the batches since; the state is exact") {
+          "and the batches since; the state is exact", "[process]") {
   rill::testing::TemporaryDirectory checkpoints;
   WordCountCluster cluster({"--state", checkpoints.path(), "--checkpoint-batches", "25", "--tracked", "1",
                             "--window-inverse", "5"});
@@ -307,7 +307,7 @@ TEST_CASE("a worker lost with update_state_by_key: its state slot is computed ag
   CHECK(read_checkpoint);
 }
 
-TEST_CASE("a worker that joins mid-run gets tasks; state slots stay with their workers") {
+TEST_CASE("a worker that joins mid-run gets tasks; state slots stay with their workers", "[process]") {
   rill::testing::TemporaryDirectory checkpoints;
   WordCountCluster cluster({"--state", checkpoints.path()}, 2);
   cluster.start_and_pick_victim();
@@ -325,7 +325,7 @@ TEST_CASE("a worker that joins mid-run gets tasks; state slots stay with their w
 }
 
 TEST_CASE("the worker running the receiver is lost: the receiver starts again elsewhere and reconnects; its "
-          "blocks are read from their copies; every line is counted") {
+          "blocks are read from their copies; every line is counted", "[process]") {
   ResendingLineServer lines;  // sends again from the first line not acknowledged
   WordCountCluster cluster({"--conf", "rill.streaming.socket.acknowledge=true", "--conf",
                             "rill.streaming.receiverRestartDelay=100ms"},
@@ -373,7 +373,7 @@ TEST_CASE("the worker running the receiver is lost: the receiver starts again el
 }
 
 TEST_CASE("with rill.speculation, a stalled worker's tasks are copied elsewhere and batches go on; resumed, its "
-          "late answers change nothing") {
+          "late answers change nothing", "[process]") {
   // Heartbeats slow enough that the stalled worker is never declared lost:
   // only speculation can finish its tasks.
   WordCountCluster cluster({"--conf", "rill.speculation=true", "--conf", "rill.cluster.heartbeatTimeout=120s"});

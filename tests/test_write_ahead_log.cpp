@@ -23,7 +23,7 @@ std::vector<std::string> read_all(const std::string& dir, std::vector<std::strin
 }
 }  // namespace
 
-TEST_CASE("write-ahead log: records come back in order, by handle and by reading the whole log") {
+TEST_CASE("write-ahead log: records come back in order, by handle and by reading the whole log", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   const std::string log_dir = dir.path() + "/log";
   std::vector<WalRecordHandle> handles;
@@ -49,7 +49,7 @@ TEST_CASE("write-ahead log: records come back in order, by handle and by reading
   CHECK(all.back() == "after restart");
 }
 
-TEST_CASE("write-ahead log: a torn last record is dropped and reported; everything before it is used") {
+TEST_CASE("write-ahead log: a torn last record is dropped and reported; everything before it is used", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   const std::string log_dir = dir.path() + "/log";
   WalRecordHandle last;
@@ -70,7 +70,7 @@ TEST_CASE("write-ahead log: a torn last record is dropped and reported; everythi
   }
 }
 
-TEST_CASE("write-ahead log: a damaged record is reported by segment and offset, never used") {
+TEST_CASE("write-ahead log: a damaged record is reported by segment and offset, never used", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   const std::string log_dir = dir.path() + "/log";
   std::vector<WalRecordHandle> handles;
@@ -93,7 +93,7 @@ TEST_CASE("write-ahead log: a damaged record is reported by segment and offset, 
   CHECK(read_wal_record(handles[4]) == "payload 4");  // by handle, a later record is still readable
 }
 
-TEST_CASE("write-ahead log: clean deletes the segments that end before the threshold, never the current one") {
+TEST_CASE("write-ahead log: clean deletes the segments that end before the threshold, never the current one", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   const std::string log_dir = dir.path() + "/log";
   WriteAheadLog wal(log_dir, {1000, true});
@@ -107,7 +107,7 @@ TEST_CASE("write-ahead log: clean deletes the segments that end before the thres
   CHECK(wal_segments(log_dir).size() == 1);  // the one being written stays
 }
 
-TEST_CASE("a received block goes through the log and back: text chunks and record chunks") {
+TEST_CASE("a received block goes through the log and back: text chunks and record chunks", "[unit]") {
   rill::testing::TemporaryDirectory dir;
   ReceivedBlock block;
   block.id = 7;

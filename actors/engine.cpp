@@ -79,8 +79,8 @@ class LocalExecutor : public Executor {
 // The heartbeat settings of a networked process: a peer silent for the
 // timeout is disconnected, which ends its proxies with a down message.
 std::pair<Duration, Duration> heartbeats(const Config& conf) {
-  const Duration interval = conf.get_duration("rill.cluster.heartbeatInterval", Seconds(1));
-  const Duration timeout = conf.get_duration("rill.cluster.heartbeatTimeout", Seconds(10));
+  const Duration interval = conf.get(keys::heartbeat_interval);
+  const Duration timeout = conf.get(keys::heartbeat_timeout);
   if (timeout.milliseconds() <= 2 * interval.milliseconds())
     throw ConfigError("rill.cluster.heartbeatTimeout (" + std::to_string(timeout.milliseconds()) +
                       " ms) must be more than twice rill.cluster.heartbeatInterval (" +
@@ -118,12 +118,12 @@ struct Engine::Impl {
   Impl(const Config& conf, DStreamGraph& graph, Clock& clock, ErrorHandler on_error)
       : conf(conf), graph(graph), clock(clock), on_error(std::move(on_error)),
         cores(conf.local_cores()),
-        parallelism(static_cast<int>(conf.get_int("rill.default.parallelism", cores))),
+        parallelism(static_cast<int>(conf.get_or(keys::default_parallelism, cores))),
         cfg(make_config(conf, cores, conf.is_worker() || conf.is_cluster_driver())), sys(cfg) {
     monitor = spawn_engine_monitor(sys, [this](const std::string& message) { fail(message); });
     gateway = watch(spawn_request_gateway(sys), "request_gateway");
     for (int i = 0; i < cores; ++i) workers.push_back(watch(spawn_partition_worker(sys, i), "partition_worker " + std::to_string(i)));
-    int concurrent = static_cast<int>(conf.get_int("rill.streaming.concurrentJobs", 1));
+    int concurrent = static_cast<int>(conf.get(keys::concurrent_jobs));
     for (int i = 0; i < concurrent; ++i) runners.push_back(watch(spawn_job_runner(sys), "job_runner " + std::to_string(i)));
     listener_bus = watch(spawn_listener_bus(sys), "listener_bus");
     JobSchedulerSetup js;
@@ -168,7 +168,7 @@ struct Engine::Impl {
     rt.block_manager = block_manager;
     rt.listener_bus = listener_bus;
     rt.gateway = gateway;
-    if (checkpointing && conf.get_bool("rill.streaming.receiver.writeAheadLog.enable", false))
+    if (checkpointing && conf.get(keys::wal_enable))
       rt.write_ahead_log_root = checkpointing->directory;
     if (remote) {
       rt.workers = remote->worker_homes();
@@ -240,8 +240,7 @@ struct Engine::Impl {
       // most rill.streaming.gracefulStopTimeout (Spark's rule: by default ten
       // batch intervals; here plus 10 s, for short batches).
       const int64_t timeout_ms =
-          conf.get_duration("rill.streaming.gracefulStopTimeout",
-                            Milliseconds(10 * graph.batch_duration().milliseconds() + 10000))
+          conf.get_or(keys::graceful_stop_timeout, Milliseconds(10 * graph.batch_duration().milliseconds() + 10000))
               .milliseconds();
       auto deadline = stop_started + std::chrono::milliseconds(timeout_ms);
       auto pending = [&] {
@@ -360,23 +359,23 @@ uint16_t Engine::serve_workers(const std::string& bind_address, uint16_t port, u
   setup.fingerprint = fingerprint;
   setup.zero_time_ms = zero_time.milliseconds();
   setup.default_parallelism = impl_->parallelism;
-  setup.secret = impl_->conf.get("rill.authenticate.secret", "");
+  setup.secret = impl_->conf.get(keys::authenticate_secret);
   setup.driver_id = this_host_name() + "/" + std::to_string(getpid());
   impl_->cluster_master = impl_->watch(spawn_cluster_master(impl_->sys, std::move(setup)), "cluster_master");
   SpeculationSettings speculation;
   const Config& conf = impl_->conf;
-  speculation.enabled = conf.get_bool("rill.speculation", false);
+  speculation.enabled = conf.get(keys::speculation);
   speculation.interval =
-      std::chrono::milliseconds(conf.get_duration("rill.speculation.interval", Milliseconds(100)).milliseconds());
-  speculation.multiplier = conf.get_double("rill.speculation.multiplier", 1.5);
-  speculation.quantile = conf.get_double("rill.speculation.quantile", 0.75);
+      std::chrono::milliseconds(conf.get(keys::speculation_interval).milliseconds());
+  speculation.multiplier = conf.get(keys::speculation_multiplier);
+  speculation.quantile = conf.get(keys::speculation_quantile);
   speculation.min_task_runtime = std::chrono::milliseconds(
-      conf.get_duration("rill.speculation.minTaskRuntime", Milliseconds(100)).milliseconds());
+      conf.get(keys::speculation_min_task_runtime).milliseconds());
   impl_->task_dispatcher =
       impl_->watch(spawn_task_dispatcher(impl_->sys, std::chrono::minutes(10), speculation), "task_dispatcher");
   impl_->remote = std::make_unique<RemoteStages>(
       impl_->sys, impl_->gateway, impl_->cluster_master, impl_->task_dispatcher, impl_->graph,
-      static_cast<int>(impl_->conf.get_int("rill.task.maxFailures", 4)),
+      static_cast<int>(impl_->conf.get(keys::task_max_failures)),
       std::chrono::milliseconds(heartbeats(impl_->conf).second.milliseconds()));
   RemoteStages* remote = impl_->remote.get();
   impl_->executor->set_remote_runner([remote](std::vector<TaskPtr>& tasks) {
@@ -471,7 +470,7 @@ void Engine::join_driver(const std::string& host, uint16_t port, uint64_t finger
   setup.receiver_host = impl_->receiver_host;
   setup.driver_host = host;
   setup.driver_port = port;
-  setup.secret = impl_->conf.get("rill.authenticate.secret", "");
+  setup.secret = impl_->conf.get(keys::authenticate_secret);
   setup.connect_within = std::chrono::milliseconds(timeout.milliseconds());
   setup.on_registered = [registered](const std::string& error, const registration_reply& reply) {
     registered->set_value({error, reply});

@@ -107,8 +107,8 @@ caf::behavior receiver_host(host_actor* self, ReceiverHostSetup setup) {
   // passed over, so a stalled worker cannot stall this receiver for a whole
   // heartbeat timeout.
   const Config& conf = *self->state.setup.config;
-  const int64_t interval = conf.get_duration("rill.cluster.heartbeatInterval", Seconds(1)).milliseconds();
-  const int64_t timeout = conf.get_duration("rill.cluster.heartbeatTimeout", Seconds(10)).milliseconds();
+  const int64_t interval = conf.get(keys::heartbeat_interval).milliseconds();
+  const int64_t timeout = conf.get(keys::heartbeat_timeout).milliseconds();
   self->state.copy_timeout = std::chrono::milliseconds(std::min(timeout, std::max<int64_t>(1000, 2 * interval)));
   return {
       [=](receiver_atom, const receiver_start_msg& m) {

@@ -13,9 +13,9 @@
 namespace rill {
 
 int64_t initial_receiver_rate(const Config& conf) {
-  const int64_t max_rate = conf.get_int("rill.streaming.receiver.maxRate", 0);
-  if (!conf.get_bool("rill.streaming.backpressure.enabled", false)) return max_rate;
-  const int64_t initial = conf.get_int("rill.streaming.backpressure.initialRate", 0);
+  const int64_t max_rate = conf.get(keys::receiver_max_rate);
+  if (!conf.get(keys::backpressure_enabled)) return max_rate;
+  const int64_t initial = conf.get(keys::backpressure_initial_rate);
   if (initial <= 0) return max_rate;
   return max_rate > 0 ? std::min(initial, max_rate) : initial;
 }
@@ -23,10 +23,10 @@ int64_t initial_receiver_rate(const Config& conf) {
 LaunchedReceiver launch_receiver(caf::scheduled_actor* owner, const ReceiverLaunch& launch) {
   const Config& conf = *launch.config;
   ReceiverStreamBase* stream = launch.stream;
-  int credits = static_cast<int>(conf.get_int("rill.flow.credits", 32));
-  int64_t chunk = conf.get_int("rill.flow.chunkRecords", 4096);
-  Duration block_interval = conf.get_duration("rill.streaming.blockInterval", Milliseconds(200));
-  Duration restart_delay = conf.get_duration("rill.streaming.receiverRestartDelay", Seconds(2));
+  int credits = static_cast<int>(conf.get(keys::flow_credits));
+  int64_t chunk = conf.get(keys::flow_chunk_records);
+  Duration block_interval = conf.get(keys::block_interval);
+  Duration restart_delay = conf.get(keys::receiver_restart_delay);
   const int64_t batch_ms = launch.batch.milliseconds();
   // Blocks wait for their batch to complete before their credit returns; by
   // default allow three batches' worth of interval-cut blocks, and as many
@@ -34,11 +34,11 @@ LaunchedReceiver launch_receiver(caf::scheduled_actor* owner, const ReceiverLaun
   // never throttles before the byte bound does. An explicit
   // rill.flow.credits rules.
   int64_t blocks_per_batch = (batch_ms + block_interval.milliseconds() - 1) / block_interval.milliseconds();
-  int64_t block_max_bytes = conf.get_int("rill.streaming.blockMaxBytes", int64_t{4} << 20);
-  int64_t max_in_flight = conf.get_int("rill.streaming.receiver.maxBytesInFlight", int64_t{64} << 20);
+  int64_t block_max_bytes = conf.get(keys::block_max_bytes);
+  int64_t max_in_flight = conf.get(keys::receiver_max_bytes_in_flight);
   int64_t by_bytes = 2 * ((max_in_flight + block_max_bytes - 1) / block_max_bytes);
   int block_credits =
-      conf.contains("rill.flow.credits")
+      conf.contains(keys::flow_credits)
           ? credits
           : static_cast<int>(std::min<int64_t>(1 << 20, std::max({int64_t{credits}, 3 * blocks_per_batch, by_bytes})));
   // Text chunk memory kept idle for reuse (see TextChunkPool): half of what
@@ -60,8 +60,8 @@ LaunchedReceiver launch_receiver(caf::scheduled_actor* owner, const ReceiverLaun
   if (!launch.write_ahead_log_root.empty()) {
     WalWriterSetup ws;
     ws.directory = receiver_log_directory(launch.write_ahead_log_root, stream->stream_id());
-    ws.options.rolling_interval_ms = 1000 * conf.get_int("rill.streaming.receiver.writeAheadLog.rollingIntervalSecs", 60);
-    ws.options.fsync = conf.get_bool("rill.streaming.receiver.writeAheadLog.fsync", true);
+    ws.options.rolling_interval_ms = 1000 * conf.get(keys::wal_rolling_interval_secs);
+    ws.options.fsync = conf.get(keys::wal_fsync);
     ws.encode = [stream](const ReceivedBlock& b) { return stream->encode_block(b); };
     bg.wal_writer = spawn_wal_writer(sys, std::move(ws));
     owner->link_to(bg.wal_writer);

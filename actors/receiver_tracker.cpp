@@ -96,7 +96,7 @@ void place_on_worker(tracker_actor* self, ReceiverStreamBase& stream, tracked_re
 void receivers_lost(tracker_actor* self, const caf::actor_addr& host, const caf::error& reason) {
   auto& st = self->state;
   if (st.stopped) return;  // the workers are stopping with the context
-  const auto delay = st.setup.config->get_duration("rill.streaming.receiverRestartDelay", Seconds(2));
+  const auto delay = st.setup.config->get(keys::receiver_restart_delay);
   for (auto& [id, r] : st.receivers) {
     if (!r.host || r.host.address() != host) continue;
     spdlog::warn("receiver of stream {} lost with worker {} ({}); starting it again on another worker in {} ms", id,
@@ -115,7 +115,7 @@ void restart_receiver(tracker_actor* self, int32_t id) {
   auto r = st.receivers.find(id);
   ReceiverStreamBase* stream = st.setup.graph->receiver_stream(id);
   if (r == st.receivers.end() || r->second.host || !stream) return;
-  const auto delay = st.setup.config->get_duration("rill.streaming.receiverRestartDelay", Seconds(2));
+  const auto delay = st.setup.config->get(keys::receiver_restart_delay);
   self->request(st.setup.cluster_master, std::chrono::seconds(10), homes_atom::value)
       .then(
           [=](std::vector<worker_home>& homes) {
@@ -141,8 +141,8 @@ void restart_receiver(tracker_actor* self, int32_t id) {
 void start_receivers(tracker_actor* self) {
   auto& st = self->state;
   const Config& conf = *st.setup.config;
-  st.max_rate = conf.get_int("rill.streaming.receiver.maxRate", 0);
-  const bool backpressure = conf.get_bool("rill.streaming.backpressure.enabled", false);
+  st.max_rate = conf.get(keys::receiver_max_rate);
+  const bool backpressure = conf.get(keys::backpressure_enabled);
   const int64_t initial_rate = initial_receiver_rate(conf);
   const int64_t batch_ms = st.setup.graph->batch_duration().milliseconds();
   // Round-robin over the workers (the guide: "receivers are allocated to
@@ -175,10 +175,10 @@ void start_receivers(tracker_actor* self) {
       tracked.location = "driver";
     }
     if (backpressure)
-      tracked.estimator.emplace(batch_ms, conf.get_double("rill.streaming.backpressure.pid.proportional", 1.0),
-                                conf.get_double("rill.streaming.backpressure.pid.integral", 0.2),
-                                conf.get_double("rill.streaming.backpressure.pid.derived", 0.0),
-                                conf.get_double("rill.streaming.backpressure.pid.minRate", 100));
+      tracked.estimator.emplace(batch_ms, conf.get(keys::pid_proportional),
+                                conf.get(keys::pid_integral),
+                                conf.get(keys::pid_derived),
+                                conf.get(keys::pid_min_rate));
     st.receivers.emplace(stream->stream_id(), std::move(tracked));
     st.unallocated[stream->stream_id()];
   }

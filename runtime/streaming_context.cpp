@@ -38,7 +38,7 @@ StreamingContext::StreamingContext(const Config& conf, Duration batch_duration)
   if (batch_.milliseconds() <= 0)
     throw RillError("batch duration must be positive, got " + batch_.to_string());
   graph_ = std::make_unique<DStreamGraph>(batch_);
-  if (conf_.get("rill.streaming.clock", "system") == "manual")
+  if (conf_.get(keys::streaming_clock) == "manual")
     clock_ = std::make_unique<ManualClock>();
   else
     clock_ = std::make_unique<SystemClock>();
@@ -79,9 +79,9 @@ DStream<std::string> StreamingContext::socket_text_stream(const std::string& hos
                                                           StorageLevel level) {
   SocketReceiverOptions options;
   options.storage_level = level;
-  options.connect_timeout = conf_.get_duration("rill.streaming.socket.connectTimeout", options.connect_timeout);
-  options.max_line_length = conf_.get_int("rill.streaming.socket.maxLineLength", options.max_line_length);
-  options.acknowledge = conf_.get_bool("rill.streaming.socket.acknowledge", false);
+  options.connect_timeout = conf_.get_or(keys::socket_connect_timeout, options.connect_timeout);
+  options.max_line_length = conf_.get_or(keys::socket_max_line_length, options.max_line_length);
+  options.acknowledge = conf_.get(keys::socket_acknowledge);
   return receiver_stream<std::string>(
       [host, port, options] { return std::make_unique<SocketTextReceiver>(host, port, options); },
       "socket_text_stream(" + host + ":" + std::to_string(port) + ")");
@@ -89,7 +89,7 @@ DStream<std::string> StreamingContext::socket_text_stream(const std::string& hos
 
 DStream<std::string> StreamingContext::text_file_stream(const std::string& directory_or_glob) {
   auto stream = std::make_shared<FileInputDStream>(
-      *this, directory_or_glob, conf_.get_duration("rill.streaming.fileStream.minRememberDuration", Seconds(60)));
+      *this, directory_or_glob, conf_.get(keys::file_stream_min_remember));
   graph_->add_input(stream);
   return DStream<std::string>(stream);
 }
@@ -237,7 +237,7 @@ Time StreamingContext::restore_from_checkpoint() {
 }
 
 void StreamingContext::check_write_ahead_log_usable() {
-  if (!conf_.get_bool("rill.streaming.receiver.writeAheadLog.enable", false)) return;
+  if (!conf_.get(keys::wal_enable)) return;
   if (checkpoint_dir_.empty())
     throw ConfigError(
         "rill.streaming.receiver.writeAheadLog.enable is true but no checkpoint directory is set: the log is "
@@ -316,15 +316,15 @@ void StreamingContext::stop_now(bool stop_gracefully) {
 void StreamingContext::start_cluster(uint64_t fingerprint, Time zero_time) {
   const auto [workers, cores] = conf_.local_cluster_shape();
   const auto [master_host, master_port] = conf_.master_address();
-  const std::string bind = conf_.get("rill.cluster.bindAddress", workers > 0 ? "127.0.0.1" : master_host);
+  const std::string bind = conf_.get_or(keys::cluster_bind_address, workers > 0 ? "127.0.0.1" : master_host);
   const uint16_t port = engine_->serve_workers(bind, workers > 0 ? 0 : master_port, fingerprint, zero_time);
   spdlog::info("the driver listens for workers on {}:{} (graph fingerprint {})", bind, port,
                fingerprint_hex(fingerprint));
   if (workers > 0)
     local_cluster_ = std::make_unique<LocalClusterProcesses>(workers, cores, bind == "0.0.0.0" ? "127.0.0.1" : bind,
                                                              port);
-  const int wanted = static_cast<int>(conf_.get_int("rill.cluster.minWorkers", workers > 0 ? workers : 1));
-  engine_->wait_for_workers(wanted, conf_.get_duration("rill.cluster.waitTimeout", Seconds(30)));
+  const int wanted = static_cast<int>(conf_.get_or(keys::cluster_min_workers, workers > 0 ? workers : 1));
+  engine_->wait_for_workers(wanted, conf_.get(keys::cluster_wait_timeout));
   spdlog::info("{} workers registered; tasks of streams they can compute run on them", engine_->workers().size());
 }
 
@@ -363,8 +363,9 @@ void StreamingContext::serve_as_worker(uint64_t fingerprint) {
   // for a driver on loopback, else on every interface unless
   // rill.cluster.bindAddress says otherwise.
   const bool loopback = host == "localhost" || host.rfind("127.", 0) == 0;
-  const std::string peer_bind = conf_.get("rill.cluster.bindAddress", loopback ? "127.0.0.1" : "0.0.0.0");
-  engine_->join_driver(host, port, fingerprint, conf_.get_duration("rill.cluster.waitTimeout", Seconds(30)),
+  const std::string peer_bind =
+      conf_.get_or(keys::cluster_bind_address, std::string(loopback ? "127.0.0.1" : "0.0.0.0"));
+  engine_->join_driver(host, port, fingerprint, conf_.get(keys::cluster_wait_timeout),
                        peer_bind, stop,
                        [outcome](const std::string& why) {
                          std::lock_guard<std::mutex> lock(outcome->mutex);
@@ -386,7 +387,7 @@ void StreamingContext::serve_as_worker(uint64_t fingerprint) {
 }
 
 void StreamingContext::on_shutdown_signal(int sig) {
-  bool graceful = conf_.get_bool("rill.streaming.stopGracefullyOnShutdown", false);
+  bool graceful = conf_.get(keys::stop_gracefully_on_shutdown);
   spdlog::info("received {}: stopping the StreamingContext{}", sig == SIGINT ? "SIGINT" : "SIGTERM",
                graceful ? " gracefully (rill.streaming.stopGracefullyOnShutdown)" : "");
   try {
@@ -407,13 +408,13 @@ void StreamingContext::add_streaming_listener(std::shared_ptr<StreamingListener>
 }
 
 void StreamingContext::start_ui() {
-  if (!conf_.get_bool("rill.ui.enabled", true)) return;
+  if (!conf_.get(keys::ui_enabled)) return;
   auto metrics = std::make_shared<StreamingMetrics>();
   status_ = std::make_shared<StreamingStatus>(conf_.app_name(), batch_.milliseconds(),
-                                              conf_.get_int("rill.streaming.ui.retainedBatches", 1000), metrics);
+                                              conf_.get(keys::ui_retained_batches), metrics);
   engine_->add_listener(status_);
-  ui_ = std::make_unique<UiServer>(status_, metrics, conf_.get("rill.ui.bindAddress", "127.0.0.1"),
-                                   static_cast<int>(conf_.get_int("rill.ui.port", 4040)));
+  ui_ = std::make_unique<UiServer>(status_, metrics, conf_.get(keys::ui_bind_address),
+                                   static_cast<int>(conf_.get(keys::ui_port)));
 }
 
 std::optional<std::string> StreamingContext::ui_web_url() const {

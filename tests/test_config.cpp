@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <set>
 
 #include "runtime/rill.hpp"
 
@@ -23,6 +24,43 @@ TEST_CASE("known keys are typed; get gives values or fallbacks", "[unit]") {
   CHECK(conf.get_int("rill.flow.credits", 1) == 8);
   CHECK(conf.get_int("rill.streaming.receiver.maxRate", 77) == 77);
   CHECK(conf.master() == "local[*]");
+}
+
+TEST_CASE("the key table: typed keys read their default when unset and the set value after", "[unit]") {
+  Config conf;
+  CHECK(conf.get(keys::block_interval) == Milliseconds(200));
+  CHECK(conf.get(keys::flow_credits) == 32);
+  CHECK(conf.get(keys::receiver_max_bytes_in_flight) == int64_t{64} << 20);
+  CHECK(conf.get(keys::pid_integral) == 0.2);
+  CHECK(conf.get(keys::ui_enabled));
+  CHECK(conf.get(keys::ui_bind_address) == "127.0.0.1");
+  CHECK_FALSE(conf.contains(keys::flow_credits));
+  conf.set("rill.streaming.blockInterval", "1s").set("rill.streaming.receiver.maxBytesInFlight", "1g");
+  conf.set("rill.ui.enabled", "no").set("rill.ui.bindAddress", "0.0.0.0");
+  CHECK(conf.get(keys::block_interval) == Seconds(1));
+  CHECK(conf.get(keys::receiver_max_bytes_in_flight) == int64_t{1} << 30);
+  CHECK_FALSE(conf.get(keys::ui_enabled));
+  CHECK(conf.get(keys::ui_bind_address) == "0.0.0.0");
+  // A default that depends on the context is given by the caller.
+  CHECK(conf.get_or(keys::default_parallelism, 7) == 7);
+  CHECK_THROWS_AS(conf.get(keys::default_parallelism), std::logic_error);
+  conf.set("rill.default.parallelism", "3");
+  CHECK(conf.get_or(keys::default_parallelism, 7) == 3);
+}
+
+TEST_CASE("the key table: every default is a value its own key accepts, and names are unique", "[unit]") {
+  std::set<std::string> names;
+  for (const KeyInfo& key : all_config_keys()) {
+    INFO(key.name);
+    CHECK(names.insert(key.name).second);
+    CHECK(find_config_key(key.name) == &key);
+    if (key.default_text) {
+      Config conf;
+      CHECK_NOTHROW(conf.set(key.name, *key.default_text));
+    }
+  }
+  CHECK(find_config_key("rill.no.such.key") == nullptr);
+  CHECK(names.size() > 40);
 }
 
 TEST_CASE("an unknown rill. key is an error naming it", "[unit]") {

@@ -20,7 +20,7 @@ std::string receiver_log_directory(const std::string& checkpoint_dir, int stream
 
 bool receiver_log_enabled(StreamingContext& ssc) {
   return !checkpoint_directory_of(ssc).empty() &&
-         config_of(ssc).get_bool("rill.streaming.receiver.writeAheadLog.enable", false);
+         config_of(ssc).get(keys::wal_enable);
 }
 
 void recover_logged_blocks(StreamingContext& ssc, int stream_id, const std::string& stream_name,

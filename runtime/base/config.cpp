@@ -3,82 +3,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <sstream>
-#include <functional>
-#include <thread>
+#include <stdexcept>
 
 #include "runtime/base/errors.hpp"
+#include "runtime/base/master_url.hpp"
 
 namespace rill {
 namespace {
-
-enum class Kind { duration, integer, boolean, number, bytes, clock, text };
-
-// A known key: what its value is, and the range a value must fall in (for
-// durations in milliseconds, for sizes in bytes). Every bound exists to keep a
-// typo from turning into thousands of threads, an int overflow or an
-// allocation of gigabytes.
-struct KeySpec {
-  Kind kind;
-  double min = 0;
-  double max = 0;
-};
-
-constexpr double kMaxRate = 1e12;  // records/s: far beyond any source, still exact in a double
-
-const std::map<std::string, KeySpec>& known_keys() {
-  static const std::map<std::string, KeySpec> keys = {
-      {"rill.master", {Kind::text}},
-      {"rill.app.name", {Kind::text}},
-      {"rill.streaming.blockInterval", {Kind::duration, 1, 3600e3}},
-      {"rill.streaming.receiver.maxRate", {Kind::integer, 0, kMaxRate}},
-      {"rill.streaming.backpressure.enabled", {Kind::boolean}},
-      {"rill.streaming.backpressure.initialRate", {Kind::integer, 0, kMaxRate}},
-      {"rill.streaming.backpressure.pid.proportional", {Kind::number, 0, 1e6}},
-      {"rill.streaming.backpressure.pid.integral", {Kind::number, 0, 1e6}},
-      {"rill.streaming.backpressure.pid.derived", {Kind::number, 0, 1e6}},
-      {"rill.streaming.backpressure.pid.minRate", {Kind::number, 1e-9, kMaxRate}},
-      {"rill.streaming.receiver.writeAheadLog.enable", {Kind::boolean}},
-      {"rill.streaming.receiver.writeAheadLog.rollingIntervalSecs", {Kind::integer, 1, 86400}},
-      {"rill.streaming.receiver.writeAheadLog.fsync", {Kind::boolean}},
-      {"rill.streaming.stopGracefullyOnShutdown", {Kind::boolean}},
-      {"rill.streaming.concurrentJobs", {Kind::integer, 1, 256}},
-      {"rill.streaming.receiverRestartDelay", {Kind::duration, 1, 3600e3}},
-      {"rill.streaming.socket.connectTimeout", {Kind::duration, 1, 3600e3}},
-      {"rill.streaming.socket.acknowledge", {Kind::boolean}},
-      {"rill.streaming.fileStream.minRememberDuration", {Kind::duration, 1, 3600e3}},
-      {"rill.streaming.gracefulStopTimeout", {Kind::duration, 1, 86400e3}},
-      {"rill.streaming.socket.maxLineLength", {Kind::bytes, 1, 1024.0 * 1024 * 1024}},
-      {"rill.streaming.ui.retainedBatches", {Kind::integer, 1, 1e7}},
-      {"rill.ui.enabled", {Kind::boolean}},
-      {"rill.ui.port", {Kind::integer, 0, 65535}},
-      {"rill.ui.bindAddress", {Kind::text}},
-      {"rill.streaming.blockMaxBytes", {Kind::bytes, 1024, 1024.0 * 1024 * 1024}},
-      {"rill.streaming.receiver.maxBytesInFlight", {Kind::bytes, 1024, 64.0 * 1024 * 1024 * 1024}},
-      {"rill.streaming.clock", {Kind::clock}},
-      {"rill.streaming.kafka.maxRatePerPartition", {Kind::integer, 0, kMaxRate}},
-      {"rill.default.parallelism", {Kind::integer, 1, 65536}},
-      {"rill.flow.credits", {Kind::integer, 1, 1e6}},
-      {"rill.flow.chunkRecords", {Kind::integer, 1, 16777216}},
-      {"rill.cluster.minWorkers", {Kind::integer, 0, 4096}},
-      {"rill.cluster.waitTimeout", {Kind::duration, 1, 86400e3}},
-      {"rill.cluster.bindAddress", {Kind::text}},
-      {"rill.cluster.heartbeatInterval", {Kind::duration, 10, 3600e3}},
-      {"rill.cluster.heartbeatTimeout", {Kind::duration, 20, 86400e3}},
-      {"rill.task.maxFailures", {Kind::integer, 1, 1000}},
-      {"rill.speculation", {Kind::boolean}},
-      {"rill.speculation.interval", {Kind::duration, 1, 3600e3}},
-      {"rill.speculation.multiplier", {Kind::number, 1, 1e6}},
-      {"rill.speculation.quantile", {Kind::number, 0, 1}},
-      {"rill.speculation.minTaskRuntime", {Kind::duration, 1, 3600e3}},
-      {"rill.authenticate.secret", {Kind::text}},
-  };
-  return keys;
-}
 
 [[noreturn]] void bad_value(const std::string& key, const std::string& value,
                             const std::string& expected) {
@@ -93,7 +26,7 @@ std::string format_number(double x) {
   return out.str();
 }
 
-std::string range_text(const KeySpec& spec, const std::string& unit = "") {
+std::string range_text(const KeyInfo& spec, const std::string& unit = "") {
   return "a value from " + format_number(spec.min) + unit + " to " + format_number(spec.max) + unit;
 }
 
@@ -117,85 +50,49 @@ bool parse_double(const std::string& v, double& out) {
 }
 
 void validate(const std::string& key, const std::string& value) {
-  auto it = known_keys().find(key);
-  if (it == known_keys().end()) {
+  const KeyInfo* spec = find_config_key(key);
+  if (!spec) {
     if (key.rfind("rill.", 0) == 0) throw ConfigError("unknown configuration key '" + key + "'");
     std::string hint;
     if (key.rfind("spark.", 0) == 0) hint = " (Spark's '" + key + "' is 'rill." + key.substr(6) + "' here)";
     throw ConfigError("configuration key '" + key + "' is not a Rill key: Rill's keys start with 'rill.'" + hint);
   }
-  const KeySpec& spec = it->second;
   int64_t i = 0;
   double d = 0;
   bool b = false;
-  switch (spec.kind) {
-    case Kind::duration: {
+  switch (spec->kind) {
+    case KeyKind::duration: {
       int64_t ms = 0;
       try {
         ms = parse_duration(value).milliseconds();
       } catch (const std::invalid_argument&) {
         bad_value(key, value, "a duration such as 200ms, 2s or 5min");
       }
-      if (ms < spec.min || ms > spec.max) bad_value(key, value, "a duration from " + format_number(spec.min) +
-                                                                    "ms to " + format_number(spec.max) + "ms");
+      if (ms < spec->min || ms > spec->max) bad_value(key, value, "a duration from " + format_number(spec->min) +
+                                                                    "ms to " + format_number(spec->max) + "ms");
       break;
     }
-    case Kind::integer:
+    case KeyKind::integer:
       if (!parse_whole_number(value, i)) bad_value(key, value, "a whole number");
-      if (i < spec.min || i > spec.max) bad_value(key, value, range_text(spec));
+      if (i < spec->min || i > spec->max) bad_value(key, value, range_text(*spec));
       break;
-    case Kind::bytes:
+    case KeyKind::bytes:
       if (!parse_byte_size(value, i)) bad_value(key, value, "a size in bytes such as 65536, 512k, 64m or 1g");
-      if (i < spec.min || i > spec.max) bad_value(key, value, range_text(spec, " bytes"));
+      if (i < spec->min || i > spec->max) bad_value(key, value, range_text(*spec, " bytes"));
       break;
-    case Kind::boolean:
+    case KeyKind::boolean:
       if (!parse_bool(value, b)) bad_value(key, value, "true or false");
       break;
-    case Kind::number:
+    case KeyKind::number:
       if (!parse_double(value, d)) bad_value(key, value, "a number");
-      if (d < spec.min || d > spec.max) bad_value(key, value, range_text(spec));
+      if (d < spec->min || d > spec->max) bad_value(key, value, range_text(*spec));
       break;
-    case Kind::clock:
+    case KeyKind::clock:
       if (value != "system" && value != "manual") bad_value(key, value, "system or manual");
       break;
-    case Kind::text:
+    case KeyKind::text:
       break;
   }
-}
-
-void validate_master(const std::string& m) {
-  const std::string expected =
-      "expected local, local[n], local[*], local-cluster[w,c] or rill://host:port";
-  if (m == "local" || m == "local[*]") return;
-  auto inside = [&](const std::string& prefix) { return m.substr(prefix.size(), m.size() - prefix.size() - 1); };
-  if (m.rfind("local[", 0) == 0 && m.back() == ']') {
-    int64_t n = 0;
-    if (!parse_whole_number(inside("local["), n))
-      throw ConfigError("bad master '" + m + "': the core count must be a whole number (" + expected + ")");
-    if (n < 1 || n > Config::max_local_cores())
-      throw ConfigError("bad master '" + m + "': local[n] takes 1 to " + std::to_string(Config::max_local_cores()) +
-                        " cores on this machine (16 per hardware thread, at least 256)");
-    return;
-  }
-  if (m.rfind("local-cluster[", 0) == 0 && m.back() == ']') {
-    std::string body = inside("local-cluster[");
-    auto comma = body.find(',');
-    int64_t w = 0, c = 0;
-    if (comma == std::string::npos || !parse_whole_number(body.substr(0, comma), w) ||
-        !parse_whole_number(body.substr(comma + 1), c))
-      throw ConfigError("bad master '" + m + "': local-cluster takes [workers,cores], both whole numbers");
-    if (w < 1 || w > 64 || c < 1 || c > Config::max_local_cores())
-      throw ConfigError("bad master '" + m + "': local-cluster takes 1 to 64 workers of 1 to " +
-                        std::to_string(Config::max_local_cores()) + " cores");
-    return;
-  }
-  if (m.rfind("rill://", 0) == 0) {
-    auto colon = m.rfind(':');
-    int64_t port = 0;
-    if (colon > 7 && parse_whole_number(m.substr(colon + 1), port) && port >= 1 && port <= 65535) return;
-    throw ConfigError("bad master '" + m + "': rill:// takes host:port with a port from 1 to 65535");
-  }
-  throw ConfigError("bad master '" + m + "': " + expected);
 }
 
 }  // namespace
@@ -247,15 +144,10 @@ int64_t parse_int_option(const std::string& option, const std::string& value, in
   return n;
 }
 
-int Config::max_local_cores() {
-  int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return std::max(256, 16 * hw);
-}
-
 Config::Config() = default;
 
 Config& Config::set_master(std::string master) {
-  validate_master(master);
+  check_master_url(master);
   master_ = std::move(master);
   return *this;
 }
@@ -286,9 +178,8 @@ int64_t Config::get_int(const std::string& key, int64_t fallback) const {
   auto it = entries_.find(key);
   int64_t v = fallback;
   if (it == entries_.end()) return v;
-  auto spec = known_keys().find(key);
-  bool ok = spec != known_keys().end() && spec->second.kind == Kind::bytes ? parse_byte_size(it->second, v)
-                                                                           : parse_whole_number(it->second, v);
+  const KeyInfo* spec = find_config_key(key);
+  bool ok = spec && spec->kind == KeyKind::bytes ? parse_byte_size(it->second, v) : parse_whole_number(it->second, v);
   if (!ok) bad_value(key, it->second, "a whole number");
   return v;
 }
@@ -317,144 +208,52 @@ Duration Config::get_duration(const std::string& key, Duration fallback) const {
   }
 }
 
-bool Config::is_local() const { return master_ == "local" || master_.rfind("local[", 0) == 0; }
-
-bool Config::is_cluster_driver() const {
-  return !worker_ && (master_.rfind("rill://", 0) == 0 || master_.rfind("local-cluster[", 0) == 0);
-}
-
-std::pair<int, int> Config::local_cluster_shape() const {
-  if (master_.rfind("local-cluster[", 0) != 0) return {0, 0};
-  std::string body = master_.substr(14, master_.size() - 15);  // validated by set_master
-  auto comma = body.find(',');
-  int64_t w = 0, c = 0;
-  parse_whole_number(body.substr(0, comma), w);
-  parse_whole_number(body.substr(comma + 1), c);
-  return {static_cast<int>(w), static_cast<int>(c)};
-}
-
-std::pair<std::string, uint16_t> Config::master_address() const {
-  if (master_.rfind("rill://", 0) != 0) return {"", 0};
-  auto colon = master_.rfind(':');
-  int64_t port = 0;
-  parse_whole_number(master_.substr(colon + 1), port);  // validated by set_master
-  return {master_.substr(7, colon - 7), static_cast<uint16_t>(port)};
-}
-
-std::pair<std::string, uint16_t> Config::driver_host_port() const {
-  auto colon = driver_address_.rfind(':');
-  int64_t port = 0;
-  if (colon == std::string::npos || colon == 0 || !parse_whole_number(driver_address_.substr(colon + 1), port) ||
-      port < 1 || port > 65535)
-    throw ConfigError("--driver takes host:port with a port from 1 to 65535, got '" + driver_address_ + "'");
-  return {driver_address_.substr(0, colon), static_cast<uint16_t>(port)};
-}
-
-int Config::local_cores() const {
-  int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (worker_) return worker_cores_ > 0 ? worker_cores_ : hw;
-  if (master_ == "local") return 1;
-  if (master_ == "local[*]" || master_.rfind("local[", 0) != 0) return hw;
-  int64_t n = 1;
-  parse_whole_number(master_.substr(6, master_.size() - 7), n);  // validated by set_master
-  return static_cast<int>(n);
-}
-
-Config& Config::load_properties_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw ConfigError("properties file '" + path + "' is a directory, not a file");
-  std::ifstream in(path);
-  if (!in) throw ConfigError("cannot read properties file '" + path + "': " + std::strerror(errno));
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    auto first = line.find_first_not_of(" \t\r");
-    if (first == std::string::npos || line[first] == '#' || line[first] == '!') continue;
-    auto sep = line.find_first_of("= \t", first);
-    if (sep == std::string::npos)
-      throw ConfigError("properties file '" + path + "' line " + std::to_string(number) +
-                        ": expected key=value");
-    std::string key = line.substr(first, sep - first);
-    auto vstart = line.find_first_not_of(" \t=", sep);
-    std::string value = vstart == std::string::npos ? "" : line.substr(vstart);
-    while (!value.empty() && (value.back() == '\r' || value.back() == ' ' || value.back() == '\t'))
-      value.pop_back();
-    set(key, value);
-  }
-  return *this;
-}
-
 namespace {
 
-// Walks argv; calls on_option(name, value) for Rill's options and on_other for
-// everything else. Options taking a value accept "--opt v" and "--opt=v".
-void scan_args(int argc, char** argv,
-               const std::function<void(const std::string&, const std::string&)>& on_option,
-               const std::function<void(const std::string&)>& on_other) {
-  static const std::vector<std::string> with_value = {"--master", "--conf", "--driver", "--cores",
-                                                      "--properties-file"};
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--worker") {
-      on_option(a, "");
-      continue;
-    }
-    bool handled = false;
-    for (const auto& opt : with_value) {
-      if (a == opt) {
-        if (i + 1 >= argc) throw ConfigError("option " + opt + " needs a value");
-        on_option(opt, argv[++i]);
-        handled = true;
-      } else if (a.rfind(opt + "=", 0) == 0) {
-        on_option(opt, a.substr(opt.size() + 1));
-        handled = true;
-      }
-      if (handled) break;
-    }
-    if (!handled) on_other(a);
-  }
+// A key the engine reads must be in the table, so that users can set it.
+void require_known(const char* name) {
+  if (!find_config_key(name))
+    throw std::logic_error(std::string("configuration key '") + name + "' is read but not in config_keys.cpp");
+}
+
+template <class T>
+const ConfigKey<T>& with_default(const ConfigKey<T>& key) {
+  require_known(key.name);
+  if (!key.has_default)
+    throw std::logic_error(std::string("configuration key '") + key.name +
+                           "' has a default that depends on the context: read it with get_or");
+  return key;
 }
 
 }  // namespace
 
-Config Config::from_args(int argc, char** argv) {
-  Config c;
-  scan_args(
-      argc, argv,
-      [&](const std::string& opt, const std::string& v) {
-        if (opt == "--master") {
-          c.set_master(v);
-        } else if (opt == "--conf") {
-          auto eq = v.find('=');
-          if (eq == std::string::npos || eq == 0)
-            throw ConfigError("--conf expects key=value, got '" + v + "'");
-          c.set(v.substr(0, eq), v.substr(eq + 1));
-        } else if (opt == "--worker") {
-          c.worker_ = true;
-        } else if (opt == "--driver") {
-          c.driver_address_ = v;
-        } else if (opt == "--cores") {
-          int64_t n = 0;
-          if (!parse_whole_number(v, n) || n < 1 || n > Config::max_local_cores())
-            throw ConfigError("--cores takes a whole number from 1 to " + std::to_string(Config::max_local_cores()) +
-                              ", got '" + v + "'");
-          c.worker_cores_ = static_cast<int>(n);
-        } else if (opt == "--properties-file") {
-          c.load_properties_file(v);
-        }
-      },
-      [](const std::string&) {});
-  return c;
+bool Config::get(const ConfigKey<bool>& key) const { return get_or(key, with_default(key).fallback); }
+int64_t Config::get(const ConfigKey<int64_t>& key) const { return get_or(key, with_default(key).fallback); }
+double Config::get(const ConfigKey<double>& key) const { return get_or(key, with_default(key).fallback); }
+Duration Config::get(const ConfigKey<Duration>& key) const { return get_or(key, with_default(key).fallback); }
+std::string Config::get(const ConfigKey<const char*>& key) const {
+  return get_or(key, std::string(with_default(key).fallback));
 }
 
-std::vector<std::string> Config::app_arguments(int argc, char** argv) {
-  std::vector<std::string> rest;
-  scan_args(
-      argc, argv, [](const std::string&, const std::string&) {},
-      [&](const std::string& a) { rest.push_back(a); });
-  return rest;
+bool Config::get_or(const ConfigKey<bool>& key, bool fallback) const {
+  require_known(key.name);
+  return get_bool(key.name, fallback);
+}
+int64_t Config::get_or(const ConfigKey<int64_t>& key, int64_t fallback) const {
+  require_known(key.name);
+  return get_int(key.name, fallback);
+}
+double Config::get_or(const ConfigKey<double>& key, double fallback) const {
+  require_known(key.name);
+  return get_double(key.name, fallback);
+}
+Duration Config::get_or(const ConfigKey<Duration>& key, Duration fallback) const {
+  require_known(key.name);
+  return get_duration(key.name, fallback);
+}
+std::string Config::get_or(const ConfigKey<const char*>& key, const std::string& fallback) const {
+  require_known(key.name);
+  return get(key.name, fallback);
 }
 
 }  // namespace rill

@@ -2,76 +2,10 @@
 // URL and the application name. Every `rill.` key is checked when it is set: an
 // unknown key or a value that does not parse throws ConfigError naming the key.
 //
-// Known keys and their defaults:
-//   rill.streaming.blockInterval             200ms   duration
-//   rill.streaming.receiver.maxRate          0       records/s per receiver, 0 = unlimited
-//   rill.streaming.backpressure.enabled      false
-//   rill.streaming.backpressure.initialRate  0
-//   rill.streaming.backpressure.pid.proportional 1.0, .integral 0.2, .derived 0.0, .minRate 100
-//   rill.streaming.receiver.writeAheadLog.enable false  log every received block under
-//                                                    <checkpoint dir>/receivedData before it is
-//                                                    reported (needs ssc.checkpoint(dir))
-//   rill.streaming.receiver.writeAheadLog.rollingIntervalSecs 60  a new log segment this often
-//   rill.streaming.receiver.writeAheadLog.fsync true  each block on disk (fdatasync) before it
-//                                                    counts as stored; false: the OS decides (a
-//                                                    process crash loses nothing, a machine
-//                                                    crash may lose the last blocks)
-//   rill.streaming.stopGracefullyOnShutdown  false
-//   rill.streaming.gracefulStopTimeout       10 batches + 10s  how long stop(true) waits for received
-//                                                    blocks to be put in batches (logged if hit)
-//   rill.streaming.concurrentJobs            1
-//   rill.streaming.receiverRestartDelay      2s
-//   rill.streaming.socket.connectTimeout     10s     a socket receiver's connect() gives up after this
-//   rill.streaming.socket.acknowledge        false   store each read reliably, then write "ack N\n"
-//                                                    back (receivers/socket_receiver.hpp)
-//   rill.streaming.fileStream.minRememberDuration 60s  how far back text_file_stream looks for
-//                                                    new files (rounded up to whole batches)
-//   rill.streaming.socket.maxLineLength      64m     longest line a socket receiver accepts (bytes;
-//                                                    k, m, g suffixes); a longer one is a receiver error
-//   rill.streaming.ui.retainedBatches        1000    completed batches the UI and REST API keep
-//   rill.ui.enabled                          true    the web UI (Streaming page, REST API, /metrics)
-//   rill.ui.port                             4040    the next free port is used when taken; 0: any
-//   rill.ui.bindAddress                      127.0.0.1
-//   rill.streaming.clock                     system  (system | manual)
-//   rill.streaming.kafka.maxRatePerPartition 0
-//   rill.default.parallelism                 cores of local[n]
-//   rill.flow.credits                        32      unacknowledged messages per data hop (chunks
-//                                                    from a receiver; blocks whose batch has not
-//                                                    completed, by default at least 3 batches'
-//                                                    worth and twice maxBytesInFlight/blockMaxBytes)
-//   rill.flow.chunkRecords                   4096    records a receiver hands over at once (fewer
-//                                                    under a rate limit: about 50 ms' worth)
-//   rill.streaming.blockMaxBytes             4m      a block is cut early when it holds this much
-//   rill.streaming.receiver.maxBytesInFlight 64m     bytes a receiver may have received whose batch
-//                                                    has not completed; at the bound it stops
-//                                                    reading (store() blocks) until batches finish
-//   rill.cluster.minWorkers                  1 (rill://), w (local-cluster[w,c])  workers start()
-//                                                    waits for before the first batch
-//   rill.cluster.waitTimeout                 30s     how long start() waits for them, and how long
-//                                                    a worker tries to reach its driver
-//   rill.cluster.bindAddress                 the rill:// host; 127.0.0.1 for local-cluster
-//   rill.cluster.heartbeatInterval           1s      how often connected processes send a heartbeat
-//                                                    (CAF's middleman.heartbeat-interval)
-//   rill.cluster.heartbeatTimeout            10s     a peer silent this long is lost: its
-//                                                    connection closes and its work is redone
-//                                                    (middleman.connection-timeout); must exceed
-//                                                    twice the interval
-//   rill.task.maxFailures                    4       attempts of one task on workers before its
-//                                                    job fails (lost workers and errors alike)
-//   rill.speculation                         false   start a copy of a straggling task on another
-//                                                    worker; the first answer wins
-//   rill.speculation.interval                100ms   how often stragglers are looked for
-//   rill.speculation.multiplier              1.5     a straggler has run this many times the median
-//   rill.speculation.quantile                0.75    of its stage's tasks that must have finished
-//   rill.speculation.minTaskRuntime          100ms   no copy of a task that ran less than this
-//   rill.authenticate.secret                 unset   workers must prove they know it
-//                                                    (challenge-response; it never travels)
-//   rill.master, rill.app.name               (same as set_master / set_app_name)
-//
-// Numbers are range-checked (a ConfigError names key, value and the range):
-// concurrentJobs 1..256, default.parallelism 1..65536, flow.credits 1..10^6,
-// flow.chunkRecords 1..2^24, durations 1ms..1h, local[n] 1..max_local_cores().
-// Keys outside `rill.` are refused too (Spark's `spark.x` is `rill.x` here).
+// The keys with their types, defaults and ranges are listed once, in
+// runtime/base/config_keys.hpp; the engine reads them through its constants
+// (conf.get(keys::block_interval)). Keys outside `rill.` are refused too
+// (Spark's `spark.x` is `rill.x` here). local[n] takes 1..max_local_cores().
 #pragma once
 #include <cstdint>
 #include <map>
@@ -79,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/base/config_keys.hpp"
 #include "runtime/base/time.hpp"
 
 namespace rill {
@@ -102,6 +37,24 @@ class Config {
   // Sets a key; throws ConfigError for an unknown `rill.` key or a bad value.
   Config& set(const std::string& key, const std::string& value);
 
+  // A known key's value, or its default from config_keys.hpp. Throws
+  // std::logic_error for a key whose default depends on the context.
+  bool get(const ConfigKey<bool>& key) const;
+  int64_t get(const ConfigKey<int64_t>& key) const;
+  double get(const ConfigKey<double>& key) const;
+  Duration get(const ConfigKey<Duration>& key) const;
+  std::string get(const ConfigKey<const char*>& key) const;
+  // A known key's value, or `fallback` when it is not set.
+  bool get_or(const ConfigKey<bool>& key, bool fallback) const;
+  int64_t get_or(const ConfigKey<int64_t>& key, int64_t fallback) const;
+  double get_or(const ConfigKey<double>& key, double fallback) const;
+  Duration get_or(const ConfigKey<Duration>& key, Duration fallback) const;
+  std::string get_or(const ConfigKey<const char*>& key, const std::string& fallback) const;
+  template <class T>
+  bool contains(const ConfigKey<T>& key) const { return contains(key.name); }
+
+  // By name, as text or parsed: for keys of the program's own (the table's
+  // keys read better through their constants above).
   std::string get(const std::string& key, const std::string& fallback = "") const;
   bool contains(const std::string& key) const;
   int64_t get_int(const std::string& key, int64_t fallback) const;
@@ -144,8 +97,8 @@ class Config {
   const std::map<std::string, std::string>& entries() const { return entries_; }
 
  private:
-  std::string master_ = "local[*]";
-  std::string app_name_ = "rill";
+  std::string master_ = keys::master.fallback;
+  std::string app_name_ = keys::app_name.fallback;
   bool worker_ = false;
   int worker_cores_ = 0;  // --cores; 0: every hardware thread
   std::string driver_address_;

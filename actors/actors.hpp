@@ -7,7 +7,7 @@
 #include <memory>
 #include <vector>
 
-#include "actors/messages.hpp"
+#include "actors/protocol.hpp"
 #include "operators/dstream/dstream_graph.hpp"
 #include "operators/rdd/rdd_node.hpp"
 #include "receivers/block_codec.hpp"

@@ -311,13 +311,12 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
         }
         st.allocated.erase(it);
       },
-      // True while received blocks wait for a batch.
-      // Received blocks not yet allocated to a batch: {blocks, records}.
-      [=](pending_atom) -> std::vector<int64_t> {
-        int64_t blocks = 0, records = 0;
+      // Received blocks not yet allocated to a batch.
+      [=](pending_atom) {
+        unallocated_blocks waiting;
         for (auto& kv : self->state.unallocated)
-          for (const auto& b : kv.second) ++blocks, records += b->num_records;
-        return {blocks, records};
+          for (const auto& b : kv.second) ++waiting.blocks, waiting.records += b->num_records;
+        return waiting;
       },
       // Stops every receiver; replies once their last blocks are reported.
       [=](stop_atom) -> caf::result<bool> {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/messages.hpp"
+#include "actors/protocol.hpp"
 #include "runtime/base/received_block.hpp"
 
 namespace rill {

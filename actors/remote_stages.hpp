@@ -25,7 +25,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/messages.hpp"
+#include "actors/protocol.hpp"
 #include "runtime/base/rdd_name.hpp"
 #include "runtime/base/task.hpp"
 #include "runtime/base/task_placement.hpp"

@@ -20,7 +20,6 @@ constexpr std::chrono::seconds kFetchTimeout{60};
 constexpr size_t kFetchesInFlight = 4;
 constexpr std::chrono::milliseconds kNotStartedRetry{5};
 
-using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
 struct task_server_state {
   TaskServerSetup setup;

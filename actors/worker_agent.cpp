@@ -16,7 +16,6 @@ namespace rill {
 namespace {
 
 using connect_atom = caf::connect_atom;
-using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
 // How long a registration step may wait for the driver's answer.
 constexpr std::chrono::seconds kStepTimeout{10};

@@ -24,131 +24,13 @@
 #include <utility>
 #include <vector>
 
+#include "receivers/receiver_base.hpp"
+#include "receivers/store_buffer.hpp"
 #include "receivers/text_chunk_pool.hpp"
 #include "runtime/base/received_block.hpp"
 #include "runtime/base/record_size.hpp"
 
 namespace rill {
-
-enum class StorageLevel { memory_only, memory_only_2, memory_and_disk, memory_and_disk_ser,
-                          memory_and_disk_ser_2 };
-
-// The supervisor's side of a running receiver. Implemented by the engine.
-class ReceiverBridge {
- public:
-  virtual ~ReceiverBridge() = default;
-  // Hands a chunk of `n` records to the block generator; blocks while the
-  // credit window is exhausted or the rate limit says wait. Returns false when
-  // the receiver is stopping (the chunk is then still delivered). The block
-  // generator decrements *in_transit (if given) once it has appended the
-  // chunk; so does push_chunk if it cannot send it.
-  virtual bool push_chunk(Chunk chunk, int64_t n, std::shared_ptr<std::atomic<int>> in_transit = nullptr) = 0;
-  // Stores a chunk as a block of its own and returns once it is stored and
-  // reported (Spark's reliable store of many records). The same credits,
-  // byte bound and rate limit apply.
-  virtual void push_block(Chunk chunk, int64_t n) = 0;
-  virtual void restart(const std::string& message) = 0;
-  virtual void report_error(const std::string& message) = 0;
-  virtual bool stopped() const = 0;
-  // Records per chunk: rill.flow.chunkRecords, or about 50 ms' worth under a
-  // rate limit.
-  virtual int64_t chunk_records() const = 0;
-};
-
-// A chunk stops growing at this many bytes, whatever its record count.
-constexpr int64_t kChunkMaxBytes = int64_t{1} << 20;
-// A chunk of lines stored one at a time stops growing at this many bytes,
-// so that it stays within a pooled buffer (see TextChunkPool); a longer
-// string is kept as a record of its own.
-constexpr int64_t kTextChunkMaxBytes = int64_t{256} << 10;
-static_assert(kTextChunkMaxBytes < static_cast<int64_t>(kTextChunkCapacity),
-              "a line shorter than kTextChunkMaxBytes and its '\\n' fit in an empty pooled buffer");
-
-// What the supervisor calls, without knowing the record type.
-class ReceiverBase {
- public:
-  explicit ReceiverBase(StorageLevel level) : storage_level_(level) {}
-  virtual ~ReceiverBase() = default;
-  virtual void on_start() = 0;
-  virtual void on_stop() = 0;
-  StorageLevel storage_level() const { return storage_level_; }
-
-  // -- engine side ------------------------------------------------------------
-  void attach(std::shared_ptr<ReceiverBridge> bridge) {
-    std::lock_guard<std::mutex> lock(bridge_mutex_);
-    current_.store(bridge.get(), std::memory_order_release);
-    if (bridge) attached_.push_back(bridge);
-    bridge_ = std::move(bridge);
-  }
-  // Takes the records stored one at a time since the last drain: appends
-  // them to `chunks` (a chunk of records, and for std::string records a text
-  // chunk per storing thread) and adds their number to `records`; false when
-  // there are none. The block generator calls it when it cuts.
-  virtual bool drain(std::vector<Chunk>& chunks, int64_t& records) = 0;
-
-  // Cheap enough to call once per record: one atomic load, no lock.
-  bool is_stopped() const {
-    const ReceiverBridge* b = current_.load(std::memory_order_acquire);
-    return !b || b->stopped();
-  }
-
- protected:
-  // Asks the supervisor to stop the receiver, wait, and start it again.
-  void restart(const std::string& message) {
-    if (auto b = bridge()) b->restart(message);
-  }
-  // Reports an error to the driver (listeners, logs) without stopping.
-  void report_error(const std::string& message) {
-    if (auto b = bridge()) b->report_error(message);
-  }
-  std::shared_ptr<ReceiverBridge> bridge() const {
-    std::lock_guard<std::mutex> lock(bridge_mutex_);
-    return bridge_;
-  }
-
- private:
-  StorageLevel storage_level_;
-  mutable std::mutex bridge_mutex_;
-  std::shared_ptr<ReceiverBridge> bridge_;
-  // The bridge is_stopped() reads without the lock; every bridge ever
-  // attached is kept (one per start), so this pointer never dangles.
-  std::atomic<const ReceiverBridge*> current_{nullptr};
-  std::vector<std::shared_ptr<ReceiverBridge>> attached_;
-};
-
-// One storing thread's buffer of records stored one at a time. Only its
-// thread appends; the block generator takes the records at each cut. The
-// lock is a spin flag, so an uncontended store() costs one atomic exchange.
-// String records that are lines (no '\n', no trailing '\r', shorter than
-// kTextChunkMaxBytes) are buffered as text instead: their bytes appended,
-// each ended by '\n', into a buffer from TextChunkPool, with no heap
-// allocation per record. At most one of `records` and `text` holds
-// anything, so the thread's records keep their order.
-template <class T>
-struct StoreBuffer {
-  std::thread::id owner;
-  std::atomic_flag busy = ATOMIC_FLAG_INIT;
-  std::vector<T> records;
-  TextBufferPtr text;  // null until the thread stores a line, and after its buffer is sent
-  int64_t text_lines = 0;
-  int64_t bytes = 0;
-  // Chunks this thread handed to the block generator that it has not yet
-  // appended: while any is on its way, a cut leaves this buffer alone, so the
-  // thread's records keep their order.
-  std::shared_ptr<std::atomic<int>> in_transit = std::make_shared<std::atomic<int>>(0);
-
-  bool has_text() const { return text && !text->empty(); }
-  void lock() {
-    while (busy.test_and_set(std::memory_order_acquire)) std::this_thread::yield();
-  }
-  void unlock() { busy.clear(std::memory_order_release); }
-};
-
-// A unique number per receiver object (thread-local caches key on it).
-inline uint64_t next_receiver_instance() {
-  static std::atomic<uint64_t> next{1};
-  return next.fetch_add(1, std::memory_order_relaxed);
-}
 
 template <class T>
 class Receiver : public ReceiverBase {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "receivers/block_codec.hpp"
-#include "receivers/receiver.hpp"
+#include "receivers/receiver_base.hpp"
 #include "runtime/base/received_block.hpp"
 
 namespace rill {

@@ -9,8 +9,6 @@
 
 #include "actors/engine.hpp"
 #include "operators/dstream/file_input_dstream.hpp"
-#include "runtime/base/cluster_auth.hpp"
-#include "runtime/base/files.hpp"
 #include "runtime/base/local_cluster.hpp"
 #include "runtime/base/logging.hpp"
 #include "runtime/base/shutdown_hook.hpp"
@@ -170,97 +168,6 @@ void StreamingContext::start() {
   if (const int sig = signalled_while_starting->load()) on_shutdown_signal(sig);
 }
 
-std::unique_ptr<StreamingContext> StreamingContext::get_or_create(
-    const std::string& directory, const std::function<std::unique_ptr<StreamingContext>()>& factory) {
-  ensure_logging();
-  std::vector<std::string> damaged;
-  auto checkpoint = read_newest_metadata_checkpoint(directory, &damaged);
-  for (const auto& d : damaged)
-    spdlog::error("damaged metadata checkpoint, not used: {}{}", d,
-                  checkpoint ? " (the one before it is used)" : "");
-  if (!checkpoint && !damaged.empty())
-    throw RillError("no metadata checkpoint in '" + directory + "' reads back whole (" + damaged.front() +
-                    "); to start fresh, remove or rename the checkpoint directory");
-  std::unique_ptr<StreamingContext> ssc = factory();
-  if (!ssc) throw RillError("get_or_create: the factory returned no StreamingContext");
-  if (ssc->checkpoint_dir_.empty())
-    ssc->checkpoint(directory);
-  else if (std::filesystem::weakly_canonical(ssc->checkpoint_dir_) != std::filesystem::weakly_canonical(directory))
-    throw ConfigError("get_or_create('" + directory + "'): the factory set another checkpoint directory, '" +
-                      ssc->checkpoint_dir_ + "'");
-  if (!checkpoint) {
-    spdlog::info("no metadata checkpoint in '{}': starting fresh", directory);
-    return ssc;
-  }
-  const uint64_t fingerprint = ssc->graph_->fingerprint();
-  if (fingerprint != checkpoint->graph_fingerprint) {
-    throw ConfigError("the program changed since the checkpoint in '" + directory +
-                      "' was written (graph fingerprint " + fingerprint_hex(fingerprint) + ", checkpoint's " +
-                      fingerprint_hex(checkpoint->graph_fingerprint) +
-                      "): its state and pending batches cannot be applied to another graph; to start fresh, "
-                      "remove or rename the checkpoint directory, or use another one");
-  }
-  if (checkpoint->batch_ms != ssc->batch_.milliseconds())
-    throw ConfigError("the checkpoint in '" + directory + "' was written with a batch interval of " +
-                      std::to_string(checkpoint->batch_ms) + " ms, the program's is " + ssc->batch_.to_string());
-  for (const auto& [key, value] : checkpoint->config) {
-    auto now = ssc->conf_.entries().find(key);
-    if (now == ssc->conf_.entries().end() || now->second != value)
-      spdlog::warn("configuration changed since the checkpoint: {} was '{}', is now '{}'", key, value,
-                   now == ssc->conf_.entries().end() ? std::string("(default)") : now->second);
-  }
-  remove_stale_temporaries(directory + "/metadata");  // checkpoints a crash interrupted
-  ssc->recovered_ = std::move(checkpoint);
-  return ssc;
-}
-
-Time StreamingContext::restore_from_checkpoint() {
-  const MetadataCheckpoint& c = *recovered_;
-  graph_->start(Time(c.zero_time_ms));
-  graph_->restore_checkpoint_data(c);
-  // A manual clock starts at zero in a new process: it resumes at the
-  // checkpoint's time (as Spark's does), or at its last pending batch, so
-  // that the pending batches run again at once.
-  if (auto* manual = manual_clock()) {
-    int64_t resume = c.pending_batches.empty() ? c.time_ms : std::max(c.time_ms, c.pending_batches.back());
-    if (manual->now_ms() < resume) manual->set_time(resume);
-  }
-  Time first(c.time_ms + batch_.milliseconds());
-  const int64_t now = clock_->now_ms();
-  const int64_t down = now >= first.milliseconds() ? (now - c.time_ms) / batch_.milliseconds() : 0;
-  std::string pending;
-  for (int64_t t : c.pending_batches) pending += (pending.empty() ? "" : ", ") + std::to_string(t);
-  spdlog::info("recovering from the checkpoint in '{}': every batch through {} ms completed; regenerating the "
-               "batches pending then ({}) and those due while the driver was down ({} in all) before new ones",
-               checkpoint_dir_, c.time_ms, pending.empty() ? "none" : pending, down);
-  return first;
-}
-
-void StreamingContext::check_write_ahead_log_usable() {
-  if (!conf_.get(keys::wal_enable)) return;
-  if (checkpoint_dir_.empty())
-    throw ConfigError(
-        "rill.streaming.receiver.writeAheadLog.enable is true but no checkpoint directory is set: the log is "
-        "written under it; call StreamingContext::checkpoint(dir) before start()");
-  for (const auto& stream : graph_->receiver_streams())
-    if (!stream->loggable())
-      throw ConfigError(stream->stream_name() + ": its record type (" + stream->record_type_name() +
-                        ") cannot be written to the write-ahead log; give it Boost.Serialization (a member "
-                        "serialize(Archive&, unsigned), or specialize rill::is_serializable) or turn "
-                        "rill.streaming.receiver.writeAheadLog.enable off");
-}
-
-void StreamingContext::check_checkpoint_directory_writable() const {
-  const std::string probe = checkpoint_dir_ + "/.rill-writable";
-  try {
-    write_file_durably(probe, "");
-  } catch (const std::exception& e) {
-    throw RillError("the checkpoint directory '" + checkpoint_dir_ + "' is not writable: " + e.what());
-  }
-  std::error_code ec;
-  std::filesystem::remove(probe, ec);
-}
-
 void StreamingContext::stop(bool stop_gracefully) {
   ThreadRole role = current_thread_role();
   if (role == ThreadRole::listener)
@@ -311,79 +218,6 @@ void StreamingContext::stop_now(bool stop_gracefully) {
   state_ = State::stopped;
   state_changed_.notify_all();
   spdlog::info("StreamingContext stopped{}", stop_gracefully ? " gracefully" : "");
-}
-
-void StreamingContext::start_cluster(uint64_t fingerprint, Time zero_time) {
-  const auto [workers, cores] = conf_.local_cluster_shape();
-  const auto [master_host, master_port] = conf_.master_address();
-  const std::string bind = conf_.get_or(keys::cluster_bind_address, workers > 0 ? "127.0.0.1" : master_host);
-  const uint16_t port = engine_->serve_workers(bind, workers > 0 ? 0 : master_port, fingerprint, zero_time);
-  spdlog::info("the driver listens for workers on {}:{} (graph fingerprint {})", bind, port,
-               fingerprint_hex(fingerprint));
-  if (workers > 0)
-    local_cluster_ = std::make_unique<LocalClusterProcesses>(workers, cores, bind == "0.0.0.0" ? "127.0.0.1" : bind,
-                                                             port);
-  const int wanted = static_cast<int>(conf_.get_or(keys::cluster_min_workers, workers > 0 ? workers : 1));
-  engine_->wait_for_workers(wanted, conf_.get(keys::cluster_wait_timeout));
-  spdlog::info("{} workers registered; tasks of streams they can compute run on them", engine_->workers().size());
-}
-
-void StreamingContext::stop_cluster() {
-  if (!conf_.is_cluster_driver()) return;
-  spdlog::info("cluster: {}", engine_->cluster_summary());
-  const int stopped = engine_->stop_workers();
-  if (local_cluster_) {
-    const size_t started = local_cluster_->pids().size();
-    const int clean = local_cluster_->wait_or_kill(Seconds(10));
-    spdlog::info("local-cluster: {} of {} worker processes exited cleanly", clean, started);
-    local_cluster_.reset();
-  } else if (stopped > 0) {
-    spdlog::info("{} workers stopped", stopped);
-  }
-}
-
-void StreamingContext::serve_as_worker(uint64_t fingerprint) {
-  watch_driver_lifeline();
-  const auto [host, port] = conf_.driver_host_port();
-  struct Outcome {
-    std::mutex mutex;
-    std::condition_variable changed;
-    bool stop = false;
-    std::string lost;
-  };
-  auto outcome = std::make_shared<Outcome>();
-  auto stop = [outcome] {
-    std::lock_guard<std::mutex> lock(outcome->mutex);
-    outcome->stop = true;
-    outcome->changed.notify_all();
-  };
-  spdlog::info("worker: registering with the driver at {}:{} (graph fingerprint {}, {} cores)", host, port,
-               fingerprint_hex(fingerprint), engine_->parallelism());
-  // Other workers reach this one where it reaches the driver: on loopback
-  // for a driver on loopback, else on every interface unless
-  // rill.cluster.bindAddress says otherwise.
-  const bool loopback = host == "localhost" || host.rfind("127.", 0) == 0;
-  const std::string peer_bind =
-      conf_.get_or(keys::cluster_bind_address, std::string(loopback ? "127.0.0.1" : "0.0.0.0"));
-  engine_->join_driver(host, port, fingerprint, conf_.get(keys::cluster_wait_timeout),
-                       peer_bind, stop,
-                       [outcome](const std::string& why) {
-                         std::lock_guard<std::mutex> lock(outcome->mutex);
-                         outcome->lost = why;
-                         outcome->changed.notify_all();
-                       });
-  spdlog::info("worker: registered with the driver at {}:{}; serving it until it stops this worker", host, port);
-  install_shutdown_hook(this, [stop](int) { stop(); });
-  std::unique_lock<std::mutex> lock(outcome->mutex);
-  outcome->changed.wait(lock, [&] { return outcome->stop || !outcome->lost.empty(); });
-  const bool lost = !outcome->lost.empty();
-  if (lost)
-    spdlog::error("worker: {}; this worker exits", outcome->lost);
-  else
-    spdlog::info("worker: stopped by the driver; exiting ({})", engine_->cluster_summary());
-  spdlog::default_logger()->flush();
-  std::fflush(nullptr);
-  std::_Exit(lost ? 1 : 0);
 }
 
 void StreamingContext::on_shutdown_signal(int sig) {

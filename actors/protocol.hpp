@@ -1,0 +1,154 @@
+// The actor protocol of Rill, in one place: every atom and message type the
+// actors exchange. The types in this header travel only inside one process
+// (they carry shared pointers to immutable data or to type-erased work, so
+// CAF is told they are not serializable); those that cross processes are in
+// actors/wire.hpp, each with an inspect() and registered by
+// register_cluster_types.
+#pragma once
+#include <caf/all.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/wire.hpp"
+#include "runtime/base/job.hpp"
+#include "runtime/base/listener.hpp"
+#include "runtime/base/metadata_checkpoint.hpp"
+#include "runtime/base/received_block.hpp"
+#include "runtime/base/task.hpp"
+
+namespace rill {
+
+// -- atoms (at most 10 characters) ---------------------------------------------
+using run_task_atom = caf::atom_constant<caf::atom("run_task")>;      // scheduler -> worker
+using run_stage_atom = caf::atom_constant<caf::atom("run_stage")>;    // executor -> scheduler
+using job_set_atom = caf::atom_constant<caf::atom("job_set")>;        // generator -> scheduler
+using run_job_atom = caf::atom_constant<caf::atom("run_job")>;        // scheduler -> job runner
+using batch_tick_atom = caf::atom_constant<caf::atom("batch_tick")>;  // timer -> generator
+using clock_atom = caf::atom_constant<caf::atom("clock")>;            // manual clock moved
+using allocate_atom = caf::atom_constant<caf::atom("allocate")>;      // generator -> tracker
+using batch_done_atom = caf::atom_constant<caf::atom("batch_done")>;  // scheduler -> generator, tracker
+using chunk_atom = caf::atom_constant<caf::atom("chunk")>;            // receiver -> block generator
+using block_atom = caf::atom_constant<caf::atom("block")>;            // block generator -> manager, tracker
+using credit_atom = caf::atom_constant<caf::atom("credit")>;          // grants on a data hop
+using cut_atom = caf::atom_constant<caf::atom("cut")>;                // block interval tick
+using drop_atom = caf::atom_constant<caf::atom("drop")>;              // forget blocks
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
+using error_atom = caf::atom_constant<caf::atom("error")>;
+using event_atom = caf::atom_constant<caf::atom("event")>;            // to the listener bus
+using listen_atom = caf::atom_constant<caf::atom("listen")>;          // add a listener
+using idle_atom = caf::atom_constant<caf::atom("idle")>;              // asks: all work done?
+using pending_atom = caf::atom_constant<caf::atom("pending")>;        // asks: unallocated blocks?
+using flush_atom = caf::atom_constant<caf::atom("flush")>;            // cut the last block now
+using watch_atom = caf::atom_constant<caf::atom("watch")>;            // engine monitor: watch an actor
+using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;  // to the checkpoint writer
+using hello_atom = caf::atom_constant<caf::atom("hello")>;            // worker -> driver: a nonce, please
+using register_atom = caf::atom_constant<caf::atom("register")>;      // worker -> driver
+using workers_atom = caf::atom_constant<caf::atom("workers")>;        // engine -> cluster master
+using named_task_atom = caf::atom_constant<caf::atom("ntask")>;       // driver -> worker: run a task by name
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;            // a map output bucket, please
+using inputs_atom = caf::atom_constant<caf::atom("inputs")>;          // driver -> worker: a batch's blocks
+using clear_atom = caf::atom_constant<caf::atom("clear")>;            // driver -> worker: batches done
+using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;      // executor -> task dispatcher
+using rate_atom = caf::atom_constant<caf::atom("rate")>;              // tracker -> a worker's receiver
+using receiver_atom = caf::atom_constant<caf::atom("receiver")>;      // receiver events; start one on a worker
+using homes_atom = caf::atom_constant<caf::atom("homes")>;            // engine -> cluster master
+using alive_atom = caf::atom_constant<caf::atom("alive")>;            // driver -> worker: still there?
+using peers_atom = caf::atom_constant<caf::atom("peers")>;            // driver -> worker: the other workers
+using replicate_atom = caf::atom_constant<caf::atom("replicate")>;    // worker -> worker: keep a block's copy
+using retry_atom = caf::atom_constant<caf::atom("retry")>;            // an actor's own timer: try again
+
+// -- messages (local) ------------------------------------------------------------------
+
+// One task for a partition worker, and what it produced. A task sent to two
+// workers (one queued it behind a longer task, the other was idle) shares one
+// claim: the first worker to set it runs the task, the other answers
+// `not_run` at once.
+struct task_msg {
+  TaskPtr task;
+  std::shared_ptr<std::atomic<bool>> claim;  // none: the task is sent to one worker only
+};
+struct task_result {
+  TaskOutput output;
+  std::string error;     // non-empty: the task threw
+  bool not_run = false;  // another worker claimed the task first
+};
+
+// All tasks of one stage, and their outputs in task order.
+struct stage_msg {
+  std::vector<TaskPtr> tasks;
+};
+struct stage_result {
+  std::vector<TaskOutput> outputs;
+  std::string error;
+};
+
+// The jobs of one batch, in output-operation order.
+struct job_set_msg {
+  Time time;
+  std::vector<Job> jobs;
+  std::map<int, int64_t> records_per_stream;
+  std::map<int, InputFlowInfo> flow_per_stream;
+  int64_t submission_time_ms = 0;
+};
+struct job_msg {
+  std::shared_ptr<const Job> job;
+};
+struct job_result {
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+  std::string error;
+};
+
+// Records a receiver hands to its block generator.
+struct chunk_msg {
+  Chunk chunk;
+  int64_t records = 0;
+  bool own_block = false;  // a reliable store: becomes a block by itself
+  // Decremented once the chunk is appended (Receiver's per-thread ordering).
+  std::shared_ptr<std::atomic<int>> in_transit;
+};
+
+struct block_msg {
+  ReceivedBlockPtr block;
+};
+struct allocation_msg {
+  BlockAllocation blocks;
+  std::map<int, InputFlowInfo> flow;  // per receiver stream, after this allocation
+};
+// A batch has completed (scheduler -> job generator, receiver tracker).
+struct batch_done_msg {
+  BatchInfo info;
+};
+
+// A listener callback, run on the listener bus.
+struct listener_event {
+  std::function<void(StreamingListener&)> deliver;
+};
+struct listener_msg {
+  std::shared_ptr<StreamingListener> listener;
+};
+
+}  // namespace rill
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::task_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::task_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::stage_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::stage_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_set_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::chunk_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::block_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::allocation_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::batch_done_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::listener_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::listener_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::MetadataCheckpoint)

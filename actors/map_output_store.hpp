@@ -1,5 +1,8 @@
 // A node's shuffle map outputs, by (shuffle, map partition): written by map
 // tasks run here, read by reduce tasks here and fetched by other nodes.
+//
+// It has internal synchronization: partition workers and the task server
+// call it at once. Outputs handed out are immutable and shared.
 #pragma once
 #include <map>
 #include <memory>

@@ -106,10 +106,4 @@ void SupervisorBridge::stop() {
   limiter_.cancel();
 }
 
-void SupervisorBridge::disconnect() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  supervisor_ = nullptr;
-  block_generator_ = nullptr;
-}
-
 }  // namespace rill

@@ -8,8 +8,8 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "actors/messages.hpp"
-#include "receivers/receiver.hpp"
+#include "actors/protocol.hpp"
+#include "receivers/receiver_base.hpp"
 #include "runtime/base/rate_limiter.hpp"
 
 namespace rill {
@@ -32,8 +32,6 @@ class SupervisorBridge : public ReceiverBridge {
   void release(int n);
   // Wakes every waiting store(); later stores deliver without waiting.
   void stop();
-  // Drops the actor handles (at shutdown).
-  void disconnect();
   // The current rate limit in records/s (0: none); setting it also sizes
   // chunks to about 50 ms of records, so a limit is applied smoothly.
   void set_rate(int64_t records_per_second);

@@ -38,6 +38,7 @@ rank_of() {  # the rank of a path's folder, longest prefix first; "" if none
 
 bad=0
 while IFS= read -r file; do
+  [ -f "$file" ] || continue  # deleted in the work tree, not yet in the index
   from=$(rank_of "$file")
   if [ -z "$from" ]; then
     echo "$file: its folder has no rank in tests/check_layering.sh"

@@ -198,7 +198,7 @@ TEST_CASE("recoverable_file_wordcount killed with SIGKILL at random moments ends
       std::string state_dir;
       for (const auto& e : fs::directory_iterator(cp))
         if (e.path().filename().string().rfind("update_state_by_key", 0) == 0) state_dir = e.path().string();
-      if (!state_dir.empty()) wait_for_creation(state_dir, "._tmp-", std::chrono::seconds(10));
+      if (!state_dir.empty()) wait_for_creation(state_dir, "._staging", std::chrono::seconds(10));
     }
     app->signal(SIGKILL);
     app->wait_exit(std::chrono::seconds(10));

@@ -12,6 +12,7 @@
 #include "runtime/base/pid_rate_estimator.hpp"
 #include "runtime/base/rate_limiter.hpp"
 #include "runtime/rill.hpp"
+#include "wait.hpp"
 
 using namespace rill;
 using namespace std::chrono_literals;
@@ -174,12 +175,11 @@ TEST_CASE("a slow consumer holds the bytes in flight at the bound, and nothing i
   auto flow = std::make_shared<FlowRecorder>();
   ssc.add_streaming_listener(flow);
   ssc.start();
-  auto deadline = std::chrono::steady_clock::now() + 30s;
   auto enough = [&] {
     std::lock_guard<std::mutex> lock(flow->m);
     return flow->batches.size() >= 12;
   };
-  while (!enough() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  rill::testing::wait_until(30s, [&] { return enough(); });
   ssc.stop(true);
   std::lock_guard<std::mutex> lock(flow->m);
   REQUIRE(flow->batches.size() >= 12);
@@ -237,14 +237,13 @@ TEST_CASE("backpressure pushes a PID rate to the receiver after batches complete
   auto flow = std::make_shared<FlowRecorder>();
   ssc.add_streaming_listener(flow);
   ssc.start();
-  auto deadline = std::chrono::steady_clock::now() + 30s;
   auto changed = [&] {
     std::lock_guard<std::mutex> lock(flow->m);
     for (const auto& b : flow->batches)
       if (b.flow_per_stream.begin()->second.rate_limit != 20000) return true;
     return false;
   };
-  while (!changed() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  rill::testing::wait_until(30s, [&] { return changed(); });
   ssc.stop();
   CHECK(changed());
   std::lock_guard<std::mutex> lock(flow->m);
@@ -281,8 +280,7 @@ TEST_CASE("under a rate limit, a trickle smaller than a chunk still reaches the 
       .foreach_rdd([&](const RDD<int>& r) { seen += r.count(); });
   ssc.start();
   // 10 records, chunks of 50 at 1000/s: nothing would ever fill a chunk.
-  auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (seen < 10 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  rill::testing::wait_until(20s, [&] { return seen >= 10; });
   ssc.stop();
   CHECK(seen == 10);
 }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "runtime/rill.hpp"
+#include "wait.hpp"
 
 using namespace rill;
 
@@ -165,8 +166,7 @@ TEST_CASE("a graceful stop processes every record received before it", "[unit]")
     }
   });
   ssc.start();
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!*done && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  rill::testing::wait_until(std::chrono::seconds(30), [&] { return done->load(); });
   REQUIRE(*done);
   ssc.stop(true);
   CHECK(*records == n);
@@ -209,8 +209,7 @@ TEST_CASE("a receiver's batch has one partition per block; a reliable store is a
   });
   rill::testing::BatchDriver driver(ssc);
   driver.start();
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!*done && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  rill::testing::wait_until(std::chrono::seconds(30), [&] { return done->load(); });
   REQUIRE(*done);  // all three stores returned: the blocks are stored and reported
   driver.run_batches(1);
   ssc.stop();
@@ -228,8 +227,7 @@ TEST_CASE("rill.streaming.concurrentJobs runs output operations at the same time
   std::atomic<int> saw_both{0};
   auto job = [&](const RDD<int>&) {
     ++started;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (started.load() < 2 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    rill::testing::wait_until(std::chrono::seconds(20), [&] { return started.load() >= 2; });
     if (started.load() >= 2) ++saw_both;
   };
   s.foreach_rdd(job);

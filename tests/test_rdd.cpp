@@ -7,6 +7,7 @@
 
 #include "actors/lineage.hpp"
 #include "runtime/rill.hpp"
+#include "wait.hpp"
 
 using namespace rill;
 
@@ -105,8 +106,7 @@ TEST_CASE("partitions really run in parallel on local[2]", "[unit]") {
   std::atomic<int> started{0};
   auto rdd = ssc.parallelize(std::vector<int>{1, 2}, 2).map([&started](int x) {
     ++started;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (started.load() < 2 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    rill::testing::wait_until(std::chrono::seconds(10), [&] { return started.load() >= 2; });
     return started.load();
   });
   CHECK(rdd.collect() == std::vector<int>{2, 2});
@@ -126,8 +126,7 @@ TEST_CASE("persisted partitions live in the block store until the RDD is release
   }
   // The last reference may be a finished task's, released by its worker a
   // moment after the result arrived.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (store.partitions_of(id) != 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  rill::testing::wait_until(std::chrono::seconds(10), [&] { return store.partitions_of(id) == 0; });
   CHECK(store.partitions_of(id) == 0);
 }
 

@@ -16,6 +16,7 @@
 
 #include "runtime/rill.hpp"
 #include "tcp_test_server.hpp"
+#include "wait.hpp"
 
 using namespace rill;
 using namespace std::chrono_literals;
@@ -239,8 +240,7 @@ TEST_CASE("a receiver's store() held by a tiny rate limit does not hold up stop(
   ssc.start();
   // The first chunk of 1000 records at 1 record/s puts store() to sleep for
   // ~1000 s; stop() must cut that short.
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (started == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  rill::testing::wait_until(10s, [&] { return started != 0; });
   finishes_within(5s, "stop with a rate-limited receiver", [&] { ssc.stop(); });
 }
 

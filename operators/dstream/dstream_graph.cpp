@@ -169,11 +169,6 @@ uint64_t DStreamGraph::fingerprint() const {
   return h;
 }
 
-size_t DStreamGraph::num_streams() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return static_cast<size_t>(next_id_);
-}
-
 std::vector<Job> DStreamGraph::generate_jobs(Time t) {
   std::vector<std::shared_ptr<OutputDStreamBase>> outputs;
   {

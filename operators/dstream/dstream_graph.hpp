@@ -1,6 +1,13 @@
 // DStreamGraph: every stream of a context with its stable id (construction
 // order), the input and output streams, and the batch-level operations the job
 // generator drives: start, generate_jobs(t), clear_metadata(t).
+//
+// It has internal synchronization and may be called from any thread. Streams
+// are added only before start(); after it the lists of streams, inputs and
+// outputs are constant, which is why receiver_streams() may hand out a
+// reference. The graph's mutex is never held while a stream runs (their
+// generate_job, clear_metadata and checkpoint_jobs are called outside it).
+// blocks() has its own synchronization.
 #pragma once
 #include <functional>
 #include <memory>
@@ -60,7 +67,6 @@ class DStreamGraph {
   ReceiverStreamBase* receiver_stream(int stream_id) const;
   // Every stream some output needs (after start()), parents first.
   std::vector<DStreamBase*> reachable_streams() const;
-  size_t num_streams() const;
 
   // What identifies the program's graph across runs and processes: every
   // stream an output reaches — its id, kind, slide, checkpoint interval,
@@ -89,6 +95,7 @@ class DStreamGraph {
   State state_ = State::building;
   int next_id_ = 0;
   Duration remember_{};
+  // Owned so that an input stream lives as long as its graph; nothing reads it.
   std::vector<std::shared_ptr<InputDStreamBase>> inputs_;
   std::vector<std::shared_ptr<ReceiverStreamBase>> receivers_;
   std::vector<std::shared_ptr<OutputDStreamBase>> outputs_;

@@ -1,6 +1,14 @@
 // DStreamNode<T>: a DStream's typed RDDs, one per batch time, computed once
 // and kept until the graph clears them. Every operator's stream derives from
 // it and implements compute(t).
+//
+// Thread safety: the job generator, job runners and (in a cluster) the task
+// server call get_or_compute at once, so the generated RDDs are guarded by a
+// recursive mutex. It is held while compute(t) runs — user code included
+// (transform functions) — and compute reaches its parents' get_or_compute
+// and sometimes this stream's own earlier batch (state, reduced windows),
+// hence recursive. A transform function must therefore not wait for another
+// thread that computes this stream.
 #pragma once
 #include <map>
 #include <memory>

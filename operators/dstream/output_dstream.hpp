@@ -61,15 +61,11 @@ class ForEachDStream : public DStreamBase, public OutputDStreamBase {
         const RDDNodePtr<T>& node = rdd.node();
         std::vector<TaskPtr> tasks;
         for (int p = 0; p < node->num_partitions(); ++p) {
-          auto task = std::make_shared<Task>();
-          task->partition = p;
-          task->rdd = node.get();
-          task->run = [fn, node, p, t] {
+          auto task = make_task(TaskName::Kind::output, node->name(), p, [fn, node, p, t] {
             fn(p, *node->partition(p), t);
             return TaskOutput{nullptr};
-          };
-          if (node->name().origin == RddName::Origin::stream)
-            task->name = TaskName{TaskName::Kind::output, node->name(), output};
+          }, output);
+          task->rdd = node.get();
           tasks.push_back(std::move(task));
         }
         if (commit.begin) commit.begin(t);

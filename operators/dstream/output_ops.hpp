@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 
+#include "operators/dstream/staged_output.hpp"
 #include "operators/rdd/rdd.hpp"
 #include "runtime/base/display.hpp"
 #include "runtime/base/files.hpp"
@@ -41,23 +42,20 @@ inline std::string part_file_name(int p) {
   return buf;
 }
 
-// Writes every partition as a part file into a temporary directory on the
-// partition workers, then renames the directory into place with a _SUCCESS
-// marker: readers see all of a batch's output or none, and a rerun replaces it.
+// Writes every partition as a part file where it is computed, through the
+// staged directory writer (operators/dstream/staged_output.hpp): readers see
+// all of the directory or none, and a rerun replaces it. State checkpoints
+// and DStream outputs share it.
 template <class T, class Encode>
 void save_partitions(const RDD<T>& rdd, const std::string& dir, Encode encode) {
-  std::string tmp = temporary_sibling(dir);
-  std::filesystem::create_directories(tmp);
+  begin_staged_output(dir);
   try {
-    rdd.foreach_partition([tmp, encode](int p, const std::vector<T>& records) {
-      write_file_synced(tmp + "/" + part_file_name(p), encode(records));
+    rdd.foreach_partition([dir, encode](int p, const std::vector<T>& records) {
+      write_staged_part(dir, p, encode(records));
     });
-    write_file_synced(tmp + "/_SUCCESS", "");
-    fsync_directory(tmp);
-    replace_directory(tmp, dir);
+    commit_staged_output(dir, rdd.num_partitions());
   } catch (...) {
-    std::error_code ec;
-    std::filesystem::remove_all(tmp, ec);
+    abort_staged_output(dir);
     throw;
   }
 }
@@ -72,11 +70,6 @@ void save_text_files(const RDD<T>& rdd, const std::string& dir) {
     }
     return text;
   });
-}
-
-template <class T>
-void save_object_files(const RDD<T>& rdd, const std::string& dir) {
-  save_partitions(rdd, dir, [](const std::vector<T>& records) { return serialize_records(records); });
 }
 
 }  // namespace rill

@@ -10,7 +10,11 @@ namespace rill {
 
 namespace fs = std::filesystem;
 
-std::string staging_directory(const std::string& dir) { return dir + "._staging"; }
+namespace {
+const std::string kStagingSuffix = "._staging";
+}
+
+std::string staging_directory(const std::string& dir) { return dir + kStagingSuffix; }
 
 void begin_staged_output(const std::string& dir) {
   const std::string staging = staging_directory(dir);
@@ -46,6 +50,21 @@ void commit_staged_output(const std::string& dir, int partitions) {
 void abort_staged_output(const std::string& dir) {
   std::error_code ec;
   fs::remove_all(staging_directory(dir), ec);
+}
+
+int remove_abandoned_staging(const std::string& parent) {
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(parent, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() <= kStagingSuffix.size() ||
+        name.compare(name.size() - kStagingSuffix.size(), kStagingSuffix.size(), kStagingSuffix) != 0)
+      continue;
+    std::error_code rm;
+    fs::remove_all(e.path(), rm);
+    if (!rm) ++removed;
+  }
+  return removed;
 }
 
 }  // namespace rill

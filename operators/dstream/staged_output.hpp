@@ -28,5 +28,8 @@ void write_staged_part(const std::string& dir, int p, const std::string& data);
 void commit_staged_output(const std::string& dir, int partitions);
 // After a failed task: removes the staging directory.
 void abort_staged_output(const std::string& dir);
+// Removes the staging directories a killed run left in `parent`; returns how
+// many. Only for a directory no live process writes into.
+int remove_abandoned_staging(const std::string& parent);
 
 }  // namespace rill

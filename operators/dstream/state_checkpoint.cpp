@@ -9,15 +9,11 @@ namespace rill {
 void keep_every_partition(const std::shared_ptr<const RDDBase>& node) {
   std::vector<TaskPtr> tasks;
   for (int p = 0; p < node->num_partitions(); ++p) {
-    auto task = std::make_shared<Task>();
-    task->partition = p;
-    task->run = [node, p] {
+    auto task = make_task(TaskName::Kind::persist, node->name(), p, [node, p] {
       node->keep_partition(p);
       return TaskOutput{nullptr};
-    };
+    });
     task->rdd = node.get();
-    if (node->name().origin == RddName::Origin::stream)
-      task->name = TaskName{TaskName::Kind::persist, node->name()};
     tasks.push_back(std::move(task));
   }
   run_job(*node, std::move(tasks));

@@ -133,7 +133,8 @@ class StateCheckpoints {
     auto it = c.state_checkpoints.find(stream.id());
     if (it == c.state_checkpoints.end()) return;
     std::string dir = state_checkpoint_directory(stream.context(), stream);
-    remove_stale_temporaries(dir);  // checkpoints a crash interrupted
+    remove_abandoned_staging(dir);   // checkpoints a crash interrupted
+    remove_stale_temporaries(dir);  // and those of versions that wrote them under ._tmp- names
     std::vector<PartitionPtr<T>> parts;
     for (const auto& path : state_checkpoint_parts(dir, it->second, partitions)) parts.push_back(read_part_(path));
     stream.restore_rdd(Time(it->second),

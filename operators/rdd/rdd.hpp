@@ -26,11 +26,6 @@
 
 namespace rill {
 
-template <class T>
-struct is_pair : std::false_type {};
-template <class A, class B>
-struct is_pair<std::pair<A, B>> : std::true_type {};
-
 template <class F, class T>
 using map_result_t = std::decay_t<std::invoke_result_t<F&, const T&>>;
 template <class F, class T>
@@ -183,7 +178,7 @@ class RDD {
       std::vector<TaskPtr> tasks;
       size_t limit = n - out.size();
       for (int p = scanned; p < end; ++p)
-        tasks.push_back(make_task(p, [limit](const RDDNode<T>& nd, int q) -> ErasedPartition {
+        tasks.push_back(result_task(p, [limit](const RDDNode<T>& nd, int q) -> ErasedPartition {
           auto v = std::make_shared<std::vector<T>>();
           auto part = nd.partition(q);
           v->assign(part->begin(), part->begin() + std::min(limit, part->size()));
@@ -380,13 +375,11 @@ class RDD {
   }
 
   template <class F>
-  TaskPtr make_task(int p, F f) const {
-    auto task = std::make_shared<Task>();
-    task->partition = p;
-    task->run = [node = node_, p, f] { return TaskOutput{f(*node, p)}; };
+  TaskPtr result_task(int p, F f) const {
+    auto task = make_task(TaskName::Kind::result, node_->name(), p,
+                          [node = node_, p, f] { return TaskOutput{f(*node, p)}; });
     task->rdd = node_.get();
-    if (node_->name().origin == RddName::Origin::stream) {
-      task->name = TaskName{TaskName::Kind::result, node_->name()};
+    if (task->name) {
       task->finish = [p, f](const RDDBase& fetched) {
         return TaskOutput{f(static_cast<const RDDNode<T>&>(fetched), p)};
       };
@@ -398,7 +391,7 @@ class RDD {
   std::vector<TaskOutput> run_per_partition(F f) const {
     const auto& node = checked();
     std::vector<TaskPtr> tasks;
-    for (int p = 0; p < node.num_partitions(); ++p) tasks.push_back(make_task(p, f));
+    for (int p = 0; p < node.num_partitions(); ++p) tasks.push_back(result_task(p, f));
     return run_job(node, std::move(tasks));
   }
 

@@ -103,12 +103,8 @@ void prepare_shuffles(const RDDBase& rdd) {
     prepare_shuffles(dep->map_side());
     std::vector<TaskPtr> tasks;
     for (int m = 0; m < dep->num_map_partitions(); ++m) {
-      auto task = std::make_shared<Task>();
-      task->partition = m;
-      task->run = [dep, m] { return dep->run_map_task(m); };
+      auto task = make_task(TaskName::Kind::shuffle_map, dep->name(), m, [dep, m] { return dep->run_map_task(m); });
       task->shuffle = dep;
-      if (dep->name().origin == RddName::Origin::stream)
-        task->name = TaskName{TaskName::Kind::shuffle_map, dep->name()};
       tasks.push_back(std::move(task));
     }
     auto outputs = rdd.executor()->run_stage(std::move(tasks));

@@ -284,9 +284,7 @@ class RDDNode : public RDDBase, public std::enable_shared_from_this<RDDNode<T>> 
   // cluster driver's persisted stream RDDs live on the workers); else null.
   PartitionPtr<T> computed_elsewhere(int p) const {
     if (name().origin != RddName::Origin::stream || !executor()->has_elsewhere()) return nullptr;
-    auto task = std::make_shared<Task>();
-    task->partition = p;
-    task->name = TaskName{TaskName::Kind::result, name()};
+    auto task = make_task(TaskName::Kind::result, name(), p, nullptr);  // runs only elsewhere
     task->rdd = this;
     task->finish = [p](const RDDBase& fetched) {
       return TaskOutput{static_cast<const RDDNode<T>&>(fetched).partition(p)};

@@ -3,6 +3,9 @@
 // their executor's BlockManager); the block_manager actor owns it, reports on
 // it and drops from it on request. A persisted RDD's partitions are dropped
 // when the RDD itself is released (its stream forgot it).
+//
+// It has internal synchronization and may be used from any thread (every
+// partition worker writes to it while the block manager reads it).
 #pragma once
 #include <climits>
 #include <cstdint>

@@ -110,7 +110,8 @@ using ReceivedBlockPtr = std::shared_ptr<const ReceivedBlock>;
 using BlockAllocation = std::map<int, std::vector<ReceivedBlockPtr>>;  // stream id -> blocks
 
 // The received blocks this node holds, by id (its block manager's store; a
-// worker's task server serves them to other nodes from here).
+// worker's task server serves them to other nodes from here). It has internal
+// synchronization and may be used from any thread.
 class ReceivedBlockIndex {
  public:
   void put(ReceivedBlockPtr block) {
@@ -138,7 +139,8 @@ class ReceivedBlockIndex {
 
 // Blocks allocated to batches, by (stream, batch time). Written by the job
 // generator, read when a receiver stream computes its RDD, erased when the
-// stream forgets the batch.
+// stream forgets the batch. It has internal synchronization: those are three
+// different threads.
 class ReceivedBlockStore {
  public:
   void put(Time t, const BlockAllocation& allocation) {

@@ -50,6 +50,20 @@ struct Task {
 };
 using TaskPtr = std::shared_ptr<const Task>;
 
+// A task for partition p of `target` (an RDD, or the shuffle whose map side it
+// writes) that runs `run` in this process. A target made by a stream can be
+// found by name on every node that built the same graph, so such a task is
+// also named, to run as `kind` elsewhere (`output`: the output stream of an
+// output task). Callers add `rdd`, `shuffle` or `finish` as their kind needs.
+inline std::shared_ptr<Task> make_task(TaskName::Kind kind, const RddName& target, int p,
+                                       std::function<TaskOutput()> run, int output = -1) {
+  auto task = std::make_shared<Task>();
+  task->partition = p;
+  task->run = std::move(run);
+  if (target.origin == RddName::Origin::stream) task->name = TaskName{kind, target, output};
+  return task;
+}
+
 // Runs stages of tasks somewhere (in local mode: on the partition workers of
 // this process). run_stage blocks until every task has finished and returns
 // their outputs in task order; a failed task makes it throw JobFailedError.

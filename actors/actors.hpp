@@ -246,7 +246,8 @@ caf::actor spawn_task_server(caf::actor_system& sys, TaskServerSetup setup);
 // (dispatch, dispatch_msg, all workers) it sends the batch inputs to every
 // worker, then each task to its destination, and replies a dispatch_result
 // in task order (a task's error names its worker). Sending both from one
-// actor keeps them in order at each worker. (clear, t, workers) forwards.
+// actor keeps them in order at each worker. (clear, t) tells every live
+// worker it has sent anything to that batches through t are done.
 // Straggler mitigation (rill.speculation and its keys; see task_dispatcher.cpp).
 struct SpeculationSettings {
   bool enabled = false;

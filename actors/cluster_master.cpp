@@ -118,11 +118,6 @@ caf::behavior cluster_master(master_actor* self, ClusterMasterSetup setup) {
         return nonce;
       },
       [=](register_atom, registration_msg& m) { return admit(self, m); },
-      [=](workers_atom, caf::get_atom) {
-        std::vector<caf::actor> servers;
-        for (const auto& w : self->state.workers) servers.push_back(w.task_server);
-        return servers;
-      },
       [=](homes_atom) {
         std::vector<worker_home> homes;
         for (const auto& w : self->state.workers) homes.push_back({w.info.node_id, w.task_server, w.receiver_host});

@@ -16,11 +16,6 @@
 
 namespace rill {
 
-std::vector<caf::actor> RemoteStages::task_servers() const {
-  auto reply = blocking_request<std::vector<caf::actor>>(gateway_, cluster_master_, workers_atom::value,
-                                                         caf::get_atom::value);
-  return reply ? std::move(*reply) : std::vector<caf::actor>{};
-}
 std::vector<worker_home> RemoteStages::worker_homes() const {
   auto reply = blocking_request<std::vector<worker_home>>(gateway_, cluster_master_, homes_atom::value);
   return reply ? std::move(*reply) : std::vector<worker_home>{};
@@ -258,6 +253,7 @@ std::optional<std::vector<TaskOutput>> RemoteStages::run(std::vector<TaskPtr>& t
     return t.name->kind == TaskName::Kind::shuffle_map ? t.shuffle->map_side() : *t.rdd;
   };
   std::lock_guard<std::mutex> lock(remote_mutex_);
+  apply_forget();
   std::vector<Attempt> attempts;
   std::map<RddName, ShuffleDependencyBase*> read;
   Time through(0);
@@ -331,14 +327,19 @@ void RemoteStages::note_driver_stage(const Task& t) {
 
 void RemoteStages::forget_through(Time t) {
   const int64_t keep = graph_.longest_remember().milliseconds() + graph_.batch_duration().milliseconds();
-  {
-    std::lock_guard<std::mutex> lock(remote_mutex_);
-    for (auto it = map_stages_.begin(); it != map_stages_.end();)
-      it = it->first.time_ms <= t.milliseconds() - keep ? map_stages_.erase(it) : std::next(it);
-    for (auto it = inputs_sent_.begin(); it != inputs_sent_.end();)
-      it = it->second <= t.milliseconds() - keep ? inputs_sent_.erase(it) : std::next(it);
+  const int64_t cutoff = t.milliseconds() - keep;
+  int64_t before = forget_cutoff_ms_.load();
+  while (before < cutoff && !forget_cutoff_ms_.compare_exchange_weak(before, cutoff)) {
   }
-  caf::anon_send(task_dispatcher_, clear_atom::value, int64_t{t.milliseconds()}, task_servers());
+  caf::anon_send(task_dispatcher_, clear_atom::value, int64_t{t.milliseconds()});
+}
+
+void RemoteStages::apply_forget() {
+  const int64_t cutoff = forget_cutoff_ms_.load();
+  for (auto it = map_stages_.begin(); it != map_stages_.end();)
+    it = it->first.time_ms <= cutoff ? map_stages_.erase(it) : std::next(it);
+  for (auto it = inputs_sent_.begin(); it != inputs_sent_.end();)
+    it = it->second <= cutoff ? inputs_sent_.erase(it) : std::next(it);
 }
 
 std::string RemoteStages::summary() const {

@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -54,12 +55,14 @@ class RemoteStages {
   // Counts a stage that ran on the driver although it has workers, by the
   // stream that made its target ("other" for RDDs made outside streams).
   void note_driver_stage(const Task& t);
-  // The driver's graph forgot batches through t: so do the tracker and the workers.
+  // The driver's graph forgot batches through t: so do the workers (told at
+  // once) and this object (the next stage forgets, under the lock). It never
+  // waits: the job generator, the batch clock, calls it, and the lock may be
+  // held across a dispatch to the workers.
   void forget_through(Time t);
 
-  // The registered workers, and their task servers.
+  // The registered workers: their node ids, task servers and receiver hosts.
   std::vector<worker_home> worker_homes() const;
-  std::vector<caf::actor> task_servers() const;
 
   // "N tasks ran on workers; B bytes of batch inputs sent to them, R bytes of
   // results back; stages run on the driver: ...", and when workers were
@@ -112,6 +115,9 @@ class RemoteStages {
   // and the descriptions of the RDDs only the driver can make (described
   // once per stream and batch time, in time order).
   std::vector<batch_inputs_msg> inputs_to_send(Time through);
+  // Drops the map stages and sent inputs forget_through has released.
+  // REQUIRES: remote_mutex_ held.
+  void apply_forget();
 
   caf::actor_system& sys_;
   const caf::actor gateway_, cluster_master_, task_dispatcher_;
@@ -129,6 +135,9 @@ class RemoteStages {
   std::map<std::string, int64_t> driver_stages_;                   // stages run here anyway, by stream name
   std::atomic<int64_t> remote_tasks_{0}, bytes_to_workers_{0}, bytes_from_workers_{0};
   std::atomic<int64_t> tasks_rerun_{0}, map_outputs_remade_{0}, slots_recomputed_{0};
+  // Batches at or before it are forgotten (ms); only grows. Written without
+  // the lock by forget_through, applied under it by apply_forget.
+  std::atomic<int64_t> forget_cutoff_ms_{std::numeric_limits<int64_t>::min()};
 };
 
 }  // namespace rill

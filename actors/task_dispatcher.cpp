@@ -67,6 +67,8 @@ struct dispatcher_state {
   // Attempts pending at each worker (by its task server), for failing them on a loss.
   std::map<caf::actor_addr, std::vector<std::pair<progress_ptr, size_t>>> pending;
   std::set<caf::actor_addr> monitored;  // each worker once: one down message per loss
+  // Every live task server sent inputs or tasks: those a clear must reach.
+  std::map<caf::actor_addr, caf::actor> served;
   std::map<int64_t, progress_ptr> watched;  // dispatches checked for stragglers, by id
   int64_t next_id = 0;
 };
@@ -83,12 +85,18 @@ void forget_pending(dispatcher_actor* self, const caf::actor_addr& worker, const
     }
 }
 
+// Notes that `dest` holds what this dispatcher sent it; monitors it once.
+void serve(dispatcher_actor* self, const caf::actor& dest) {
+  self->state.served.emplace(dest.address(), dest);
+  if (self->state.monitored.insert(dest.address()).second)
+    self->monitor(dest);  // one already dead answers with a down message at once
+}
+
 // Sends task i of `p` to `dest` as one attempt.
 void send_attempt(dispatcher_actor* self, const progress_ptr& p, size_t i, const caf::actor& dest) {
   ++p->in_flight[i];
   self->state.pending[dest.address()].emplace_back(p, i);
-  if (self->state.monitored.insert(dest.address()).second)
-    self->monitor(dest);  // one already dead answers with a down message at once
+  serve(self, dest);
   self->request(dest, self->state.task_timeout, named_task_atom::value, p->tasks.tasks[i])
       .then(
           [=](named_task_result& r) {
@@ -166,6 +174,7 @@ caf::behavior task_dispatcher(dispatcher_actor* self, std::chrono::milliseconds 
   self->state.speculation = speculation;
   self->set_down_handler([=](caf::down_msg& dm) {
     self->state.monitored.erase(dm.source);
+    self->state.served.erase(dm.source);
     auto it = self->state.pending.find(dm.source);
     if (it == self->state.pending.end()) return;
     auto lost = std::move(it->second);
@@ -178,7 +187,10 @@ caf::behavior task_dispatcher(dispatcher_actor* self, std::chrono::milliseconds 
   return {
       [=](dispatch_atom, dispatch_msg& m, std::vector<caf::actor>& workers) -> caf::result<dispatch_result> {
         for (const auto& inputs : m.inputs)
-          for (const auto& w : workers) self->send(w, inputs_atom::value, inputs);
+          for (const auto& w : workers) {
+            serve(self, w);
+            self->send(w, inputs_atom::value, inputs);
+          }
         auto rp = self->make_response_promise<dispatch_result>();
         if (m.tasks.empty()) {
           rp.deliver(dispatch_result{});
@@ -207,8 +219,10 @@ caf::behavior task_dispatcher(dispatcher_actor* self, std::chrono::milliseconds 
         return rp;
       },
       [=](speculate_atom, int64_t id) { speculate(self, id); },
-      [=](clear_atom, int64_t t, const std::vector<caf::actor>& workers) {
-        for (const auto& w : workers) self->send(w, clear_atom::value, t);
+      // Batches through t are done: every worker that was sent something
+      // forgets them (after what was sent before, as messages keep order).
+      [=](clear_atom, int64_t t) {
+        for (const auto& [addr, w] : self->state.served) self->send(w, clear_atom::value, t);
       },
   };
 }

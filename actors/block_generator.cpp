@@ -75,7 +75,7 @@ void store_block(generator_actor* self, ReceivedBlockPtr block, std::function<vo
     return;
   }
   // The log writer is local and watched: if it dies, the request fails at once.
-  self->request(st.setup.wal_writer, caf::infinite, block_atom::value, block_msg{block})
+  self->request(st.setup.wal_writer, kNoDeadlineInEngine, block_atom::value, block_msg{block})
       .then([=](block_msg& logged) { store_logged_block(self, std::move(logged.block), done); },
             [=](caf::error& e) {
               // A block that cannot be logged cannot be acknowledged: the
@@ -88,7 +88,7 @@ void store_block(generator_actor* self, ReceivedBlockPtr block, std::function<vo
 
 void store_logged_block(generator_actor* self, ReceivedBlockPtr block, std::function<void()> done) {
   auto& st = self->state;
-  self->request(st.setup.block_manager, caf::infinite, block_atom::value, block_msg{block})
+  self->request(st.setup.block_manager, kNoDeadlineInEngine, block_atom::value, block_msg{block})
       .then([=](int64_t) {
         auto& st = self->state;
         spdlog::debug("stream {}: block {} stored, {} records, {} bytes", block->stream_id, block->id,
@@ -96,7 +96,7 @@ void store_logged_block(generator_actor* self, ReceivedBlockPtr block, std::func
         // The block counts as stored (store() returns, a source may be
         // acknowledged) once the tracker has it: on a worker, after its copy
         // is on another node when the storage level says _2.
-        self->request(st.setup.tracker, caf::infinite, block_atom::value, block_msg{block})
+        self->request(st.setup.tracker, kNoDeadlineInEngine, block_atom::value, block_msg{block})
             .then(
                 [=](bool) {
                   --self->state.stores_in_flight;

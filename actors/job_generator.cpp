@@ -108,7 +108,7 @@ void generate_due(generator_actor* self) {
   int64_t t = st.next_ms;
   // The tracker is local and monitored by the engine: if it dies, the
   // request fails at once and the engine monitor fails the context.
-  self->request(st.setup.tracker, caf::infinite, allocate_atom::value, t)
+  self->request(st.setup.tracker, kNoDeadlineInEngine, allocate_atom::value, t)
       .then(
           [=](allocation_msg& a) {
             auto& st = self->state;
@@ -180,7 +180,7 @@ caf::behavior job_generator(generator_actor* self, JobGeneratorSetup setup) {
         auto promise = self->make_response_promise<bool>();
         // The writer is local and watched by the engine monitor: if it dies,
         // the request fails at once.
-        self->request(st.setup.checkpoint_writer, caf::infinite, checkpoint_atom::value, std::move(*c), true)
+        self->request(st.setup.checkpoint_writer, kNoDeadlineInEngine, checkpoint_atom::value, std::move(*c), true)
             .then([promise](bool written) mutable { promise.deliver(written); },
                   [promise](caf::error&) mutable { promise.deliver(false); });
         return promise;

@@ -148,7 +148,7 @@ void send_task(scheduler_actor* self, size_t worker, uint64_t stage_id, size_t i
   ++stage.in_flight;
   spdlog::debug("stage {}: task for partition {} on partition worker {}{}", stage_id,
                 stage.tasks[index]->partition, worker, claim ? " (may be claimed elsewhere)" : "");
-  self->request(st.setup.workers[worker], caf::infinite, run_task_atom::value,
+  self->request(st.setup.workers[worker], kNoDeadlineInEngine, run_task_atom::value,
                 task_msg{stage.tasks[index], std::move(claim)})
       .then(
           [=](task_result& r) { finish_task(self, worker, stage_id, index, r); },
@@ -264,7 +264,7 @@ void start_jobs(scheduler_actor* self) {
     op.name = job->name;
     op.start_time_ms = wall_clock_ms();
     publish(self, [op](StreamingListener& l) { l.on_output_operation_started(op); });
-    self->request(st.setup.job_runners[runner], caf::infinite, run_job_atom::value, job_msg{job})
+    self->request(st.setup.job_runners[runner], kNoDeadlineInEngine, run_job_atom::value, job_msg{job})
         .then([=](const job_result& r) { finish_job(self, runner, job, op, r); },
               [=](caf::error& e) {
                 finish_job(self, runner, job, op,

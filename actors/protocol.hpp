@@ -24,6 +24,16 @@
 
 namespace rill {
 
+// The deadline of a request between two actors of one engine, in one
+// process: none, on purpose. What the reply waits for — a task, a job, an
+// fsync — takes as long as user code or the disk does, so no fixed deadline
+// would be right; and the callee cannot vanish unnoticed: the engine monitor
+// watches every engine actor (a receiver's block generator and log writer
+// are linked to their owner), and one that dies fails the context, which
+// ends the caller too. Requests to another process always have a deadline
+// (CAF 0.17 never fails one when the peer dies).
+constexpr caf::infinite_t kNoDeadlineInEngine = caf::infinite;
+
 // -- atoms (at most 10 characters) ---------------------------------------------
 using run_task_atom = caf::atom_constant<caf::atom("run_task")>;      // scheduler -> worker
 using run_stage_atom = caf::atom_constant<caf::atom("run_stage")>;    // executor -> scheduler

@@ -171,7 +171,7 @@ caf::behavior receiver_host(host_actor* self, ReceiverHostSetup setup) {
         auto* r = find_receiver(self, stream);
         if (!r) return true;
         auto promise = self->make_response_promise<bool>();
-        self->request(r->supervisor, caf::infinite, stop_atom::value)
+        self->request(r->supervisor, kNoDeadlineInEngine, stop_atom::value)
             .then([=](bool) mutable { promise.deliver(true); },
                   [=](caf::error&) mutable { promise.deliver(true); });
         return promise;

@@ -91,7 +91,7 @@ caf::behavior receiver_supervisor(supervisor_actor* self, ReceiverSupervisorSetu
         stop_receiver(self);
         publish(self, receiver_report::stopped, false);
         auto promise = self->make_response_promise<bool>();
-        self->request(st.setup.block_generator, caf::infinite, flush_atom::value)
+        self->request(st.setup.block_generator, kNoDeadlineInEngine, flush_atom::value)
             .then([=](bool) mutable { promise.deliver(true); },
                   [=](caf::error&) mutable { promise.deliver(true); });
         return promise;

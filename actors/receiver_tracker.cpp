@@ -345,7 +345,7 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
                         one_stopped();
                       });
           } else {
-            self->request(r.supervisor, caf::infinite, stop_atom::value)
+            self->request(r.supervisor, kNoDeadlineInEngine, stop_atom::value)
                 .then([=](bool) mutable { one_stopped(); }, [=](caf::error&) mutable { one_stopped(); });
           }
         }

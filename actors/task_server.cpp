@@ -109,7 +109,7 @@ TaskPtr named_task(server_actor* self, const named_task_msg& m) {
 
 void run_named(server_actor* self, const named_task_msg& m, caf::response_promise rp) {
   auto stats = self->state.setup.stats;
-  self->request(self->state.setup.scheduler, caf::infinite, run_stage_atom::value, stage_msg{{named_task(self, m)}})
+  self->request(self->state.setup.scheduler, kNoDeadlineInEngine, run_stage_atom::value, stage_msg{{named_task(self, m)}})
       .then(
           [rp, stats](stage_result& r) mutable {
             named_task_result out;

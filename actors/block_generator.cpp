@@ -221,7 +221,7 @@ caf::behavior block_generator(generator_actor* self, BlockGeneratorSetup setup) 
         self->scheduled_send(self, st.next_cut, cut_atom::value);
       },
       // Blocks whose batch completed: their credits and bytes come back.
-      [=](credit_atom, int blocks, int64_t bytes) {
+      [=](block_credit_atom, int blocks, int64_t bytes) {
         auto& st = self->state;
         st.block_credits += blocks;
         st.bytes_in_flight -= bytes;

@@ -1,6 +1,6 @@
 // The actor protocol of Rill, in one place: every atom and message type the
 // actors exchange. The types in this header travel only inside one process
-// (they carry shared pointers to immutable data or to type-erased work, so
+// (most carry shared pointers to immutable data or to type-erased work, so
 // CAF is told they are not serializable); those that cross processes are in
 // actors/wire.hpp, each with an inspect() and registered by
 // register_cluster_types.
@@ -45,7 +45,8 @@ using allocate_atom = caf::atom_constant<caf::atom("allocate")>;      // generat
 using batch_done_atom = caf::atom_constant<caf::atom("batch_done")>;  // scheduler -> generator, tracker
 using chunk_atom = caf::atom_constant<caf::atom("chunk")>;            // receiver -> block generator
 using block_atom = caf::atom_constant<caf::atom("block")>;            // block generator -> manager, tracker
-using credit_atom = caf::atom_constant<caf::atom("credit")>;          // grants on a data hop
+using block_credit_atom = caf::atom_constant<caf::atom("blkcredit")>;  // tracker -> block generator: blocks, bytes done
+using host_credit_atom = caf::atom_constant<caf::atom("hstcredit")>;   // tracker -> a worker's receivers: the same, by stream
 using cut_atom = caf::atom_constant<caf::atom("cut")>;                // block interval tick
 using drop_atom = caf::atom_constant<caf::atom("drop")>;              // forget blocks
 using start_atom = caf::atom_constant<caf::atom("start")>;
@@ -63,7 +64,8 @@ using hello_atom = caf::atom_constant<caf::atom("hello")>;            // worker 
 using register_atom = caf::atom_constant<caf::atom("register")>;      // worker -> driver
 using workers_atom = caf::atom_constant<caf::atom("workers")>;        // engine -> cluster master
 using named_task_atom = caf::atom_constant<caf::atom("ntask")>;       // driver -> worker: run a task by name
-using fetch_atom = caf::atom_constant<caf::atom("fetch")>;            // a map output bucket, please
+using fetch_block_atom = caf::atom_constant<caf::atom("fetchblk")>;   // records of a received block, please
+using fetch_bucket_atom = caf::atom_constant<caf::atom("fetchbkt")>;  // a map output bucket, please
 using inputs_atom = caf::atom_constant<caf::atom("inputs")>;          // driver -> worker: a batch's blocks
 using clear_atom = caf::atom_constant<caf::atom("clear")>;            // driver -> worker: batches done
 using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;      // executor -> task dispatcher
@@ -116,6 +118,10 @@ struct job_result {
   int64_t end_ms = 0;
   std::string error;
 };
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_result& x) {
+  return f(caf::meta::type_name("rill::job_result"), x.start_ms, x.end_ms, x.error);
+}
 
 // Records a receiver hands to its block generator.
 struct chunk_msg {
@@ -154,7 +160,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::stage_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::stage_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_set_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_msg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::chunk_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::block_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::allocation_msg)

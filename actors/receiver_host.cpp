@@ -160,9 +160,9 @@ caf::behavior receiver_host(host_actor* self, ReceiverHostSetup setup) {
         return rp;
       },
       [=](receiver_atom, receiver_report& r) { self->send(self->state.tracker, receiver_atom::value, std::move(r)); },
-      [=](credit_atom, int32_t stream, int32_t blocks, int64_t bytes) {
+      [=](host_credit_atom, int32_t stream, int32_t blocks, int64_t bytes) {
         if (auto* r = find_receiver(self, stream))
-          self->send(r->block_generator, credit_atom::value, static_cast<int>(blocks), bytes);
+          self->send(r->block_generator, block_credit_atom::value, static_cast<int>(blocks), bytes);
       },
       [=](rate_atom, int32_t stream, int64_t rate) {
         if (auto* r = find_receiver(self, stream)) r->bridge->set_rate(rate);

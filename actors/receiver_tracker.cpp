@@ -304,10 +304,10 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
           auto r = st.receivers.find(stream);
           if (r == st.receivers.end()) continue;
           if (r->second.host)
-            self->send(r->second.host, credit_atom::value, static_cast<int32_t>(stream),
+            self->send(r->second.host, host_credit_atom::value, static_cast<int32_t>(stream),
                        static_cast<int32_t>(q.blocks), q.bytes);
           else
-            self->send(r->second.block_generator, credit_atom::value, static_cast<int>(q.blocks), q.bytes);
+            self->send(r->second.block_generator, block_credit_atom::value, static_cast<int>(q.blocks), q.bytes);
         }
         st.allocated.erase(it);
       },

@@ -29,7 +29,7 @@ class HolderReader : public RemoteBlockReader {
     std::string failures;
     for (const auto& [from, node] : {std::pair{meta_.holder, meta_.node}, {meta_.replica, meta_.replica_node}}) {
       if (!from) continue;
-      auto frame = blocking_request_within<std::string>(gateway_, from, kReadTimeout, fetch_atom::value, block.id,
+      auto frame = blocking_request_within<std::string>(gateway_, from, kReadTimeout, fetch_block_atom::value, block.id,
                                                         static_cast<int32_t>(first), static_cast<int32_t>(end));
       if (!frame) {
         failures += (failures.empty() ? "" : "; ") + ("from worker " + node + ": " + sys_->render(frame.error()));

@@ -153,7 +153,7 @@ caf::behavior task_server(server_actor* self, TaskServerSetup setup) {
         }
       },
       // Chunks [first, end) of a block this node holds, for another node.
-      [=](fetch_atom, int64_t block, int32_t first, int32_t end) -> caf::result<std::string> {
+      [=](fetch_block_atom, int64_t block, int32_t first, int32_t end) -> caf::result<std::string> {
         auto& setup = self->state.setup;
         try {
           auto held = setup.received->get(block);
@@ -204,7 +204,7 @@ caf::behavior task_server(server_actor* self, TaskServerSetup setup) {
         }
         drain_waiting(self);
       },
-      [=](fetch_atom, const wire_rdd_name& shuffle, int32_t m, int32_t r) -> caf::result<std::string> {
+      [=](fetch_bucket_atom, const wire_rdd_name& shuffle, int32_t m, int32_t r) -> caf::result<std::string> {
         try {
           auto frame = self->state.setup.map_outputs->encode(from_wire(shuffle), m, r);
           self->state.setup.stats->bytes_served += static_cast<int64_t>(frame.size());
@@ -246,7 +246,7 @@ ShuffleDependencyBase::RemoteBuckets remote_buckets(caf::actor_system& sys, caf:
     fetch_with_window<Reply>(
         remote.size(), kFetchesInFlight,
         [&](size_t i) {
-          return request_within<std::string>(gateway, holders[remote[i]], kFetchTimeout, fetch_atom::value,
+          return request_within<std::string>(gateway, holders[remote[i]], kFetchTimeout, fetch_bucket_atom::value,
                                              to_wire(shuffle->name()), static_cast<int32_t>(remote[i]),
                                              static_cast<int32_t>(r));
         },

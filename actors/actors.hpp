@@ -209,7 +209,9 @@ struct WorkerAgentSetup {
   uint16_t driver_port = 0;
   std::string secret;
   std::chrono::milliseconds connect_within{30000};
-  // Called once: "" and the driver's reply when accepted, else the error.
+  // Called once: "" and the driver's reply when accepted; else the error,
+  // with the driver's reply when the driver refused the worker (reply.error
+  // says why) or an empty reply when it could not be reached.
   std::function<void(const std::string& error, const registration_reply& reply)> on_registered;
   std::function<void()> on_stop;                                // the driver said stop
   std::function<void(const std::string& why)> on_driver_lost;   // after registration only

@@ -60,7 +60,7 @@ void Engine::join_driver(const std::string& host, uint16_t port, uint64_t finger
   };
   setup.on_stop = std::move(on_stop);
   setup.on_driver_lost = std::move(on_lost);
-  impl_->worker_agent = spawn_worker_agent(impl_->sys, std::move(setup), self);
+  impl_->worker_agent = impl_->watch(spawn_worker_agent(impl_->sys, std::move(setup), self), "worker_agent");
   const auto [error, reply] = outcome.get();
   if (error.empty()) {
     // The driver's batch times and partition counts, so that this node's
@@ -71,7 +71,7 @@ void Engine::join_driver(const std::string& host, uint16_t port, uint64_t finger
     graph_started->store(true);
     return;
   }
-  if (error.find("refused this worker") != std::string::npos) throw ConfigError(error);
+  if (!reply.error.empty()) throw ConfigError(error);  // the driver refused it: a setting to fix
   throw RillError(error);
 }
 

@@ -32,7 +32,7 @@ using JobErrorHandler = std::function<void(const std::string& batch, const std::
 struct JobSchedulerSetup {
   std::vector<caf::actor> workers;
   std::vector<caf::actor> job_runners;  // rill.streaming.concurrentJobs of them
-  caf::actor listener_bus;
+  listener_bus_actor listener_bus;
   JobErrorHandler on_job_error;
 };
 // Runs stages on the partition workers and batches' jobs on the job runners,
@@ -77,7 +77,7 @@ struct ReceiverTrackerSetup {
   // directory the logs go under (empty: no log).
   std::string write_ahead_log_root;
   caf::actor block_manager;
-  caf::actor listener_bus;
+  listener_bus_actor listener_bus;
   caf::actor gateway;  // for the blocking requests of receivers' threads
   // A cluster driver's workers: receivers are placed on them round-robin
   // (except with the write-ahead log, whose files are the driver's). Empty:
@@ -172,7 +172,7 @@ class BlockStore;
 // reads them for other nodes) and its store of persisted partitions.
 caf::actor spawn_block_manager(caf::actor_system& sys, std::shared_ptr<BlockStore> store,
                                std::shared_ptr<ReceivedBlockIndex> received);
-caf::actor spawn_listener_bus(caf::actor_system& sys);
+listener_bus_actor spawn_listener_bus(caf::actor_system& sys);
 
 // Watches engine actors (send it (watch_atom, actor, name)); calls
 // on_failure with a message naming the actor and the cause when one dies for

@@ -48,8 +48,10 @@ struct Engine::Impl {
     block_manager = watch(spawn_block_manager(sys, executor->store(), received), "block_manager");
   }
 
-  caf::actor watch(caf::actor a, const std::string& name) {
-    caf::anon_send(monitor, watch_atom::value, a, name);
+  // Has the engine monitor watch `a` (a caf::actor or a typed handle).
+  template <class Handle>
+  Handle watch(Handle a, const std::string& name) {
+    caf::anon_send(monitor, watch_atom::value, caf::actor_cast<caf::actor>(a), name);
     return a;
   }
 
@@ -183,7 +185,7 @@ struct Engine::Impl {
     ask<bool>(scheduler, "waiting for running jobs", true, idle_atom::value);
     if (checkpoint_writer)
       ask<bool>(generator, "writing the last metadata checkpoint", false, checkpoint_atom::value);
-    ask<bool>(listener_bus, "delivering listener events", true, caf::get_atom::value);
+    ask<bool>(caf::actor_cast<caf::actor>(listener_bus), "delivering listener events", true, caf::get_atom::value);
     if (graceful && !manual)
       spdlog::info("graceful stop: every batch processed, {} ms after the stop began",
                    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
@@ -197,11 +199,13 @@ struct Engine::Impl {
       if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
     cluster_master = worker_agent = task_server = task_dispatcher = receiver_host = nullptr;
     if (monitor) caf::anon_send_exit(monitor, caf::exit_reason::user_shutdown);
-    for (auto* a : {&generator, &tracker, &scheduler, &block_manager, &listener_bus, &gateway, &checkpoint_writer})
+    for (auto* a : {&generator, &tracker, &scheduler, &block_manager, &gateway, &checkpoint_writer})
       if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+    if (listener_bus) caf::anon_send_exit(listener_bus, caf::exit_reason::user_shutdown);
     for (auto& w : workers) caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
     for (auto& r : runners) caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
-    monitor = generator = tracker = scheduler = block_manager = listener_bus = gateway = checkpoint_writer = nullptr;
+    monitor = generator = tracker = scheduler = block_manager = gateway = checkpoint_writer = nullptr;
+    listener_bus = listener_bus_actor{};
     workers.clear();
     runners.clear();
   }
@@ -216,7 +220,8 @@ struct Engine::Impl {
   caf::actor_system sys;
   std::vector<caf::actor> workers;
   std::vector<caf::actor> runners;
-  caf::actor monitor, gateway, listener_bus, block_manager, scheduler, tracker, generator, checkpoint_writer;
+  caf::actor monitor, gateway, block_manager, scheduler, tracker, generator, checkpoint_writer;
+  listener_bus_actor listener_bus;
   caf::actor cluster_master;   // a driver of worker processes
   caf::actor task_dispatcher;  // a driver of worker processes
   caf::actor worker_agent;     // a worker

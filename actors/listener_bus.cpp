@@ -13,7 +13,7 @@ struct listener_bus_state {
   std::vector<std::shared_ptr<StreamingListener>> listeners;
 };
 
-caf::behavior listener_bus(caf::stateful_actor<listener_bus_state>* self) {
+listener_bus_actor::behavior_type listener_bus(listener_bus_actor::stateful_pointer<listener_bus_state> self) {
   name_failures(self, "listener_bus");
   return {
       [=](listen_atom, const listener_msg& m) { self->state.listeners.push_back(m.listener); },
@@ -35,6 +35,6 @@ caf::behavior listener_bus(caf::stateful_actor<listener_bus_state>* self) {
 }
 }  // namespace
 
-caf::actor spawn_listener_bus(caf::actor_system& sys) { return sys.spawn(listener_bus); }
+listener_bus_actor spawn_listener_bus(caf::actor_system& sys) { return sys.spawn(listener_bus); }
 
 }  // namespace rill

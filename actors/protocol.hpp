@@ -152,6 +152,18 @@ struct listener_msg {
   std::shared_ptr<StreamingListener> listener;
 };
 
+// -- typed actor interfaces --------------------------------------------------------
+// An actor with a typed interface is spawned and held through its alias, so
+// a message it does not understand, or a reply of the wrong type, does not
+// compile. (The other actors are still untyped caf::actor handles.)
+
+// The listener bus (actors/listener_bus.cpp): adds a listener; delivers an
+// event to every listener, in order; get answers once every event sent
+// before it has been delivered.
+using listener_bus_actor = caf::typed_actor<caf::reacts_to<listen_atom, listener_msg>,
+                                            caf::reacts_to<event_atom, listener_event>,
+                                            caf::replies_to<caf::get_atom>::with<bool>>;
+
 }  // namespace rill
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::task_msg)

@@ -184,8 +184,8 @@ caf::actor spawn_engine_monitor(caf::actor_system& sys, std::function<void(const
 // registration_reply: a worker whose graph fingerprint or secret proof
 // differs is refused, with an error naming both fingerprints (or the failed
 // authentication), logged on the driver too. (workers) lists the registered
-// workers as std::vector<node_info>, (workers, get) their task servers and
-// (homes) their actors as std::vector<worker_home>; (workers, int32 n, int64 ms) replies
+// workers as std::vector<node_info> and (homes) their actors as
+// std::vector<worker_home>; (workers, int32 n, int64 ms) replies
 // with the count once at least n are registered, or after ms with the count
 // then; (stop) tells every worker to stop and replies, once they are gone
 // (or after stop_timeout), with how many went.

@@ -25,6 +25,7 @@
 #include "operators/dstream/transformed_dstream.hpp"
 #include "operators/dstream/window.hpp"
 #include "runtime/base/function_traits.hpp"
+#include "runtime/base/object_file.hpp"
 #include "runtime/base/streaming_context_fwd.hpp"
 
 namespace rill {

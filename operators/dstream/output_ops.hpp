@@ -1,15 +1,12 @@
 // The work of the built-in output operations, batch by batch.
 #pragma once
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <string>
 
 #include "operators/dstream/staged_output.hpp"
 #include "operators/rdd/rdd.hpp"
 #include "runtime/base/display.hpp"
-#include "runtime/base/files.hpp"
-#include "runtime/base/object_file.hpp"
 #include "runtime/base/time.hpp"
 
 namespace rill {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "actors/block_source.hpp"
 #include "actors/protocol.hpp"
 #include "operators/dstream/dstream_graph.hpp"
 #include "operators/rdd/rdd_node.hpp"
@@ -53,6 +54,8 @@ struct JobGeneratorSetup {
   Duration batch;
   caf::actor scheduler;
   caf::actor tracker;
+  // Finds the records of the blocks each allocation names.
+  std::shared_ptr<const BlockSource> blocks;
   JobErrorHandler on_error;
   // When checkpointing: after each batch completes, `checkpoint_base` with the
   // completed time, the pending batches and every stream's data goes to
@@ -76,7 +79,9 @@ struct ReceiverTrackerSetup {
   // With rill.streaming.receiver.writeAheadLog.enable: the checkpoint
   // directory the logs go under (empty: no log).
   std::string write_ahead_log_root;
-  caf::actor block_manager;
+  // This node's received blocks: its receivers write there, and blocks read
+  // back from the write-ahead log after a restart are put there.
+  std::shared_ptr<ReceivedBlockIndex> received;
   listener_bus_actor listener_bus;
   caf::actor gateway;  // for the blocking requests of receivers' threads
   // A cluster driver's workers: receivers are placed on them round-robin
@@ -99,8 +104,9 @@ struct ReceiverLaunch {
   const Config* config = nullptr;
   Duration batch;
   caf::actor gateway;
-  caf::actor block_manager;
-  caf::actor tracker;   // gets (block, block_msg) for every block stored
+  std::shared_ptr<ReceivedBlockIndex> received;  // this node's received blocks
+  caf::actor tracker;   // gets (block, block_meta) for every block stored
+  caf::actor holder;    // serves this node's blocks to others (null: the tracker's node)
   caf::actor reporter;  // gets (receiver, receiver_report) for every listener event
   std::string location;  // ReceiverInfo::location
   int64_t initial_rate = 0;
@@ -145,7 +151,7 @@ struct ReceiverHostSetup {
   DStreamGraph* graph = nullptr;
   const Config* config = nullptr;
   caf::actor gateway;
-  caf::actor block_manager;
+  std::shared_ptr<ReceivedBlockIndex> received;  // this node's received blocks
   caf::actor task_server;  // serves this node's blocks: named as their holder
   std::string node_id;
   std::shared_ptr<TaskServerStats> stats;  // counts the block copies sent to other workers
@@ -157,8 +163,10 @@ struct BlockGeneratorSetup {
   int64_t block_id_base = 0;  // ids are this plus a process-wide count (unique across nodes)
   std::shared_ptr<ReceiverBase> receiver;
   std::shared_ptr<SupervisorBridge> bridge;
-  caf::actor block_manager;
-  caf::actor tracker;
+  std::shared_ptr<ReceivedBlockIndex> received;  // where its blocks are written
+  caf::actor tracker;     // replies bool to (block, block_meta) once it has the block
+  caf::actor holder;      // named in each block's info (null: the tracker's own node)
+  std::string node;       // the holder's node id, for messages
   caf::actor wal_writer;  // null: no write-ahead log
   Duration block_interval;
   int credits = 32;                             // blocks whose batch has not completed
@@ -168,8 +176,10 @@ struct BlockGeneratorSetup {
 caf::actor spawn_block_generator(caf::actor_system& sys, BlockGeneratorSetup setup);
 
 class BlockStore;
-// Owns the node's received blocks (kept in `received`, where the task server
-// reads them for other nodes) and its store of persisted partitions.
+// Owns the node's received blocks (`received`: block generators write them
+// there, tasks and the task server read them there) and its store of
+// persisted partitions: reports their sizes, (drop, block_ids_msg) forgets
+// blocks, (drop, rdd id) a persisted RDD's partitions.
 caf::actor spawn_block_manager(caf::actor_system& sys, std::shared_ptr<BlockStore> store,
                                std::shared_ptr<ReceivedBlockIndex> received);
 listener_bus_actor spawn_listener_bus(caf::actor_system& sys);

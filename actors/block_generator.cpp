@@ -1,8 +1,11 @@
-// block_generator: gathers a receiver's chunks into blocks and stores each
-// block in the block manager, reporting it to the receiver tracker only once
-// stored. A block is cut every rill.streaming.blockInterval, or earlier when
-// it reaches rill.streaming.blockMaxBytes, so a fast source makes many
-// blocks (partitions) per batch instead of one huge one.
+// block_generator: gathers a receiver's chunks into blocks, writes each
+// block once into its node's ReceivedBlockIndex (after the write-ahead log,
+// when there is one) and reports its info to the receiver tracker (on a
+// worker, to the receiver host, which copies it first when the storage
+// level says _2): one round trip per block. A block is cut every
+// rill.streaming.blockInterval, or earlier when it reaches
+// rill.streaming.blockMaxBytes, so a fast source makes many blocks
+// (partitions) per batch instead of one huge one.
 //
 // Flow control, per receiver:
 //  - block credits (rill.flow.credits, by default at least three batches'
@@ -21,6 +24,7 @@
 #include <deque>
 
 #include "actors/actors.hpp"
+#include "actors/remote_blocks.hpp"
 #include "actors/supervisor_bridge.hpp"
 
 namespace rill {
@@ -88,33 +92,26 @@ void store_block(generator_actor* self, ReceivedBlockPtr block, std::function<vo
 
 void store_logged_block(generator_actor* self, ReceivedBlockPtr block, std::function<void()> done) {
   auto& st = self->state;
-  self->request(st.setup.block_manager, kNoDeadlineInEngine, block_atom::value, block_msg{block})
-      .then([=](int64_t) {
-        auto& st = self->state;
-        spdlog::debug("stream {}: block {} stored, {} records, {} bytes", block->stream_id, block->id,
-                      block->num_records, block->bytes);
-        // The block counts as stored (store() returns, a source may be
-        // acknowledged) once the tracker has it: on a worker, after its copy
-        // is on another node when the storage level says _2.
-        self->request(st.setup.tracker, kNoDeadlineInEngine, block_atom::value, block_msg{block})
-            .then(
-                [=](bool) {
-                  --self->state.stores_in_flight;
-                  if (done) done();
-                  notify_flushed(self);
-                },
-                [=](caf::error& e) {
-                  self->quit(caf::make_error(caf::sec::runtime_error, "reporting block " + std::to_string(block->id) +
-                                                                          " failed: " + self->system().render(e)));
-                });
-      },
-      [=](caf::error& e) {
-        // The block manager is gone: the block cannot be kept, so this
-        // generator ends with the cause; the engine monitor fails the
-        // context with it (nothing waits for the lost block).
-        self->quit(caf::make_error(caf::sec::runtime_error, "storing block " + std::to_string(block->id) +
-                                                                " failed: " + self->system().render(e)));
-      });
+  st.setup.received->put(block);
+  spdlog::debug("stream {}: block {} stored, {} records, {} bytes", block->stream_id, block->id, block->num_records,
+                block->bytes);
+  // The block counts as stored (store() returns, a source may be
+  // acknowledged) once the tracker has its info: on a worker, after its copy
+  // is on another node when the storage level says _2.
+  self->request(st.setup.tracker, kNoDeadlineInEngine, block_atom::value,
+                describe_block(*block, st.setup.holder, st.setup.node))
+      .then(
+          [=](bool) {
+            --self->state.stores_in_flight;
+            if (done) done();
+            notify_flushed(self);
+          },
+          [=](caf::error& e) {
+            // Nothing will allocate the block: the generator ends with the
+            // cause, and the engine monitor fails the context with it.
+            self->quit(caf::make_error(caf::sec::runtime_error, "reporting block " + std::to_string(block->id) +
+                                                                    " failed: " + self->system().render(e)));
+          });
 }
 
 ReceivedBlockPtr make_block(const BlockGeneratorSetup& setup, std::vector<Chunk> chunks, int64_t records,

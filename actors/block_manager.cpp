@@ -1,6 +1,7 @@
-// block_manager: the node's store of received blocks, by id, and the owner
-// of its BlockStore of persisted RDD partitions. Blocks are dropped when the
-// driver says no batch needs them any more.
+// block_manager: the owner of the node's received blocks (a
+// ReceivedBlockIndex, which block generators write into directly) and of its
+// BlockStore of persisted RDD partitions. Blocks are dropped when the driver
+// says no batch needs them any more.
 #include "actors/actors.hpp"
 #include "runtime/base/block_store.hpp"
 
@@ -18,11 +19,6 @@ caf::behavior block_manager(caf::stateful_actor<block_manager_state>* self, std:
   self->state.store = std::move(store);
   self->state.blocks = std::move(received);
   return {
-      // Stores a block; the reply acknowledges it is stored.
-      [=](block_atom, const block_msg& m) -> int64_t {
-        self->state.blocks->put(m.block);
-        return m.block->id;
-      },
       [=](drop_atom, const block_ids_msg& m) {
         for (auto id : m.ids) self->state.blocks->erase(id);
       },

@@ -77,7 +77,7 @@ struct Engine::Impl {
     ReceiverTrackerSetup rt;
     rt.graph = &graph;
     rt.config = &conf;
-    rt.block_manager = block_manager;
+    rt.received = received;
     rt.listener_bus = listener_bus;
     rt.gateway = gateway;
     if (checkpointing && conf.get(keys::wal_enable))
@@ -93,6 +93,7 @@ struct Engine::Impl {
     jg.batch = graph.batch_duration();
     jg.scheduler = scheduler;
     jg.tracker = tracker;
+    jg.blocks = std::make_shared<const BlockSource>(sys, gateway, received, graph);
     jg.on_error = [this](const std::string& batch, const std::string& error) {
       report("generating batch " + batch + " failed: " + error);
     };

@@ -38,25 +38,25 @@ using generator_actor = caf::stateful_actor<job_generator_state>;
 void generate_due(generator_actor* self);
 std::optional<MetadataCheckpoint> make_checkpoint(generator_actor* self);
 
-void generate_batch(generator_actor* self, int64_t t, BlockAllocation blocks, std::map<int, InputFlowInfo> flow) {
+void generate_batch(generator_actor* self, int64_t t, allocation_msg allocation) {
   auto& st = self->state;
   Time time(t);
   job_set_msg msg;
   msg.time = time;
   msg.submission_time_ms = wall_clock_ms();
-  msg.flow_per_stream = std::move(flow);
+  msg.flow_per_stream = std::move(allocation.flow);
   for (const auto& stream : st.setup.graph->receiver_streams())
     msg.records_per_stream[stream->stream_id()] = 0;
-  for (const auto& kv : blocks)
-    for (const auto& b : kv.second) msg.records_per_stream[kv.first] += b->num_records;
+  for (const auto& kv : allocation.blocks)
+    for (const auto& b : kv.second) msg.records_per_stream[kv.first] += b.records;
   if (spdlog::should_log(spdlog::level::debug)) {
     size_t n = 0;
-    for (const auto& kv : blocks) n += kv.second.size();
+    for (const auto& kv : allocation.blocks) n += kv.second.size();
     spdlog::debug("generating batch {} ms: {} blocks allocated", t, n);
   }
   st.in_flight.insert(t);
-  st.setup.graph->blocks().put(time, blocks);
   try {
+    st.setup.graph->blocks().put(time, st.setup.blocks->resolve(allocation.blocks));
     msg.jobs = st.setup.graph->generate_jobs(time);
   } catch (const std::exception& e) {
     spdlog::error("generating the jobs of batch {} ms failed: {}", t, e.what());
@@ -114,7 +114,7 @@ void generate_due(generator_actor* self) {
             auto& st = self->state;
             st.generating = false;
             if (st.stopped) return;
-            generate_batch(self, t, std::move(a.blocks), std::move(a.flow));
+            generate_batch(self, t, std::move(a));
             st.next_ms = t + st.setup.batch.milliseconds();
             generate_due(self);
           },

@@ -44,7 +44,7 @@ using clock_atom = caf::atom_constant<caf::atom("clock")>;            // manual 
 using allocate_atom = caf::atom_constant<caf::atom("allocate")>;      // generator -> tracker
 using batch_done_atom = caf::atom_constant<caf::atom("batch_done")>;  // scheduler -> generator, tracker
 using chunk_atom = caf::atom_constant<caf::atom("chunk")>;            // receiver -> block generator
-using block_atom = caf::atom_constant<caf::atom("block")>;            // block generator -> manager, tracker
+using block_atom = caf::atom_constant<caf::atom("block")>;            // block generator -> log writer; a block stored -> tracker
 using block_credit_atom = caf::atom_constant<caf::atom("blkcredit")>;  // tracker -> block generator: blocks, bytes done
 using host_credit_atom = caf::atom_constant<caf::atom("hstcredit")>;   // tracker -> a worker's receivers: the same, by stream
 using cut_atom = caf::atom_constant<caf::atom("cut")>;                // block interval tick
@@ -132,13 +132,24 @@ struct chunk_msg {
   std::shared_ptr<std::atomic<int>> in_transit;
 };
 
+// A block on its way through its receiver's write-ahead log writer.
 struct block_msg {
   ReceivedBlockPtr block;
 };
+// The blocks the tracker allocated to one batch, as infos (the records stay
+// where they are stored; actors/block_source.hpp finds them).
 struct allocation_msg {
-  BlockAllocation blocks;
-  std::map<int, InputFlowInfo> flow;  // per receiver stream, after this allocation
+  std::map<int32_t, std::vector<block_meta>> blocks;  // by stream id
+  std::map<int32_t, InputFlowInfo> flow;              // per receiver stream, after this allocation
 };
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, InputFlowInfo& x) {
+  return f(caf::meta::type_name("rill::InputFlowInfo"), x.rate_limit, x.queued_blocks, x.queued_bytes);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, allocation_msg& x) {
+  return f(caf::meta::type_name("rill::allocation_msg"), x.blocks, x.flow);
+}
 // A batch has completed (scheduler -> job generator, receiver tracker).
 struct batch_done_msg {
   BatchInfo info;
@@ -174,7 +185,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_set_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::chunk_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::block_msg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::allocation_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::batch_done_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::listener_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::listener_msg)

@@ -1,6 +1,6 @@
 // receiver_host: runs, on a worker, the receivers the driver's tracker
-// placed there. Their blocks stay in this node's block manager (the task
-// server serves them); the tracker learns each block's meta and each
+// placed there. Their blocks stay in this node's ReceivedBlockIndex (the
+// task server serves them); the tracker learns each block's info and each
 // listener event, and sends back credits, rates and the stop.
 //
 // A receiver whose storage level is *_2 has each block copied to another
@@ -23,6 +23,11 @@
 namespace rill {
 namespace {
 
+// How long the driver's tracker may take to answer a block report. It
+// answers at once; a report it has not answered by then is logged (the
+// driver is slow or gone, and heartbeats decide which).
+constexpr std::chrono::seconds kReportTimeout{30};
+
 // A stored block on its way to the tracker.
 struct pending_report {
   block_meta meta;
@@ -44,7 +49,15 @@ using host_actor = caf::stateful_actor<receiver_host_state>;
 void report_ready(host_actor* self, int stream) {
   auto& queue = self->state.pending[stream];
   while (!queue.empty() && queue.front().ready) {
-    self->send(self->state.tracker, block_atom::value, queue.front().meta);
+    // The driver's tracker answers each report; only a refusal (a block of a
+    // stream it placed no receiver of) says anything, and it is logged.
+    const int64_t id = queue.front().meta.id;
+    self->request(self->state.tracker, kReportTimeout, block_atom::value, queue.front().meta)
+        .then([](bool) {},
+              [=](caf::error& e) {
+                spdlog::error("worker: the driver did not take block {} of stream {}: {}", id, stream,
+                              self->system().render(e));
+              });
     queue.front().stored.deliver(true);
     queue.pop_front();
   }
@@ -133,8 +146,9 @@ caf::behavior receiver_host(host_actor* self, ReceiverHostSetup setup) {
         launch.config = st.setup.config;
         launch.batch = st.setup.graph->batch_duration();
         launch.gateway = st.setup.gateway;
-        launch.block_manager = st.setup.block_manager;
+        launch.received = st.setup.received;
         launch.tracker = caf::actor_cast<caf::actor>(self);
+        launch.holder = st.setup.task_server;
         launch.reporter = launch.tracker;
         launch.location = st.setup.node_id;
         launch.initial_rate = m.initial_rate;
@@ -143,19 +157,22 @@ caf::behavior receiver_host(host_actor* self, ReceiverHostSetup setup) {
         st.receivers.emplace(m.stream_id, launch_receiver(self, launch));
         spdlog::info("worker: running the receiver of {}", stream->stream_name());
       },
-      // A block stored here: the driver learns its meta, once it is copied
-      // when the receiver's storage level says _2. The reply says it is stored.
-      [=](block_atom, const block_msg& m) -> caf::result<bool> {
+      // A block a receiver here stored (its info names the task server as
+      // holder): the driver learns of it, once it is copied when the
+      // receiver's storage level says _2. The reply says it is stored.
+      [=](block_atom, block_meta& m) -> caf::result<bool> {
         auto& st = self->state;
-        const int stream = m.block->stream_id;
+        const int stream = m.stream_id;
+        const int64_t id = m.id;
         auto rp = self->make_response_promise<bool>();
-        st.pending[stream].push_back({describe_block(*m.block, st.setup.task_server, st.setup.node_id), false, rp});
+        st.pending[stream].push_back({std::move(m), false, rp});
         const LaunchedReceiver* r = find_receiver(self, stream);
         ReceiverStreamBase* s = st.setup.graph->receiver_stream(stream);
-        if (r && r->replicated && s) {
-          copy_block(self, stream, m.block->id, std::make_shared<const std::string>(encode_whole_block(*s, *m.block)));
+        auto held = st.setup.received->get(id);
+        if (r && r->replicated && s && held) {
+          copy_block(self, stream, id, std::make_shared<const std::string>(encode_whole_block(*s, *held)));
         } else {
-          mark_ready(self, stream, m.block->id, nullptr);
+          mark_ready(self, stream, id, nullptr);
         }
         return rp;
       },

@@ -55,8 +55,10 @@ LaunchedReceiver launch_receiver(caf::scheduled_actor* owner, const ReceiverLaun
   bg.block_id_base = launch.block_id_base;
   bg.receiver = receiver;
   bg.bridge = bridge;
-  bg.block_manager = launch.block_manager;
+  bg.received = launch.received;
   bg.tracker = launch.tracker;
+  bg.holder = launch.holder;
+  bg.node = launch.location;
   if (!launch.write_ahead_log_root.empty()) {
     WalWriterSetup ws;
     ws.directory = receiver_log_directory(launch.write_ahead_log_root, stream->stream_id());

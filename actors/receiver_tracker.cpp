@@ -61,7 +61,7 @@ struct receiver_tracker_state {
   size_t next_worker = 0;  // round-robin over the workers
   int64_t placements = 0;  // receivers placed on workers so far (each numbers its blocks from its own base)
   std::map<int, tracked_receiver> receivers;
-  BlockAllocation unallocated;
+  std::map<int32_t, std::vector<block_meta>> unallocated;  // by stream, in report order
   std::map<int64_t, std::map<int, queued>> allocated;  // batch -> stream -> blocks not yet completed
   int64_t max_rate = 0;
   bool stopped = false;
@@ -162,7 +162,7 @@ void start_receivers(tracker_actor* self) {
       launch.config = &conf;
       launch.batch = st.setup.graph->batch_duration();
       launch.gateway = st.setup.gateway;
-      launch.block_manager = st.setup.block_manager;
+      launch.received = st.setup.received;
       launch.tracker = caf::actor_cast<caf::actor>(self);
       launch.reporter = launch.tracker;
       launch.location = "driver";
@@ -200,7 +200,7 @@ std::map<int, InputFlowInfo> flow_of(const receiver_tracker_state& st) {
   for (const auto& [id, blocks] : st.unallocated)
     for (const auto& b : blocks) {
       ++flow[id].queued_blocks;
-      flow[id].queued_bytes += b->bytes;
+      flow[id].queued_bytes += block_bytes(b);
     }
   for (const auto& [t, streams] : st.allocated)
     for (const auto& [id, q] : streams) {
@@ -235,20 +235,25 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
   return {
       [=](start_atom) { start_receivers(self); },
       [=](restart_atom, int32_t id) { restart_receiver(self, id); },
-      [=](block_atom, const block_msg& m) {
-        self->state.unallocated[m.block->stream_id].push_back(m.block);
-        return true;
-      },
-      // A block a worker's receiver stored there.
-      [=](block_atom, const block_meta& m) {
+      // A block a receiver stored, here or on a worker (its info names the
+      // holder): it waits for the next batch.
+      [=](block_atom, block_meta& m) -> caf::result<bool> {
         auto& st = self->state;
-        ReceiverStreamBase* stream = self->state.setup.graph->receiver_stream(m.stream_id);
-        if (!stream || !st.receivers.count(m.stream_id)) {
-          spdlog::error("worker {} reported block {} of stream {}, which has no receiver placed there", m.node, m.id,
-                        m.stream_id);
-          return;
+        if (!st.receivers.count(m.stream_id)) {
+          const std::string why = (m.node.empty() ? std::string("a receiver") : "worker " + m.node) +
+                                  " reported block " + std::to_string(m.id) + " of stream " +
+                                  std::to_string(m.stream_id) + ", which has no receiver placed there";
+          spdlog::error("{}", why);
+          return caf::make_error(caf::sec::invalid_argument, why);
         }
-        st.unallocated[m.stream_id].push_back(remote_block(self->system(), st.setup.gateway, *stream, m));
+        if (m.chunk_bytes.size() != m.chunk_encodings.size()) {
+          const std::string why = "block " + std::to_string(m.id) + " reported by " + m.node +
+                                  " has a malformed description (chunk sizes and encodings differ in number)";
+          spdlog::error("{}", why);
+          return caf::make_error(caf::sec::invalid_argument, why);
+        }
+        st.unallocated[m.stream_id].push_back(std::move(m));
+        return true;
       },
       // A receiver's listener event (from here or from a worker).
       [=](receiver_atom, const receiver_report& r) {
@@ -274,22 +279,32 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
         auto& st = self->state;
         allocation_msg out;
         auto& recovered = st.setup.graph->blocks();
+        // Blocks read back from the write-ahead log are this node's like any
+        // other: into its index, and allocated by their infos.
+        auto here = [&](const std::vector<ReceivedBlockPtr>& blocks) {
+          std::vector<block_meta> infos;
+          for (const auto& b : blocks) {
+            st.setup.received->put(b);
+            infos.push_back(describe_block(*b, caf::actor{}, "driver"));
+          }
+          return infos;
+        };
         for (auto& [id, queue] : st.unallocated) {
           auto& blocks = out.blocks[id];
           // A batch regenerated after a restart gets the blocks it had.
           if (auto before = recovered.take_recovered_allocation(id, Time(t))) {
-            blocks = std::move(*before);
+            blocks = here(*before);
             continue;
           }
           // Blocks logged before a restart and never allocated come first.
-          blocks = recovered.take_recovered_unallocated(id);
+          blocks = here(recovered.take_recovered_unallocated(id));
           if (queue.empty()) continue;
           auto& q = st.allocated[t][id];  // credits go back to the block generator
           for (const auto& b : queue) {
             ++q.blocks;
-            q.bytes += b->bytes;
+            q.bytes += block_bytes(b);
           }
-          blocks.insert(blocks.end(), queue.begin(), queue.end());
+          blocks.insert(blocks.end(), std::make_move_iterator(queue.begin()), std::make_move_iterator(queue.end()));
           queue.clear();
         }
         out.flow = flow_of(st);
@@ -315,7 +330,7 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
       [=](pending_atom) {
         unallocated_blocks waiting;
         for (auto& kv : self->state.unallocated)
-          for (const auto& b : kv.second) ++waiting.blocks, waiting.records += b->num_records;
+          for (const auto& b : kv.second) ++waiting.blocks, waiting.records += b.records;
         return waiting;
       },
       // Stops every receiver; replies once their last blocks are reported.

@@ -23,15 +23,16 @@ constexpr std::chrono::milliseconds kNotStartedRetry{5};
 
 struct task_server_state {
   TaskServerSetup setup;
+  std::shared_ptr<const BlockSource> blocks;
   // Until the graph has started: inputs (installed first) and tasks.
   std::vector<batch_inputs_msg> waiting_inputs;
   std::vector<std::pair<named_task_msg, caf::response_promise>> waiting;
 };
 using server_actor = caf::stateful_actor<task_server_state>;
 
-// A batch's blocks: the driver's come with their records; a block this node
-// holds is taken from here; any other is read from its holder when a task
-// needs it.
+// A batch's blocks: the driver's come with their records; the others are
+// infos, found through the node's BlockSource (held here, or read from their
+// holder when a task needs them).
 void install_inputs(server_actor* self, const batch_inputs_msg& m) {
   const TaskServerSetup& setup = self->state.setup;
   DStreamGraph& graph = *setup.graph;
@@ -45,15 +46,8 @@ void install_inputs(server_actor* self, const batch_inputs_msg& m) {
     for (const auto& b : s.blocks) {
       if (!b.payload.empty()) {
         blocks.push_back(stream->decode_block(unframe_records(b.payload, "the driver"), b.id));
-      } else if (b.meta.holder == caf::actor_cast<caf::actor>(self) ||
-                 b.meta.replica == caf::actor_cast<caf::actor>(self)) {
-        auto held = setup.received->get(b.id);
-        if (!held)
-          throw RillError("the driver allocated block " + std::to_string(b.id) + " of " + stream->stream_name() +
-                          " held here, but this worker no longer holds it");
-        blocks.push_back(std::move(held));
       } else {
-        blocks.push_back(remote_block(self->system(), setup.gateway, *stream, b.meta));
+        blocks.push_back(self->state.blocks->resolve(b.meta));
       }
     }
   }
@@ -140,6 +134,9 @@ void drain_waiting(server_actor* self) {
 caf::behavior task_server(server_actor* self, TaskServerSetup setup) {
   name_failures(self, "task_server");
   self->state.setup = std::move(setup);
+  self->state.blocks = std::make_shared<const BlockSource>(self->system(), self->state.setup.gateway,
+                                                           self->state.setup.received, *self->state.setup.graph,
+                                                           caf::actor_cast<caf::actor>(self));
   return {
       [=](inputs_atom, batch_inputs_msg& m) {
         auto& st = self->state;

@@ -139,8 +139,11 @@ typename Inspector::result_type inspect(Inspector& f, block_ids_msg& x) {
   return f(caf::meta::type_name("rill::block_ids_msg"), x.ids);
 }
 
-// A received block as another node sees it: its shape, and who holds its
-// records (actors/remote_blocks.hpp).
+// A received block's info: its shape, and who holds its records. The
+// tracker, the allocations and the batch inputs a driver ships carry these,
+// never the records; actors/block_source.hpp finds the records from them.
+// A null holder means the node that reported it holds it (a driver's or a
+// local-mode receiver); a worker's receiver host names its task server.
 struct block_meta {
   int32_t stream_id = 0;
   int64_t id = 0;
@@ -156,6 +159,11 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, block_meta& x) {
   return f(caf::meta::type_name("rill::block_meta"), x.stream_id, x.id, x.records, x.chunk_bytes,
            x.chunk_encodings, x.holder, x.node, x.replica, x.replica_node);
+}
+inline int64_t block_bytes(const block_meta& m) {
+  int64_t bytes = 0;
+  for (auto b : m.chunk_bytes) bytes += b;
+  return bytes;
 }
 
 // A receiver's listener event on its way to the driver (ReceiverInfo).

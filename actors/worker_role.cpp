@@ -36,7 +36,7 @@ void Engine::join_driver(const std::string& host, uint16_t port, uint64_t finger
   receivers.graph = &impl_->graph;
   receivers.config = &impl_->conf;
   receivers.gateway = impl_->gateway;
-  receivers.block_manager = impl_->block_manager;
+  receivers.received = impl_->received;
   receivers.task_server = impl_->task_server;
   receivers.node_id = self.node_id;
   receivers.stats = impl_->served;

@@ -46,7 +46,7 @@ struct CheckpointWriterSetup {
   JobErrorHandler on_error;
 };
 // Writes metadata checkpoints on its own thread (actors/checkpoint_writer.cpp).
-caf::actor spawn_checkpoint_writer(caf::actor_system& sys, CheckpointWriterSetup setup);
+checkpoint_writer_actor spawn_checkpoint_writer(caf::actor_system& sys, CheckpointWriterSetup setup);
 
 struct JobGeneratorSetup {
   DStreamGraph* graph = nullptr;
@@ -60,7 +60,7 @@ struct JobGeneratorSetup {
   // When checkpointing: after each batch completes, `checkpoint_base` with the
   // completed time, the pending batches and every stream's data goes to
   // `checkpoint_writer`.
-  caf::actor checkpoint_writer;
+  checkpoint_writer_actor checkpoint_writer;
   MetadataCheckpoint checkpoint_base;
 };
 caf::actor spawn_job_generator(caf::actor_system& sys, JobGeneratorSetup setup);
@@ -71,7 +71,7 @@ struct WalWriterSetup {
   std::function<EncodedBlock(const ReceivedBlock&)> encode;
 };
 // Writes one receiver stream's blocks to its write-ahead log (actors/wal_writer.cpp).
-caf::actor spawn_wal_writer(caf::actor_system& sys, WalWriterSetup setup);
+wal_writer_actor spawn_wal_writer(caf::actor_system& sys, WalWriterSetup setup);
 
 struct ReceiverTrackerSetup {
   DStreamGraph* graph = nullptr;
@@ -167,7 +167,7 @@ struct BlockGeneratorSetup {
   caf::actor tracker;     // replies bool to (block, block_meta) once it has the block
   caf::actor holder;      // named in each block's info (null: the tracker's own node)
   std::string node;       // the holder's node id, for messages
-  caf::actor wal_writer;  // null: no write-ahead log
+  wal_writer_actor wal_writer;  // null: no write-ahead log
   Duration block_interval;
   int credits = 32;                             // blocks whose batch has not completed
   int64_t block_max_bytes = int64_t{4} << 20;   // a block is cut early at this size
@@ -175,19 +175,16 @@ struct BlockGeneratorSetup {
 };
 caf::actor spawn_block_generator(caf::actor_system& sys, BlockGeneratorSetup setup);
 
-class BlockStore;
 // Owns the node's received blocks (`received`: block generators write them
-// there, tasks and the task server read them there) and its store of
-// persisted partitions: reports their sizes, (drop, block_ids_msg) forgets
-// blocks, (drop, rdd id) a persisted RDD's partitions.
-caf::actor spawn_block_manager(caf::actor_system& sys, std::shared_ptr<BlockStore> store,
-                               std::shared_ptr<ReceivedBlockIndex> received);
+// there, tasks and the task server read them there); forgets those the
+// driver says no batch needs.
+block_manager_actor spawn_block_manager(caf::actor_system& sys, std::shared_ptr<ReceivedBlockIndex> received);
 listener_bus_actor spawn_listener_bus(caf::actor_system& sys);
 
 // Watches engine actors (send it (watch_atom, actor, name)); calls
 // on_failure with a message naming the actor and the cause when one dies for
 // any reason but a shutdown.
-caf::actor spawn_engine_monitor(caf::actor_system& sys, std::function<void(const std::string&)> on_failure);
+engine_monitor_actor spawn_engine_monitor(caf::actor_system& sys, std::function<void(const std::string&)> on_failure);
 
 // The driver's registry of worker processes (actors/cluster_master.cpp).
 // Answers (hello) with a fresh nonce and (register, registration_msg) with a

@@ -24,9 +24,9 @@ struct checkpoint_writer_state {
   std::optional<MetadataCheckpoint> pending;
   bool failing = false;
 };
-using writer_actor = caf::stateful_actor<checkpoint_writer_state>;
+using writer_actor = checkpoint_writer_actor::stateful_pointer<checkpoint_writer_state>;
 
-bool write(writer_actor* self, const MetadataCheckpoint& c) {
+bool write(writer_actor self, const MetadataCheckpoint& c) {
   auto& st = self->state;
   try {
     auto started = std::chrono::steady_clock::now();
@@ -50,7 +50,7 @@ bool write(writer_actor* self, const MetadataCheckpoint& c) {
   }
 }
 
-caf::behavior checkpoint_writer(writer_actor* self, CheckpointWriterSetup setup) {
+checkpoint_writer_actor::behavior_type checkpoint_writer(writer_actor self, CheckpointWriterSetup setup) {
   name_failures(self, "checkpoint_writer");
   name_this_thread("rill.checkpoint");  // detached: this is its own thread
   self->state.setup = std::move(setup);
@@ -76,7 +76,7 @@ caf::behavior checkpoint_writer(writer_actor* self, CheckpointWriterSetup setup)
 }
 }  // namespace
 
-caf::actor spawn_checkpoint_writer(caf::actor_system& sys, CheckpointWriterSetup setup) {
+checkpoint_writer_actor spawn_checkpoint_writer(caf::actor_system& sys, CheckpointWriterSetup setup) {
   return sys.spawn<caf::detached>(checkpoint_writer, std::move(setup));
 }
 

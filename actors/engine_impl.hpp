@@ -45,7 +45,7 @@ struct Engine::Impl {
     };
     scheduler = watch(spawn_job_scheduler(sys, std::move(js)), "job_scheduler");
     executor = std::make_shared<LocalExecutor>(sys, gateway, scheduler, parallelism);
-    block_manager = watch(spawn_block_manager(sys, executor->store(), received), "block_manager");
+    block_manager = watch(spawn_block_manager(sys, received), "block_manager");
   }
 
   // Has the engine monitor watch `a` (a caf::actor or a typed handle).
@@ -200,12 +200,17 @@ struct Engine::Impl {
       if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
     cluster_master = worker_agent = task_server = task_dispatcher = receiver_host = nullptr;
     if (monitor) caf::anon_send_exit(monitor, caf::exit_reason::user_shutdown);
-    for (auto* a : {&generator, &tracker, &scheduler, &block_manager, &gateway, &checkpoint_writer})
+    for (auto* a : {&generator, &tracker, &scheduler, &gateway})
       if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+    if (block_manager) caf::anon_send_exit(block_manager, caf::exit_reason::user_shutdown);
+    if (checkpoint_writer) caf::anon_send_exit(checkpoint_writer, caf::exit_reason::user_shutdown);
     if (listener_bus) caf::anon_send_exit(listener_bus, caf::exit_reason::user_shutdown);
     for (auto& w : workers) caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
     for (auto& r : runners) caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
-    monitor = generator = tracker = scheduler = block_manager = gateway = checkpoint_writer = nullptr;
+    generator = tracker = scheduler = gateway = nullptr;
+    monitor = engine_monitor_actor{};
+    block_manager = block_manager_actor{};
+    checkpoint_writer = checkpoint_writer_actor{};
     listener_bus = listener_bus_actor{};
     workers.clear();
     runners.clear();
@@ -221,7 +226,10 @@ struct Engine::Impl {
   caf::actor_system sys;
   std::vector<caf::actor> workers;
   std::vector<caf::actor> runners;
-  caf::actor monitor, gateway, block_manager, scheduler, tracker, generator, checkpoint_writer;
+  caf::actor gateway, scheduler, tracker, generator;
+  engine_monitor_actor monitor;
+  block_manager_actor block_manager;
+  checkpoint_writer_actor checkpoint_writer;
   listener_bus_actor listener_bus;
   caf::actor cluster_master;   // a driver of worker processes
   caf::actor task_dispatcher;  // a driver of worker processes

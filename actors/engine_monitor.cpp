@@ -22,8 +22,8 @@ bool is_shutdown(const caf::error& reason) {
          reason == caf::exit_reason::kill;
 }
 
-caf::behavior engine_monitor(caf::stateful_actor<engine_monitor_state>* self,
-                             std::function<void(const std::string&)> on_failure) {
+engine_monitor_actor::behavior_type engine_monitor(engine_monitor_actor::stateful_pointer<engine_monitor_state> self,
+                                                   std::function<void(const std::string&)> on_failure) {
   self->state.on_failure = std::move(on_failure);
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
@@ -45,7 +45,7 @@ caf::behavior engine_monitor(caf::stateful_actor<engine_monitor_state>* self,
 }
 }  // namespace
 
-caf::actor spawn_engine_monitor(caf::actor_system& sys, std::function<void(const std::string&)> on_failure) {
+engine_monitor_actor spawn_engine_monitor(caf::actor_system& sys, std::function<void(const std::string&)> on_failure) {
   return sys.spawn(engine_monitor, std::move(on_failure));
 }
 

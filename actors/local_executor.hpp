@@ -37,7 +37,6 @@ class LocalExecutor : public Executor {
   void set_default_parallelism(int n) { parallelism_ = n; }
   void set_remote_runner(RemoteRunner r) { remote_ = std::move(r); }
   BlockStore& block_store() override { return *store_; }
-  const std::shared_ptr<BlockStore>& store() const { return store_; }
   // The context is gone: later stages throw, nothing runs elsewhere.
   void close() { closed_ = true; }
 

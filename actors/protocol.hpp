@@ -166,7 +166,7 @@ struct listener_msg {
 // -- typed actor interfaces --------------------------------------------------------
 // An actor with a typed interface is spawned and held through its alias, so
 // a message it does not understand, or a reply of the wrong type, does not
-// compile. (The other actors are still untyped caf::actor handles.)
+// compile. (The actors not listed here are still untyped caf::actor handles.)
 
 // The listener bus (actors/listener_bus.cpp): adds a listener; delivers an
 // event to every listener, in order; get answers once every event sent
@@ -174,6 +174,26 @@ struct listener_msg {
 using listener_bus_actor = caf::typed_actor<caf::reacts_to<listen_atom, listener_msg>,
                                             caf::reacts_to<event_atom, listener_event>,
                                             caf::replies_to<caf::get_atom>::with<bool>>;
+
+// The engine monitor (actors/engine_monitor.cpp): watches an engine actor,
+// named for the error when it dies.
+using engine_monitor_actor = caf::typed_actor<caf::reacts_to<watch_atom, caf::actor, std::string>>;
+
+// A node's block manager (actors/block_manager.cpp): forgets received blocks
+// no batch needs.
+using block_manager_actor = caf::typed_actor<caf::reacts_to<drop_atom, block_ids_msg>>;
+
+// A receiver stream's write-ahead log writer (actors/wal_writer.cpp): the
+// block back with its log position, once logged.
+using wal_writer_actor = caf::typed_actor<caf::replies_to<block_atom, block_msg>::with<block_msg>>;
+
+// The metadata checkpoint writer (actors/checkpoint_writer.cpp): a
+// checkpoint to write when it gets to it (a newer one supersedes it); flush
+// writes the newest queued one (its own message); a checkpoint with `true`
+// is written at once, replying whether it is on disk.
+using checkpoint_writer_actor =
+    caf::typed_actor<caf::reacts_to<checkpoint_atom, MetadataCheckpoint>, caf::reacts_to<flush_atom>,
+                     caf::replies_to<checkpoint_atom, MetadataCheckpoint, bool>::with<bool>>;
 
 }  // namespace rill
 

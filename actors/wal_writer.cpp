@@ -19,9 +19,9 @@ struct wal_writer_state {
   std::unique_ptr<WriteAheadLog> log;
   std::function<EncodedBlock(const ReceivedBlock&)> encode;
 };
-using wal_actor = caf::stateful_actor<wal_writer_state>;
+using wal_actor = wal_writer_actor::stateful_pointer<wal_writer_state>;
 
-caf::behavior wal_writer(wal_actor* self, WalWriterSetup setup) {
+wal_writer_actor::behavior_type wal_writer(wal_actor self, WalWriterSetup setup) {
   name_failures(self, "wal_writer");
   name_this_thread("rill.wal");  // detached: this is its own thread
   self->state.log = std::make_unique<WriteAheadLog>(setup.directory, setup.options);
@@ -42,7 +42,7 @@ caf::behavior wal_writer(wal_actor* self, WalWriterSetup setup) {
 }
 }  // namespace
 
-caf::actor spawn_wal_writer(caf::actor_system& sys, WalWriterSetup setup) {
+wal_writer_actor spawn_wal_writer(caf::actor_system& sys, WalWriterSetup setup) {
   return sys.spawn<caf::detached>(wal_writer, std::move(setup));
 }
 

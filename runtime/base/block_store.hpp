@@ -1,11 +1,11 @@
 // BlockStore: where a node keeps the partitions of persisted RDDs, by
-// (RDD id, partition). Tasks read and write it directly (as Spark's tasks use
-// their executor's BlockManager); the block_manager actor owns it, reports on
-// it and drops from it on request. A persisted RDD's partitions are dropped
-// when the RDD itself is released (its stream forgot it).
+// (RDD id, partition). The node's executor owns it; tasks read and write it
+// directly (as Spark's tasks use their executor's BlockManager). A persisted
+// RDD's partitions are dropped when the RDD itself is released (its stream
+// forgot it).
 //
 // It has internal synchronization and may be used from any thread (every
-// partition worker writes to it while the block manager reads it).
+// partition worker reads and writes it).
 #pragma once
 #include <climits>
 #include <cstdint>

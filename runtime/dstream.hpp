@@ -19,7 +19,6 @@
 #include "operators/dstream/output_dstream.hpp"
 #include "operators/dstream/output_ops.hpp"
 #include "operators/dstream/reduced_window.hpp"
-#include "operators/dstream/staged_output.hpp"
 #include "operators/dstream/state_dstream.hpp"
 #include "operators/dstream/state_spec.hpp"
 #include "operators/dstream/transformed_dstream.hpp"
@@ -343,18 +342,12 @@ class DStream {
   // directory into place (operators/dstream/staged_output.hpp). In a cluster the
   // prefix must be an absolute path on a filesystem every node shares.
   void save_as_text_files(const std::string& prefix, const std::string& suffix = "") const {
-    output_files("save_as_text_files", prefix, suffix, [](const std::vector<T>& records) {
-      std::string text;
-      for (const auto& r : records) {
-        text += to_display_string(r);
-        text += '\n';
-      }
-      return text;
-    });
+    graph_of(context()).add_output(make_file_output(context(), node_, "save_as_text_files", prefix, suffix,
+                                                    [](const std::vector<T>& records) { return encode_text_part(records); }));
   }
   void save_as_object_files(const std::string& prefix, const std::string& suffix = "") const {
-    output_files("save_as_object_files", prefix, suffix,
-                 [](const std::vector<T>& records) { return serialize_records(records); });
+    graph_of(context()).add_output(make_file_output(context(), node_, "save_as_object_files", prefix, suffix,
+                                                    [](const std::vector<T>& records) { return serialize_records(records); }));
   }
   // f: (RDD<T>) or (RDD<T>, Time); runs on the driver, once per batch.
   // Actions on the batch RDD inside f (collect, count, ...) are computed
@@ -429,24 +422,6 @@ class DStream {
   void output(const char* name, F f) const {
     auto out = std::make_shared<ForEachDStream<T>>(context(), node_, name,
                                                     typename ForEachDStream<T>::Fn(std::move(f)));
-    graph_of(context()).add_output(out);
-  }
-
-  // One directory per batch, one part file per partition, written by tasks.
-  template <class Encode>
-  void output_files(const char* name, const std::string& prefix, const std::string& suffix, Encode encode) const {
-    using Out = ForEachDStream<T>;
-    auto path = [prefix, suffix](Time t) { return batch_output_path(prefix, suffix, t); };
-    typename Out::BatchCommit commit;
-    commit.begin = [path](Time t) { begin_staged_output(path(t)); };
-    commit.commit = [path](Time t, int partitions) { commit_staged_output(path(t), partitions); };
-    commit.abort = [path](Time t) { abort_staged_output(path(t)); };
-    auto out = std::make_shared<Out>(
-        context(), node_, name,
-        typename Out::PartitionFn([path, encode](int p, const std::vector<T>& records, Time t) {
-          write_staged_part(path(t), p, encode(records));
-        }),
-        std::move(commit));
     graph_of(context()).add_output(out);
   }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <string>
 
+#include "operators/dstream/output_dstream.hpp"
 #include "operators/dstream/staged_output.hpp"
 #include "operators/rdd/rdd.hpp"
 #include "runtime/base/display.hpp"
@@ -57,16 +58,43 @@ void save_partitions(const RDD<T>& rdd, const std::string& dir, Encode encode) {
   }
 }
 
+// A partition's records as a text part file: a line per record, as print
+// shows it.
+template <class T>
+std::string encode_text_part(const std::vector<T>& records) {
+  std::string text;
+  for (const auto& r : records) {
+    text += to_display_string(r);
+    text += '\n';
+  }
+  return text;
+}
+
 template <class T>
 void save_text_files(const RDD<T>& rdd, const std::string& dir) {
-  save_partitions(rdd, dir, [](const std::vector<T>& records) {
-    std::string text;
-    for (const auto& r : records) {
-      text += to_display_string(r);
-      text += '\n';
-    }
-    return text;
-  });
+  save_partitions(rdd, dir, [](const std::vector<T>& records) { return encode_text_part(records); });
+}
+
+// The output stream behind save_as_text_files and save_as_object_files: for
+// every batch of `parent`, the directory batch_output_path(prefix, suffix, t)
+// with one part file per partition, `encode`d and written by the task that
+// computes the partition (on the workers, in a cluster); the driver stages
+// the directory before the tasks and renames it into place after them.
+template <class T, class Encode>
+std::shared_ptr<ForEachDStream<T>> make_file_output(StreamingContext& ssc, DStreamNodePtr<T> parent,
+                                                    const char* name, const std::string& prefix,
+                                                    const std::string& suffix, Encode encode) {
+  using Out = ForEachDStream<T>;
+  auto path = [prefix, suffix](Time t) { return batch_output_path(prefix, suffix, t); };
+  typename Out::BatchCommit commit;
+  commit.begin = [path](Time t) { begin_staged_output(path(t)); };
+  commit.commit = [path](Time t, int partitions) { commit_staged_output(path(t), partitions); };
+  commit.abort = [path](Time t) { abort_staged_output(path(t)); };
+  return std::make_shared<Out>(ssc, std::move(parent), name,
+                               typename Out::PartitionFn([path, encode](int p, const std::vector<T>& records, Time t) {
+                                 write_staged_part(path(t), p, encode(records));
+                               }),
+                               std::move(commit));
 }
 
 }  // namespace rill

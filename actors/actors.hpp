@@ -39,7 +39,7 @@ struct JobSchedulerSetup {
 // Runs stages on the partition workers and batches' jobs on the job runners,
 // in order; emits batch and output-operation events; tells `batch_done`
 // subscribers (set with (batch_done_atom, actor)) when a batch has completed.
-caf::actor spawn_job_scheduler(caf::actor_system& sys, JobSchedulerSetup setup);
+job_scheduler_actor spawn_job_scheduler(caf::actor_system& sys, JobSchedulerSetup setup);
 
 struct CheckpointWriterSetup {
   std::string directory;  // the context's checkpoint directory
@@ -52,8 +52,8 @@ struct JobGeneratorSetup {
   DStreamGraph* graph = nullptr;
   Clock* clock = nullptr;
   Duration batch;
-  caf::actor scheduler;
-  caf::actor tracker;
+  job_scheduler_actor scheduler;
+  receiver_tracker_actor tracker;
   // Finds the records of the blocks each allocation names.
   std::shared_ptr<const BlockSource> blocks;
   JobErrorHandler on_error;
@@ -63,7 +63,7 @@ struct JobGeneratorSetup {
   checkpoint_writer_actor checkpoint_writer;
   MetadataCheckpoint checkpoint_base;
 };
-caf::actor spawn_job_generator(caf::actor_system& sys, JobGeneratorSetup setup);
+job_generator_actor spawn_job_generator(caf::actor_system& sys, JobGeneratorSetup setup);
 
 struct WalWriterSetup {
   std::string directory;  // the stream's log: operators/dstream/receiver_log.hpp
@@ -93,7 +93,7 @@ struct ReceiverTrackerSetup {
   // registered then.
   caf::actor cluster_master;
 };
-caf::actor spawn_receiver_tracker(caf::actor_system& sys, ReceiverTrackerSetup setup);
+receiver_tracker_actor spawn_receiver_tracker(caf::actor_system& sys, ReceiverTrackerSetup setup);
 
 class ReceiverStreamBase;
 class SupervisorBridge;
@@ -244,7 +244,7 @@ struct TaskServerSetup {
   std::shared_ptr<TaskServerStats> stats;
   std::shared_ptr<ReceivedBlockIndex> received;  // blocks this node's receivers stored
   DStreamGraph* graph = nullptr;
-  caf::actor scheduler;
+  job_scheduler_actor scheduler;
   caf::actor gateway;
   std::shared_ptr<MapOutputStore> map_outputs;
   std::shared_ptr<std::atomic<bool>> graph_started;

@@ -44,7 +44,7 @@ struct Engine::Impl {
       report("job for batch " + batch + " failed: " + error);
     };
     scheduler = watch(spawn_job_scheduler(sys, std::move(js)), "job_scheduler");
-    executor = std::make_shared<LocalExecutor>(sys, gateway, scheduler, parallelism);
+    executor = std::make_shared<LocalExecutor>(sys, gateway, caf::actor_cast<caf::actor>(scheduler), parallelism);
     block_manager = watch(spawn_block_manager(sys, received), "block_manager");
   }
 
@@ -65,9 +65,9 @@ struct Engine::Impl {
 
   // Asks an engine actor and waits for the reply; when the actor is gone or
   // fails, logs why and returns `fallback` (stop() must go on regardless).
-  template <class T, class... Ts>
-  T ask(const caf::actor& dest, const char* what, T fallback, Ts... xs) {
-    auto reply = blocking_request<T>(gateway, dest, xs...);
+  template <class T, class Handle, class... Ts>
+  T ask(const Handle& dest, const char* what, T fallback, Ts... xs) {
+    auto reply = blocking_request<T>(gateway, caf::actor_cast<caf::actor>(dest), xs...);
     if (reply) return std::move(*reply);
     spdlog::warn("{}: {}", what, sys.render(reply.error()));
     return fallback;
@@ -108,8 +108,8 @@ struct Engine::Impl {
       jg.checkpoint_base = std::move(checkpointing->base);
     }
     generator = watch(spawn_job_generator(sys, std::move(jg)), "job_generator");
-    caf::anon_send(scheduler, batch_done_atom::value, generator);
-    caf::anon_send(scheduler, batch_done_atom::value, tracker);
+    caf::anon_send(scheduler, batch_done_atom::value, batch_done_listener_actor{generator});
+    caf::anon_send(scheduler, batch_done_atom::value, batch_done_listener_actor{tracker});
     // Blocks no batch needs: this node's go from its block manager; a
     // driver also tells the workers holding the others.
     const bool driver = static_cast<bool>(cluster_master);
@@ -200,14 +200,19 @@ struct Engine::Impl {
       if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
     cluster_master = worker_agent = task_server = task_dispatcher = receiver_host = nullptr;
     if (monitor) caf::anon_send_exit(monitor, caf::exit_reason::user_shutdown);
-    for (auto* a : {&generator, &tracker, &scheduler, &gateway})
-      if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+    if (gateway) caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
+    if (scheduler) caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+    if (generator) caf::anon_send_exit(generator, caf::exit_reason::user_shutdown);
+    if (tracker) caf::anon_send_exit(tracker, caf::exit_reason::user_shutdown);
     if (block_manager) caf::anon_send_exit(block_manager, caf::exit_reason::user_shutdown);
     if (checkpoint_writer) caf::anon_send_exit(checkpoint_writer, caf::exit_reason::user_shutdown);
     if (listener_bus) caf::anon_send_exit(listener_bus, caf::exit_reason::user_shutdown);
     for (auto& w : workers) caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
     for (auto& r : runners) caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
-    generator = tracker = scheduler = gateway = nullptr;
+    gateway = nullptr;
+    scheduler = job_scheduler_actor{};
+    generator = job_generator_actor{};
+    tracker = receiver_tracker_actor{};
     monitor = engine_monitor_actor{};
     block_manager = block_manager_actor{};
     checkpoint_writer = checkpoint_writer_actor{};
@@ -226,7 +231,10 @@ struct Engine::Impl {
   caf::actor_system sys;
   std::vector<caf::actor> workers;
   std::vector<caf::actor> runners;
-  caf::actor gateway, scheduler, tracker, generator;
+  caf::actor gateway;
+  job_scheduler_actor scheduler;
+  job_generator_actor generator;
+  receiver_tracker_actor tracker;
   engine_monitor_actor monitor;
   block_manager_actor block_manager;
   checkpoint_writer_actor checkpoint_writer;

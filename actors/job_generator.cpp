@@ -33,7 +33,7 @@ struct job_generator_state {
   std::set<int64_t> in_flight;  // generated, not completed
   int64_t checkpointed_ms = -1; // the completed time of the last checkpoint sent
 };
-using generator_actor = caf::stateful_actor<job_generator_state>;
+using generator_actor = job_generator_actor::stateful_base<job_generator_state>;
 
 void generate_due(generator_actor* self);
 std::optional<MetadataCheckpoint> make_checkpoint(generator_actor* self);
@@ -127,7 +127,7 @@ void generate_due(generator_actor* self) {
           });
 }
 
-caf::behavior job_generator(generator_actor* self, JobGeneratorSetup setup) {
+job_generator_actor::behavior_type job_generator(generator_actor* self, JobGeneratorSetup setup) {
   name_failures(self, "job_generator");
   self->state.setup = std::move(setup);
   return {
@@ -202,7 +202,7 @@ caf::behavior job_generator(generator_actor* self, JobGeneratorSetup setup) {
 }
 }  // namespace
 
-caf::actor spawn_job_generator(caf::actor_system& sys, JobGeneratorSetup setup) {
+job_generator_actor spawn_job_generator(caf::actor_system& sys, JobGeneratorSetup setup) {
   return sys.spawn(job_generator, std::move(setup));
 }
 

@@ -70,11 +70,11 @@ struct job_scheduler_state {
   std::deque<queued_job> job_queue;
   size_t running_jobs = 0;
   std::map<int64_t, batch_state> batches;
-  std::vector<caf::actor> batch_done_subscribers;
+  std::vector<batch_done_listener_actor> batch_done_subscribers;
   std::vector<caf::response_promise> idle_waiters;
 };
 
-using scheduler_actor = caf::stateful_actor<job_scheduler_state>;
+using scheduler_actor = caf::stateful_actor<job_scheduler_state, job_scheduler_actor::base>;
 
 void publish(scheduler_actor* self, std::function<void(StreamingListener&)> fn) {
   self->send(self->state.setup.listener_bus, event_atom::value, listener_event{std::move(fn)});
@@ -273,7 +273,7 @@ void start_jobs(scheduler_actor* self) {
   }
 }
 
-caf::behavior job_scheduler(scheduler_actor* self, JobSchedulerSetup setup) {
+job_scheduler_actor::behavior_type job_scheduler(scheduler_actor* self, JobSchedulerSetup setup) {
   name_failures(self, "job_scheduler");
   auto& st = self->state;
   st.setup = std::move(setup);
@@ -314,7 +314,7 @@ caf::behavior job_scheduler(scheduler_actor* self, JobSchedulerSetup setup) {
         for (auto& job : m.jobs) st.job_queue.push_back({std::make_shared<const Job>(std::move(job))});
         start_jobs(self);
       },
-      [=](batch_done_atom, const caf::actor& subscriber) {
+      [=](batch_done_atom, const batch_done_listener_actor& subscriber) {
         self->state.batch_done_subscribers.push_back(subscriber);
       },
       // Replies true once no job is queued or running.
@@ -335,7 +335,7 @@ caf::behavior job_scheduler(scheduler_actor* self, JobSchedulerSetup setup) {
 }
 }  // namespace
 
-caf::actor spawn_job_scheduler(caf::actor_system& sys, JobSchedulerSetup setup) {
+job_scheduler_actor spawn_job_scheduler(caf::actor_system& sys, JobSchedulerSetup setup) {
   return sys.spawn(job_scheduler, std::move(setup));
 }
 

@@ -175,6 +175,49 @@ using listener_bus_actor = caf::typed_actor<caf::reacts_to<listen_atom, listener
                                             caf::reacts_to<event_atom, listener_event>,
                                             caf::replies_to<caf::get_atom>::with<bool>>;
 
+// Where the job scheduler reports each completed batch: the job generator
+// and the receiver tracker (each takes more, so converts to this).
+using batch_done_listener_actor = caf::typed_actor<caf::reacts_to<batch_done_atom, batch_done_msg>>;
+
+// The job scheduler (actors/job_scheduler.cpp): run_stage runs a stage's
+// tasks on the partition workers, answering their outputs in task order;
+// job_set queues a batch's jobs for the job runners; (batch_done, listener)
+// subscribes to completed batches; idle answers once no job is queued or
+// running; stop drops the jobs not yet started.
+using job_scheduler_actor =
+    caf::typed_actor<caf::replies_to<run_stage_atom, stage_msg>::with<stage_result>,
+                     caf::reacts_to<job_set_atom, job_set_msg>,
+                     caf::reacts_to<batch_done_atom, batch_done_listener_actor>,
+                     caf::replies_to<idle_atom>::with<bool>, caf::reacts_to<stop_atom>>;
+
+// The receiver tracker (actors/receiver_tracker.cpp): start starts every
+// receiver; restart (its own timer) starts a lost one again; a block's info
+// (from a block generator here or a worker's receiver host) is answered
+// true once it waits for a batch, or with an error naming why it is refused;
+// a receiver's listener event goes to the bus; allocate gives batch t the
+// blocks waiting; batch_done returns their credits and updates rates;
+// pending counts the blocks waiting; stop stops every receiver, answering
+// once their last blocks are reported.
+using receiver_tracker_actor =
+    caf::typed_actor<caf::reacts_to<start_atom>, caf::reacts_to<restart_atom, int32_t>,
+                     caf::replies_to<block_atom, block_meta>::with<bool>,
+                     caf::reacts_to<receiver_atom, receiver_report>,
+                     caf::replies_to<allocate_atom, int64_t>::with<allocation_msg>,
+                     caf::reacts_to<batch_done_atom, batch_done_msg>,
+                     caf::replies_to<pending_atom>::with<unallocated_blocks>, caf::replies_to<stop_atom>::with<bool>>;
+
+// The job generator (actors/job_generator.cpp): start at a batch time;
+// batch_tick (its own timer) and clock (a manual clock moved) make batches
+// due; batch_done clears what the completed batch no longer needs and
+// checkpoints; checkpoint writes one now (true once on disk); stop ends
+// generation, answering the first batch time not generated; idle answers
+// whether every due batch was generated.
+using job_generator_actor =
+    caf::typed_actor<caf::reacts_to<start_atom, int64_t>, caf::reacts_to<batch_tick_atom, int64_t>,
+                     caf::reacts_to<clock_atom, int64_t>, caf::reacts_to<batch_done_atom, batch_done_msg>,
+                     caf::replies_to<checkpoint_atom>::with<bool>, caf::replies_to<stop_atom>::with<int64_t>,
+                     caf::replies_to<idle_atom>::with<bool>>;
+
 // The engine monitor (actors/engine_monitor.cpp): watches an engine actor,
 // named for the error when it dies.
 using engine_monitor_actor = caf::typed_actor<caf::reacts_to<watch_atom, caf::actor, std::string>>;

@@ -66,7 +66,10 @@ struct receiver_tracker_state {
   int64_t max_rate = 0;
   bool stopped = false;
 };
-using tracker_actor = caf::stateful_actor<receiver_tracker_state>;
+using tracker_actor = receiver_tracker_actor::stateful_base<receiver_tracker_state>;
+// A typed actor may send() only to typed actors: the one-way messages to
+// the untyped receiver hosts and block generators go by anon_send (none
+// is answered, and none needs to know its sender).
 
 // Starts the receiver of `stream` on the next of `homes` (round-robin),
 // its copies going to the workers after it.
@@ -83,7 +86,7 @@ void place_on_worker(tracker_actor* self, ReceiverStreamBase& stream, tracked_re
   m.initial_rate = rate;
   m.tracker = caf::actor_cast<caf::actor>(self);
   for (size_t k = 1; k < homes.size(); ++k) m.replica_homes.push_back(homes[(at + k) % homes.size()]);
-  self->send(home.receiver_host, receiver_atom::value, std::move(m));
+  caf::anon_send(home.receiver_host, receiver_atom::value, std::move(m));
   self->monitor(home.receiver_host);
   tracked.host = home.receiver_host;
   tracked.location = home.node_id;
@@ -190,7 +193,7 @@ void set_rate(tracker_actor* self, int stream, tracked_receiver& r, int64_t rate
     return;
   }
   r.remote_rate = rate;
-  self->send(r.host, rate_atom::value, static_cast<int32_t>(stream), rate);
+  caf::anon_send(r.host, rate_atom::value, static_cast<int32_t>(stream), rate);
 }
 
 // Blocks and bytes received per stream whose batch has not completed.
@@ -228,7 +231,7 @@ void update_rates(tracker_actor* self, const BatchInfo& info) {
   }
 }
 
-caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) {
+receiver_tracker_actor::behavior_type receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) {
   name_failures(self, "receiver_tracker");
   self->state.setup = std::move(setup);
   self->set_down_handler([=](caf::down_msg& dm) { receivers_lost(self, dm.source, dm.reason); });
@@ -319,10 +322,10 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
           auto r = st.receivers.find(stream);
           if (r == st.receivers.end()) continue;
           if (r->second.host)
-            self->send(r->second.host, host_credit_atom::value, static_cast<int32_t>(stream),
+            caf::anon_send(r->second.host, host_credit_atom::value, static_cast<int32_t>(stream),
                        static_cast<int32_t>(q.blocks), q.bytes);
           else
-            self->send(r->second.block_generator, block_credit_atom::value, static_cast<int>(q.blocks), q.bytes);
+            caf::anon_send(r->second.block_generator, block_credit_atom::value, static_cast<int>(q.blocks), q.bytes);
         }
         st.allocated.erase(it);
       },
@@ -370,7 +373,7 @@ caf::behavior receiver_tracker(tracker_actor* self, ReceiverTrackerSetup setup) 
 }
 }  // namespace
 
-caf::actor spawn_receiver_tracker(caf::actor_system& sys, ReceiverTrackerSetup setup) {
+receiver_tracker_actor spawn_receiver_tracker(caf::actor_system& sys, ReceiverTrackerSetup setup) {
   return sys.spawn(receiver_tracker, std::move(setup));
 }
 

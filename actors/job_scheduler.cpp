@@ -1,6 +1,13 @@
-// job_scheduler: runs stages of tasks on the partition workers, and each
-// batch's jobs on the job runners in output-operation order,
-// rill.streaming.concurrentJobs at a time. Records each batch's submission,
+// job_scheduler: runs jobs and stages of tasks on the partition workers, and
+// each batch's jobs on the job runners in output-operation order,
+// rill.streaming.concurrentJobs at a time.
+//
+// A job (an action, submit_job) arrives once, whole: this actor walks its
+// lineage for the shuffles whose map stage has not run (Spark's
+// DAGScheduler), runs those stages one after another, then the job's own
+// tasks, and answers once. A map stage two jobs need at once runs once: the
+// second job waits for it. The submitting thread blocks once per job, not
+// once per stage. Records each batch's submission,
 // start and end times and publishes them to the listener bus; logs one line
 // per completed batch.
 //
@@ -26,7 +33,7 @@ namespace rill {
 namespace {
 
 struct stage_state {
-  caf::response_promise promise;
+  std::function<void(stage_result&)> done;  // called once, with the outputs or the error
   std::vector<TaskPtr> tasks;
   std::vector<TaskOutput> outputs;
   std::vector<bool> finished;  // [task] ran (or failed) on some worker
@@ -42,6 +49,14 @@ struct batch_state {
 
 struct queued_job {
   std::shared_ptr<const Job> job;
+};
+
+// A submitted job on its way through its map stages to its own tasks.
+struct running_job {
+  caf::response_promise promise;
+  std::vector<ShuffleDependencyBase*> map_stages;  // those missing when it came, in the order they run
+  size_t next = 0;                                 // the first not known to have run
+  std::vector<TaskPtr> tasks;
 };
 
 // Tasks sent to one partition worker and not yet answered, at most: the one
@@ -65,6 +80,11 @@ struct job_scheduler_state {
   std::deque<std::pair<uint64_t, size_t>> pending_tasks;  // (stage, task index)
   std::map<uint64_t, stage_state> stages;
   uint64_t next_stage = 0;
+  // Submitted jobs, and the map stages running for them: by shuffle, the
+  // jobs waiting for it (the first started it).
+  std::map<uint64_t, running_job> running_jobs_by_id;
+  uint64_t next_job = 0;
+  std::map<const ShuffleDependencyBase*, std::vector<uint64_t>> map_stages_running;
   // Jobs.
   std::deque<size_t> idle_runners;
   std::deque<queued_job> job_queue;
@@ -76,11 +96,64 @@ struct job_scheduler_state {
 
 using scheduler_actor = caf::stateful_actor<job_scheduler_state, job_scheduler_actor::base>;
 
+// Queues `tasks` as a stage; `done` gets its outputs or error.
+void add_stage(scheduler_actor* self, std::vector<TaskPtr> tasks, std::function<void(stage_result&)> done);
+void dispatch_tasks(scheduler_actor* self);
+
+// Runs job `id` on from where it stands: its next map stage (or waits for
+// it, when another job started it), else its own tasks.
+void advance_job(scheduler_actor* self, uint64_t id) {
+  auto& st = self->state;
+  auto it = st.running_jobs_by_id.find(id);
+  if (it == st.running_jobs_by_id.end()) return;
+  running_job& job = it->second;
+  while (job.next < job.map_stages.size()) {
+    ShuffleDependencyBase* shuffle = job.map_stages[job.next];
+    if (shuffle->has_map_outputs()) {
+      ++job.next;
+      continue;
+    }
+    auto running = st.map_stages_running.find(shuffle);
+    if (running != st.map_stages_running.end()) {
+      spdlog::debug("job {} waits for the map stage of shuffle {}, which another job started", id,
+                    shuffle->name().to_string());
+      running->second.push_back(id);
+      return;
+    }
+    st.map_stages_running[shuffle] = {id};
+    add_stage(self, map_stage_tasks(shuffle), [=](stage_result& r) {
+      auto& st = self->state;
+      auto waiting = std::move(st.map_stages_running[shuffle]);
+      st.map_stages_running.erase(shuffle);
+      if (r.error.empty()) shuffle->set_map_outputs(std::move(r.outputs));
+      for (uint64_t job_id : waiting) {
+        if (r.error.empty()) {
+          advance_job(self, job_id);
+          continue;
+        }
+        auto j = st.running_jobs_by_id.find(job_id);
+        if (j == st.running_jobs_by_id.end()) continue;
+        auto promise = std::move(j->second.promise);
+        st.running_jobs_by_id.erase(j);
+        promise.deliver(stage_result{{}, r.error});
+      }
+    });
+    return;
+  }
+  auto promise = job.promise;
+  auto tasks = std::move(job.tasks);
+  st.running_jobs_by_id.erase(it);
+  if (tasks.empty()) {
+    promise.deliver(stage_result{});
+    return;
+  }
+  add_stage(self, std::move(tasks), [promise](stage_result& r) mutable { promise.deliver(std::move(r)); });
+}
+
 void publish(scheduler_actor* self, std::function<void(StreamingListener&)> fn) {
   self->send(self->state.setup.listener_bus, event_atom::value, listener_event{std::move(fn)});
 }
 
-void dispatch_tasks(scheduler_actor* self);
 
 void finish_task(scheduler_actor* self, size_t worker, uint64_t stage_id, size_t index,
                  task_result& r) {
@@ -108,11 +181,11 @@ void finish_task(scheduler_actor* self, size_t worker, uint64_t stage_id, size_t
     // still queued then never runs: its claim is taken.)
     bool done = stage.error.empty() ? stage.remaining == 0 : stage.in_flight == 0;
     if (done) {
-      auto promise = std::move(stage.promise);
+      auto on_done = std::move(stage.done);
       stage_result result{{}, stage.error};
       if (stage.error.empty()) result.outputs = std::move(stage.outputs);
       st.stages.erase(it);
-      promise.deliver(std::move(result));
+      on_done(result);
     }
   }
   st.queued.erase(std::remove_if(st.queued.begin(), st.queued.end(),
@@ -191,6 +264,24 @@ void dispatch_tasks(scheduler_actor* self) {
     st.idle_workers.pop_front();
     send_task(self, worker, q.stage, q.index, std::move(q.claim));
   }
+}
+
+void add_stage(scheduler_actor* self, std::vector<TaskPtr> tasks, std::function<void(stage_result&)> done) {
+  auto& st = self->state;
+  if (tasks.empty()) {  // an RDD of no partitions: nothing to run
+    stage_result none;
+    done(none);
+    return;
+  }
+  uint64_t id = st.next_stage++;
+  auto& stage = st.stages[id];
+  stage.done = std::move(done);
+  stage.outputs.resize(tasks.size());
+  stage.finished.assign(tasks.size(), false);
+  stage.remaining = tasks.size();
+  stage.tasks = std::move(tasks);
+  for (size_t i = 0; i < stage.tasks.size(); ++i) st.pending_tasks.emplace_back(id, i);
+  dispatch_tasks(self);
 }
 
 bool is_idle(const job_scheduler_state& st) {
@@ -281,18 +372,20 @@ job_scheduler_actor::behavior_type job_scheduler(scheduler_actor* self, JobSched
   st.sent.assign(st.setup.workers.size(), 0);
   for (size_t i = 0; i < st.setup.job_runners.size(); ++i) st.idle_runners.push_back(i);
   return {
-      [=](run_stage_atom, stage_msg& m) -> caf::result<stage_result> {
+      [=](submit_job_atom, job_submission& m) -> caf::result<stage_result> {
         auto& st = self->state;
+        uint64_t id = st.next_job++;
+        running_job& job = st.running_jobs_by_id[id];
+        job.promise = self->make_response_promise();
+        job.map_stages = missing_shuffles(*m.final);
+        job.tasks = std::move(m.tasks);
+        advance_job(self, id);
+        return caf::delegated<stage_result>();
+      },
+      [=](run_stage_atom, stage_msg& m) -> caf::result<stage_result> {
         if (m.tasks.empty()) return stage_result{};
-        uint64_t id = st.next_stage++;
-        auto& stage = st.stages[id];
-        stage.promise = self->make_response_promise();
-        stage.outputs.resize(m.tasks.size());
-        stage.finished.assign(m.tasks.size(), false);
-        stage.remaining = m.tasks.size();
-        stage.tasks = std::move(m.tasks);
-        for (size_t i = 0; i < stage.tasks.size(); ++i) st.pending_tasks.emplace_back(id, i);
-        dispatch_tasks(self);
+        auto promise = self->make_response_promise();
+        add_stage(self, std::move(m.tasks), [promise](stage_result& r) mutable { promise.deliver(std::move(r)); });
         return caf::delegated<stage_result>();
       },
       [=](job_set_atom, job_set_msg& m) {

@@ -2,9 +2,23 @@
 
 #include "actors/blocking_request.hpp"
 #include "actors/protocol.hpp"
+#include "operators/rdd/rdd_node.hpp"
 #include "runtime/base/errors.hpp"
 
 namespace rill {
+
+std::vector<TaskOutput> LocalExecutor::run_job(const RDDBase& final, std::vector<TaskPtr> tasks) {
+  if (closed_.load()) throw IllegalStateError("the StreamingContext of this RDD has been destroyed");
+  if (remote_) {  // a cluster driver: stage by stage, each offered to the workers
+    prepare_shuffles(final);
+    return run_stage(std::move(tasks));
+  }
+  auto reply = blocking_request<stage_result>(gateway_, scheduler_, submit_job_atom::value,
+                                              job_submission{&final, std::move(tasks)});
+  if (!reply) throw JobFailedError("job scheduler failed: " + sys_.render(reply.error()));
+  if (!reply->error.empty()) throw JobFailedError(reply->error);
+  return std::move(reply->outputs);
+}
 
 std::vector<TaskOutput> LocalExecutor::run_stage(std::vector<TaskPtr> tasks) {
   if (closed_.load()) throw IllegalStateError("the StreamingContext of this RDD has been destroyed");

@@ -1,8 +1,10 @@
-// LocalExecutor: the Executor of a context's RDDs in this process. It runs a
-// stage on the job scheduler's partition workers and blocks the calling
-// thread (a job runner, or the user's thread in an action) until the stage
-// is done; a cluster driver first offers the stage to its workers
-// (set_remote_runner). Its methods may be called from any thread.
+// LocalExecutor: the Executor of a context's RDDs in this process. It hands
+// a job to the job scheduler whole (the scheduler runs its map stages, then
+// its tasks, on the partition workers) and blocks the calling thread (a job
+// runner, or the user's thread in an action) once, until the job is done. A
+// cluster driver instead prepares the job stage by stage and first offers
+// each stage to its workers (set_remote_runner). Its methods may be called
+// from any thread.
 #pragma once
 #include <atomic>
 #include <functional>
@@ -27,7 +29,8 @@ class LocalExecutor : public Executor {
   // nothing to have it run here.
   using RemoteRunner = std::function<std::optional<std::vector<TaskOutput>>(std::vector<TaskPtr>&)>;
 
-  // Throws IllegalStateError after close(), JobFailedError when a task failed.
+  // Throw IllegalStateError after close(), JobFailedError when a task failed.
+  std::vector<TaskOutput> run_job(const RDDBase& final, std::vector<TaskPtr> tasks) override;
   std::vector<TaskOutput> run_stage(std::vector<TaskPtr> tasks) override;
   std::optional<TaskOutput> run_elsewhere(const TaskPtr& task) override;
 

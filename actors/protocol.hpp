@@ -36,7 +36,8 @@ constexpr caf::infinite_t kNoDeadlineInEngine = caf::infinite;
 
 // -- atoms (at most 10 characters) ---------------------------------------------
 using run_task_atom = caf::atom_constant<caf::atom("run_task")>;      // scheduler -> worker
-using run_stage_atom = caf::atom_constant<caf::atom("run_stage")>;    // executor -> scheduler
+using run_stage_atom = caf::atom_constant<caf::atom("run_stage")>;    // executor -> scheduler (a cluster driver's stages)
+using submit_job_atom = caf::atom_constant<caf::atom("submit_job")>;  // executor -> scheduler: one action
 using job_set_atom = caf::atom_constant<caf::atom("job_set")>;        // generator -> scheduler
 using run_job_atom = caf::atom_constant<caf::atom("run_job")>;        // scheduler -> job runner
 using batch_tick_atom = caf::atom_constant<caf::atom("batch_tick")>;  // timer -> generator
@@ -95,6 +96,14 @@ struct task_result {
 
 // All tasks of one stage, and their outputs in task order.
 struct stage_msg {
+  std::vector<TaskPtr> tasks;
+};
+// One job (an action): the scheduler runs the map stage of every shuffle
+// `final` reads that has not run, then `tasks`, and answers a stage_result
+// with the outputs of `tasks`. The submitter waits for that answer and keeps
+// `final` (and so its lineage) alive until then.
+struct job_submission {
+  const RDDBase* final = nullptr;
   std::vector<TaskPtr> tasks;
 };
 struct stage_result {
@@ -179,13 +188,16 @@ using listener_bus_actor = caf::typed_actor<caf::reacts_to<listen_atom, listener
 // and the receiver tracker (each takes more, so converts to this).
 using batch_done_listener_actor = caf::typed_actor<caf::reacts_to<batch_done_atom, batch_done_msg>>;
 
-// The job scheduler (actors/job_scheduler.cpp): run_stage runs a stage's
-// tasks on the partition workers, answering their outputs in task order;
+// The job scheduler (actors/job_scheduler.cpp): submit_job runs a job (its
+// missing map stages, then its tasks) on the partition workers, answering
+// the tasks' outputs in task order; run_stage runs one stage whose shuffles
+// are ready;
 // job_set queues a batch's jobs for the job runners; (batch_done, listener)
 // subscribes to completed batches; idle answers once no job is queued or
 // running; stop drops the jobs not yet started.
 using job_scheduler_actor =
-    caf::typed_actor<caf::replies_to<run_stage_atom, stage_msg>::with<stage_result>,
+    caf::typed_actor<caf::replies_to<submit_job_atom, job_submission>::with<stage_result>,
+                     caf::replies_to<run_stage_atom, stage_msg>::with<stage_result>,
                      caf::reacts_to<job_set_atom, job_set_msg>,
                      caf::reacts_to<batch_done_atom, batch_done_listener_actor>,
                      caf::replies_to<idle_atom>::with<bool>, caf::reacts_to<stop_atom>>;
@@ -243,6 +255,7 @@ using checkpoint_writer_actor =
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::task_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::task_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::stage_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_submission)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::stage_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_set_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_msg)

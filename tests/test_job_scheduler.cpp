@@ -1,7 +1,8 @@
-// How the job scheduler puts a stage's tasks on the partition workers: each
-// busy worker holds its next task in its mailbox, and a task queued behind a
-// long one is run by a worker that falls idle (the two copies share a claim,
-// so each task runs once).
+// How the job scheduler runs a job: its missing map stages in order, each
+// once however many jobs need it, then its tasks; and how it puts a stage's
+// tasks on the partition workers: each busy worker holds its next task in its
+// mailbox, and a task queued behind a long one is run by a worker that falls
+// idle (the two copies share a claim, so each task runs once).
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -10,9 +11,11 @@
 #include <mutex>
 #include <numeric>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "runtime/rill.hpp"
+#include "wait.hpp"
 
 using namespace rill;
 
@@ -85,4 +88,53 @@ TEST_CASE("a failing task among queued ones fails its stage, and the next stage 
   });
   CHECK_THROWS_WITH(failing.collect(), Catch::Contains("seven is refused"));
   CHECK(ssc.parallelize(numbers(n), n).count() == n);
+}
+
+TEST_CASE("a job runs its chained shuffles' map stages in order, then its tasks; a later job reuses them",
+          "[unit]") {
+  StreamingContext ssc(local2(), Seconds(1));
+  std::atomic<int> mapped{0};
+  // Two shuffles, the second reading the first: counts by x % 10, then how
+  // many keys have each count.
+  auto by_count = ssc.parallelize(numbers(100), 4)
+                      .map([&](int x) {
+                        mapped.fetch_add(1);
+                        return std::make_pair(x % 10, 1);
+                      })
+                      .reduce_by_key([](int a, int b) { return a + b; }, 3)
+                      .map([](const std::pair<int, int>& kv) { return std::make_pair(kv.second, 1); })
+                      .reduce_by_key([](int a, int b) { return a + b; }, 2);
+  const std::vector<std::pair<int, int>> expected{{10, 10}};
+  CHECK(by_count.collect() == expected);
+  CHECK(mapped.load() == 100);
+  CHECK(by_count.count() == 1);  // the map stages ran: not again
+  CHECK(mapped.load() == 100);
+}
+
+TEST_CASE("two jobs that need one shuffle at once run its map stage once", "[unit]") {
+  StreamingContext ssc(local2(), Seconds(1));
+  std::atomic<int> mapped{0};
+  std::atomic<bool> second_submitting{false};
+  auto counts = ssc.parallelize(numbers(40), 8)
+                    .map([&](int x) {
+                      // The first map task holds the stage open until the
+                      // other job is on its way in.
+                      if (x == 0)
+                        rill::testing::wait_until(std::chrono::seconds(20), [&] { return second_submitting.load(); });
+                      mapped.fetch_add(1);
+                      return std::make_pair(x % 4, 1);
+                    })
+                    .reduce_by_key([](int a, int b) { return a + b; }, 2);
+  auto keys = counts.map([](const std::pair<int, int>& kv) { return kv.first; });
+  auto values = counts.map([](const std::pair<int, int>& kv) { return kv.second; });
+  int64_t key_count = 0;
+  std::thread other([&] {
+    second_submitting = true;
+    key_count = keys.count();
+  });
+  auto all = values.collect();
+  other.join();
+  CHECK(key_count == 4);
+  CHECK(all == std::vector<int>{10, 10, 10, 10});
+  CHECK(mapped.load() == 40);
 }

@@ -92,6 +92,42 @@ std::vector<ErasedPartition> ShuffleDependencyBase::buckets_for(int r) const {
   return buckets;
 }
 
+void ShuffleDependencyBase::set_map_outputs(std::vector<TaskOutput> outputs) {
+  outputs_ = std::move(outputs);
+  ready_.store(true, std::memory_order_release);
+}
+
+namespace {
+void add_missing_shuffles(const RDDBase& rdd, std::set<const RDDBase*>& seen,
+                          std::set<const ShuffleDependencyBase*>& added, std::vector<ShuffleDependencyBase*>& out) {
+  std::vector<ShuffleDependencyBase*> deps;
+  collect_shuffles(rdd, seen, deps);
+  for (auto* dep : deps) {
+    if (dep->has_map_outputs() || added.count(dep)) continue;
+    add_missing_shuffles(dep->map_side(), seen, added, out);
+    if (added.insert(dep).second) out.push_back(dep);
+  }
+}
+}  // namespace
+
+std::vector<ShuffleDependencyBase*> missing_shuffles(const RDDBase& rdd) {
+  std::set<const RDDBase*> seen;
+  std::set<const ShuffleDependencyBase*> added;
+  std::vector<ShuffleDependencyBase*> out;
+  add_missing_shuffles(rdd, seen, added, out);
+  return out;
+}
+
+std::vector<TaskPtr> map_stage_tasks(ShuffleDependencyBase* dep) {
+  std::vector<TaskPtr> tasks;
+  for (int m = 0; m < dep->num_map_partitions(); ++m) {
+    auto task = make_task(TaskName::Kind::shuffle_map, dep->name(), m, [dep, m] { return dep->run_map_task(m); });
+    task->shuffle = dep;
+    tasks.push_back(std::move(task));
+  }
+  return tasks;
+}
+
 void prepare_shuffles(const RDDBase& rdd) {
   std::set<const RDDBase*> seen;
   std::vector<ShuffleDependencyBase*> deps;
@@ -101,22 +137,14 @@ void prepare_shuffles(const RDDBase& rdd) {
     std::lock_guard<std::mutex> lock(dep->mutex_);
     if (dep->ready_) continue;
     prepare_shuffles(dep->map_side());
-    std::vector<TaskPtr> tasks;
-    for (int m = 0; m < dep->num_map_partitions(); ++m) {
-      auto task = make_task(TaskName::Kind::shuffle_map, dep->name(), m, [dep, m] { return dep->run_map_task(m); });
-      task->shuffle = dep;
-      tasks.push_back(std::move(task));
-    }
-    auto outputs = rdd.executor()->run_stage(std::move(tasks));
+    auto outputs = rdd.executor()->run_stage(map_stage_tasks(dep));
     if (dep->has_map_outputs()) continue;  // the stage ran elsewhere: the executor said where
-    dep->outputs_ = std::move(outputs);
-    dep->ready_ = true;
+    dep->set_map_outputs(std::move(outputs));
   }
 }
 
 std::vector<TaskOutput> run_job(const RDDBase& rdd, std::vector<TaskPtr> tasks) {
-  prepare_shuffles(rdd);
-  return rdd.executor()->run_stage(std::move(tasks));
+  return rdd.executor()->run_job(rdd, std::move(tasks));
 }
 
 }  // namespace rill

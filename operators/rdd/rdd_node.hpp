@@ -168,6 +168,10 @@ class ShuffleDependencyBase {
   void set_remote_map_outputs(RemoteBuckets fetch);
   // The map stage has run (here or elsewhere).
   bool has_map_outputs() const;
+  // The map stage ran in this process: these are its outputs, one per map
+  // partition (each a bucket per reduce partition). Set once, by whoever ran
+  // the stage (the job scheduler, or prepare_shuffles).
+  void set_map_outputs(std::vector<TaskOutput> outputs);
 
  private:
   friend void prepare_shuffles(const RDDBase&);
@@ -199,11 +203,22 @@ ErasedPartition decode_erased(const std::string& frame, const std::string& origi
     throw_not_serializable(typeid(R).name(), name);
 }
 
-// Runs, through the RDD's executor, every shuffle map stage `rdd` depends on
-// that has not run yet (ancestors first).
+// The shuffles `rdd` reads, through narrow dependencies, whose map stage has
+// not run, each after every such shuffle its own map side reads: the order
+// their map stages can run in. The walk a job's scheduler makes.
+std::vector<ShuffleDependencyBase*> missing_shuffles(const RDDBase& rdd);
+
+// The map stage of `shuffle`: a task per map partition, each computing it
+// and returning its buckets.
+std::vector<TaskPtr> map_stage_tasks(ShuffleDependencyBase* shuffle);
+
+// Runs, stage by stage through the RDD's executor's run_stage, every shuffle
+// map stage `rdd` depends on that has not run yet (ancestors first); a
+// shuffle is computed once however many threads ask at once. The way a
+// cluster driver prepares a job (each stage offered to its workers).
 void prepare_shuffles(const RDDBase& rdd);
 
-// Runs a job: prepares its shuffles, then runs `tasks` as the final stage.
+// Runs a job through the RDD's executor (Executor::run_job).
 std::vector<TaskOutput> run_job(const RDDBase& rdd, std::vector<TaskPtr> tasks);
 
 template <class T>

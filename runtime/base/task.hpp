@@ -64,12 +64,18 @@ inline std::shared_ptr<Task> make_task(TaskName::Kind kind, const RddName& targe
   return task;
 }
 
-// Runs stages of tasks somewhere (in local mode: on the partition workers of
-// this process). run_stage blocks until every task has finished and returns
-// their outputs in task order; a failed task makes it throw JobFailedError.
+// Runs jobs and stages of tasks somewhere (in local mode: on the partition
+// workers of this process). Both block until every task has finished and
+// return the outputs in task order; a failed task makes them throw
+// JobFailedError.
 class Executor {
  public:
   virtual ~Executor() = default;
+  // A job (one action): the map stage of every shuffle `final` reads that has
+  // not run yet, each after the shuffles it reads, then `tasks` (tasks over
+  // `final`'s partitions). The caller waits once, for the whole job.
+  virtual std::vector<TaskOutput> run_job(const RDDBase& final, std::vector<TaskPtr> tasks) = 0;
+  // One stage whose shuffles are ready.
   virtual std::vector<TaskOutput> run_stage(std::vector<TaskPtr> tasks) = 0;
   // Partition count of shuffles that are not given one (rill.default.parallelism).
   virtual int default_parallelism() const = 0;

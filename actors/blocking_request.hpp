@@ -19,12 +19,9 @@
 #include <memory>
 #include <string>
 
-namespace rill {
+#include "actors/protocol.hpp"
 
-// What the gateway runs inside a fresh helper actor.
-struct gateway_job {
-  std::function<void(caf::event_based_actor*)> run;
-};
+namespace rill {
 
 // The gateway: spawns one helper actor per gateway_job it receives.
 caf::actor spawn_request_gateway(caf::actor_system& sys);
@@ -83,5 +80,3 @@ std::future<caf::expected<T>> request_within(const caf::actor& gateway, const ca
 }
 
 }  // namespace rill
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::gateway_job)

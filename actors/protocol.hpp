@@ -77,6 +77,7 @@ using alive_atom = caf::atom_constant<caf::atom("alive")>;            // driver 
 using peers_atom = caf::atom_constant<caf::atom("peers")>;            // driver -> worker: the other workers
 using replicate_atom = caf::atom_constant<caf::atom("replicate")>;    // worker -> worker: keep a block's copy
 using retry_atom = caf::atom_constant<caf::atom("retry")>;            // an actor's own timer: try again
+using speculate_atom = caf::atom_constant<caf::atom("speculate")>;    // the task dispatcher's timer: look for stragglers
 
 // -- messages (local) ------------------------------------------------------------------
 
@@ -162,6 +163,12 @@ typename Inspector::result_type inspect(Inspector& f, allocation_msg& x) {
 // A batch has completed (scheduler -> job generator, receiver tracker).
 struct batch_done_msg {
   BatchInfo info;
+};
+
+// What the request gateway runs inside a fresh helper actor
+// (actors/blocking_request.hpp).
+struct gateway_job {
+  std::function<void(caf::event_based_actor*)> run;
 };
 
 // A listener callback, run on the listener bus.
@@ -262,6 +269,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::job_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::chunk_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::block_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::batch_done_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::gateway_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::listener_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::listener_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rill::MetadataCheckpoint)

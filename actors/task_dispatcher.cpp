@@ -22,7 +22,6 @@
 namespace rill {
 namespace {
 
-using speculate_atom = caf::atom_constant<caf::atom("speculate")>;
 using clock_type = std::chrono::steady_clock;
 
 // One dispatch's results, delivered once every task has succeeded or each

@@ -1,15 +1,15 @@
 // job_scheduler: runs jobs and stages of tasks on the partition workers, and
 // each batch's jobs on the job runners in output-operation order,
-// rill.streaming.concurrentJobs at a time.
+// rill.streaming.concurrentJobs at a time. Records each batch's submission,
+// start and end times and publishes them to the listener bus; logs one line
+// per completed batch.
 //
 // A job (an action, submit_job) arrives once, whole: this actor walks its
 // lineage for the shuffles whose map stage has not run (Spark's
 // DAGScheduler), runs those stages one after another, then the job's own
 // tasks, and answers once. A map stage two jobs need at once runs once: the
 // second job waits for it. The submitting thread blocks once per job, not
-// once per stage. Records each batch's submission,
-// start and end times and publishes them to the listener bus; logs one line
-// per completed batch.
+// once per stage.
 //
 // Tasks go to free workers first (dynamic load balancing); when every worker
 // is busy, each also holds the next task in its mailbox, so that it starts it
@@ -153,7 +153,6 @@ void advance_job(scheduler_actor* self, uint64_t id) {
 void publish(scheduler_actor* self, std::function<void(StreamingListener&)> fn) {
   self->send(self->state.setup.listener_bus, event_atom::value, listener_event{std::move(fn)});
 }
-
 
 void finish_task(scheduler_actor* self, size_t worker, uint64_t stage_id, size_t index,
                  task_result& r) {

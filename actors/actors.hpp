@@ -265,8 +265,8 @@ struct SpeculationSettings {
   double quantile = 0.75;                           // of the tasks that must have finished first
   std::chrono::milliseconds min_task_runtime{100};  // no copy of a task younger than this
 };
-caf::actor spawn_task_dispatcher(caf::actor_system& sys, std::chrono::milliseconds task_timeout,
-                                 SpeculationSettings speculation);
+task_dispatcher_actor spawn_task_dispatcher(caf::actor_system& sys, std::chrono::milliseconds task_timeout,
+                                            SpeculationSettings speculation);
 
 // Buckets of `shuffle` fetched from the task servers in `holders` (one per map
 // partition): read from `local` when the holder is `self`, else requested

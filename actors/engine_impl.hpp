@@ -196,9 +196,11 @@ struct Engine::Impl {
 
   void shutdown() {
     executor->close();
-    for (auto* a : {&cluster_master, &worker_agent, &task_server, &task_dispatcher, &receiver_host})
+    for (auto* a : {&cluster_master, &worker_agent, &task_server, &receiver_host})
       if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
-    cluster_master = worker_agent = task_server = task_dispatcher = receiver_host = nullptr;
+    if (task_dispatcher) caf::anon_send_exit(task_dispatcher, caf::exit_reason::user_shutdown);
+    cluster_master = worker_agent = task_server = receiver_host = nullptr;
+    task_dispatcher = task_dispatcher_actor{};
     if (monitor) caf::anon_send_exit(monitor, caf::exit_reason::user_shutdown);
     if (gateway) caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
     if (scheduler) caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
@@ -240,7 +242,7 @@ struct Engine::Impl {
   checkpoint_writer_actor checkpoint_writer;
   listener_bus_actor listener_bus;
   caf::actor cluster_master;   // a driver of worker processes
-  caf::actor task_dispatcher;  // a driver of worker processes
+  task_dispatcher_actor task_dispatcher;  // a driver of worker processes
   caf::actor worker_agent;     // a worker
   caf::actor task_server;      // a worker
   caf::actor receiver_host;    // a worker

@@ -237,6 +237,15 @@ using job_generator_actor =
                      caf::replies_to<checkpoint_atom>::with<bool>, caf::replies_to<stop_atom>::with<int64_t>,
                      caf::replies_to<idle_atom>::with<bool>>;
 
+// A cluster driver's task dispatcher (actors/task_dispatcher.cpp): dispatch
+// sends a stage's batch inputs to every worker listed, then each task to its
+// destination, answering the results in task order; speculate is its own
+// straggler timer; clear tells every worker it has sent anything to that
+// batches through t are done.
+using task_dispatcher_actor =
+    caf::typed_actor<caf::replies_to<dispatch_atom, dispatch_msg, std::vector<caf::actor>>::with<dispatch_result>,
+                     caf::reacts_to<speculate_atom, int64_t>, caf::reacts_to<clear_atom, int64_t>>;
+
 // The engine monitor (actors/engine_monitor.cpp): watches an engine actor,
 // named for the error when it dies.
 using engine_monitor_actor = caf::typed_actor<caf::reacts_to<watch_atom, caf::actor, std::string>>;

@@ -208,8 +208,8 @@ std::vector<std::pair<named_task_result, caf::actor>> RemoteStages::run_attempts
       // and an output's side effects.
       m.speculatable.push_back(a.input.slot < 0 && a.msg.kind != static_cast<int32_t>(TaskName::Kind::output));
     }
-    auto reply = blocking_request<dispatch_result>(gateway_, task_dispatcher_, dispatch_atom::value, std::move(m),
-                                                   servers);
+    auto reply = blocking_request<dispatch_result>(gateway_, caf::actor_cast<caf::actor>(task_dispatcher_),
+                                                   dispatch_atom::value, std::move(m), servers);
     if (!reply) throw JobFailedError("sending tasks to the workers failed: " + sys_.render(reply.error()));
     const std::vector<caf::actor>& destinations = reply->ran_on;
     std::vector<size_t> failed;

@@ -42,7 +42,8 @@ class RemoteStages {
   // then tasks, to the workers' task servers (actors/actors.hpp).
   // max_failures: attempts per task before its job fails (>= 1);
   // liveness_timeout: how long a worker may take to answer "still there?".
-  RemoteStages(caf::actor_system& sys, caf::actor gateway, caf::actor cluster_master, caf::actor task_dispatcher,
+  RemoteStages(caf::actor_system& sys, caf::actor gateway, caf::actor cluster_master,
+               task_dispatcher_actor task_dispatcher,
                DStreamGraph& graph, int max_failures, std::chrono::milliseconds liveness_timeout)
       : sys_(sys), gateway_(std::move(gateway)), cluster_master_(std::move(cluster_master)),
         task_dispatcher_(std::move(task_dispatcher)), graph_(graph), max_failures_(max_failures),
@@ -120,7 +121,8 @@ class RemoteStages {
   void apply_forget();
 
   caf::actor_system& sys_;
-  const caf::actor gateway_, cluster_master_, task_dispatcher_;
+  const caf::actor gateway_, cluster_master_;
+  const task_dispatcher_actor task_dispatcher_;
   DStreamGraph& graph_;
   const int max_failures_;
   const std::chrono::milliseconds liveness_timeout_;

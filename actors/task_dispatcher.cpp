@@ -71,7 +71,11 @@ struct dispatcher_state {
   std::map<int64_t, progress_ptr> watched;  // dispatches checked for stragglers, by id
   int64_t next_id = 0;
 };
-using dispatcher_actor = caf::stateful_actor<dispatcher_state>;
+using dispatcher_actor = caf::stateful_actor<dispatcher_state, task_dispatcher_actor::base>;
+// A typed actor may send() only to typed actors: inputs and clears go to the
+// (untyped) task servers by anon_send. Each still leaves this actor's thread
+// in call order, through the same proxy as the task requests, so a worker
+// sees a batch's inputs before its tasks.
 
 void forget_pending(dispatcher_actor* self, const caf::actor_addr& worker, const dispatch_progress* p, size_t i) {
   auto it = self->state.pending.find(worker);
@@ -166,8 +170,8 @@ void speculate(dispatcher_actor* self, int64_t id) {
   self->delayed_send(self, s.interval, speculate_atom::value, id);
 }
 
-caf::behavior task_dispatcher(dispatcher_actor* self, std::chrono::milliseconds task_timeout,
-                              SpeculationSettings speculation) {
+task_dispatcher_actor::behavior_type task_dispatcher(dispatcher_actor* self, std::chrono::milliseconds task_timeout,
+                                                     SpeculationSettings speculation) {
   name_failures(self, "task_dispatcher");
   self->state.task_timeout = task_timeout;
   self->state.speculation = speculation;
@@ -188,7 +192,7 @@ caf::behavior task_dispatcher(dispatcher_actor* self, std::chrono::milliseconds 
         for (const auto& inputs : m.inputs)
           for (const auto& w : workers) {
             serve(self, w);
-            self->send(w, inputs_atom::value, inputs);
+            caf::anon_send(w, inputs_atom::value, inputs);
           }
         auto rp = self->make_response_promise<dispatch_result>();
         if (m.tasks.empty()) {
@@ -221,15 +225,15 @@ caf::behavior task_dispatcher(dispatcher_actor* self, std::chrono::milliseconds 
       // Batches through t are done: every worker that was sent something
       // forgets them (after what was sent before, as messages keep order).
       [=](clear_atom, int64_t t) {
-        for (const auto& [addr, w] : self->state.served) self->send(w, clear_atom::value, t);
+        for (const auto& [addr, w] : self->state.served) caf::anon_send(w, clear_atom::value, t);
       },
   };
 }
 
 }  // namespace
 
-caf::actor spawn_task_dispatcher(caf::actor_system& sys, std::chrono::milliseconds task_timeout,
-                                 SpeculationSettings speculation) {
+task_dispatcher_actor spawn_task_dispatcher(caf::actor_system& sys, std::chrono::milliseconds task_timeout,
+                                            SpeculationSettings speculation) {
   return sys.spawn(task_dispatcher, task_timeout, speculation);
 }
 

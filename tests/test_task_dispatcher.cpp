@@ -94,6 +94,6 @@ TEST_CASE("the task dispatcher clears every worker it sent inputs or tasks to, a
     return seen_task->read([](Seen& s) { return s.clears == std::vector<int64_t>{1000, 2000}; });
   }));
 
-  for (const auto& a : {dispatcher, with_task, with_inputs, untouched})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(dispatcher, caf::exit_reason::user_shutdown);
+  for (const auto& a : {with_task, with_inputs, untouched}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }

@@ -19,7 +19,7 @@
 
 #include "operators/dstream/dstream_node.hpp"
 #include "operators/dstream/releasable_lineage.hpp"
-#include "operators/dstream/state_checkpoint.hpp"
+#include "operators/dstream/state_checkpointed_dstream.hpp"
 #include "operators/dstream/state_spec.hpp"
 #include "operators/dstream/transformed_dstream.hpp"
 #include "operators/rdd/narrow_rdds.hpp"
@@ -251,7 +251,7 @@ class MapWithStateRDD : public RDDNode<MapWithStateRecord<K, S, U>> {
 };
 
 template <class K, class V, class S, class U>
-class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, U>> {
+class InternalMapWithStateDStream : public StateCheckpointedDStream<MapWithStateRecord<K, S, U>> {
   RILL_REFUSE_VIEW_RECORDS(K, "map_with_state");
   RILL_REFUSE_VIEW_RECORDS(V, "map_with_state");
   RILL_REFUSE_VIEW_RECORDS(S, "map_with_state");
@@ -262,17 +262,15 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
 
   InternalMapWithStateDStream(StreamingContext& ssc, DStreamNodePtr<std::pair<K, V>> parent,
                               StateSpec<K, V, S, U> spec, int n)
-      : DStreamNode<Record>(ssc, {parent}, parent->slide_duration(), "map_with_state"),
-        parent_(std::move(parent)), spec_(std::move(spec)), n_(n) {
-    this->set_persist();
-    this->must_checkpoint_ = true;
-  }
+      : StateCheckpointedDStream<Record>(ssc, {parent}, parent->slide_duration(), "map_with_state", n,
+                                         &read_store_part),
+        parent_(std::move(parent)), spec_(std::move(spec)) {}
 
   using SavedEntry = std::pair<K, std::pair<S, int64_t>>;  // key, (state, last update ms)
 
   // Writes each partition's state entries as of batch t.
   std::vector<Job> checkpoint_jobs(Time t) override {
-    return checkpoint_.jobs(*this, t, [t](const std::vector<Record>& records) {
+    return this->checkpoint_.jobs(*this, t, [t](const std::vector<Record>& records) {
       std::vector<SavedEntry> entries;
       for (const auto& rec : records) {
         std::lock_guard<std::mutex> lock(rec.store->mutex);
@@ -284,9 +282,6 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
       return serialize_records(entries);
     });
   }
-  void add_checkpoint_data(MetadataCheckpoint& c, Time completed) const override {
-    checkpoint_.add_to(c, this->id(), completed);
-  }
   // Workers keep the stores when every type crosses processes. They build
   // the initial state RDD as the driver does (it is part of the program,
   // made before start()), and read stores the driver restored from the
@@ -295,23 +290,13 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
     return is_serializable_v<K> && is_serializable_v<V> && is_serializable_v<S> && is_serializable_v<U> &&
            parent_->computable_by_workers();
   }
-  void restore_checkpoint_data(const MetadataCheckpoint& c) override {
-    checkpoint_.restore(*this, c, partitions());
-  }
-  std::optional<std::string> describe_batch(Time t) override { return checkpoint_.describe(t); }
-  std::optional<std::pair<Time, std::string>> describe_checkpoint(Time through) override {
-    return checkpoint_.describe_newest(*this, through);
-  }
-  void install_batch(Time t, const std::string& description, const std::string& origin) override {
-    checkpoint_.install(*this, t, description, origin, partitions());
-  }
 
  protected:
   RDD<Record> compute(Time t) override {
     RDD<Record> previous = this->get_or_compute(t - this->slide_duration());
     RDD<std::pair<K, V>> data = parent_->get_or_compute(t);
     RDDNodePtr<std::pair<K, V>> partitioned;
-    const int n = partitions();
+    const int n = this->partitions();
     if (data) partitioned = std::make_shared<KeyPartitionedRDD<K, V>>(data.node(), n);
     RDDNodePtr<std::pair<K, S>> initial;
     if (!previous && spec_.get_initial_state())
@@ -338,11 +323,6 @@ class InternalMapWithStateDStream : public DStreamNode<MapWithStateRecord<K, S, 
  private:
   DStreamNodePtr<std::pair<K, V>> parent_;
   StateSpec<K, V, S, U> spec_;
-  // n_ == 0: the default parallelism when batches are computed.
-  int partitions() const { return n_ > 0 ? n_ : executor_of(this->context())->default_parallelism(); }
-
-  int n_;
-  StateCheckpoints<Record> checkpoint_{&read_store_part};
 };
 
 }  // namespace rill

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "operators/dstream/releasable_lineage.hpp"
-#include "operators/dstream/state_checkpoint.hpp"
+#include "operators/dstream/state_checkpointed_dstream.hpp"
 #include "operators/dstream/window.hpp"
 #include "runtime/base/flat_hash_map.hpp"
 #include "runtime/base/view_records.hpp"
@@ -118,7 +118,7 @@ class WindowMergeRDD : public RDDNode<std::pair<K, V>> {
 };
 
 template <class K, class V, class F, class Inv>
-class ReducedWindowedDStream : public DStreamNode<std::pair<K, V>> {
+class ReducedWindowedDStream : public StateCheckpointedDStream<std::pair<K, V>> {
   RILL_REFUSE_VIEW_RECORDS(K, "reduce_by_key_and_window");
   RILL_REFUSE_VIEW_RECORDS(V, "reduce_by_key_and_window");
 
@@ -129,33 +129,17 @@ class ReducedWindowedDStream : public DStreamNode<std::pair<K, V>> {
   // `reduced` is the parent reduced by key into n partitions, batch by batch.
   ReducedWindowedDStream(StreamingContext& ssc, DStreamNodePtr<Record> reduced, F f, Inv inv, Duration window,
                          Duration slide, int n, Filter filter)
-      : DStreamNode<Record>(ssc, {reduced}, slide, "reduce_by_key_and_window"),
-        reduced_(std::move(reduced)), f_(std::move(f)), inv_(std::move(inv)), window_(window), n_(n),
+      : StateCheckpointedDStream<Record>(ssc, {reduced}, slide, "reduce_by_key_and_window", n),
+        reduced_(std::move(reduced)), f_(std::move(f)), inv_(std::move(inv)), window_(window),
         filter_(std::move(filter)) {
     check_window(*reduced_, window, slide, "reduce_by_key_and_window");
     reduced_->set_persist();
-    this->set_persist();
-    this->must_checkpoint_ = true;
   }
 
-  std::vector<Job> checkpoint_jobs(Time t) override { return checkpoint_.jobs(*this, t); }
-  void add_checkpoint_data(MetadataCheckpoint& c, Time completed) const override {
-    checkpoint_.add_to(c, this->id(), completed);
-  }
-  void restore_checkpoint_data(const MetadataCheckpoint& c) override {
-    checkpoint_.restore(*this, c, partitions());
-  }
   // Workers keep the window's partitions; one the driver restored from a
   // checkpoint they read from its part files (describe_batch).
   bool computable_by_workers() const override {
     return is_serializable_v<K> && is_serializable_v<V> && reduced_->computable_by_workers();
-  }
-  std::optional<std::string> describe_batch(Time t) override { return checkpoint_.describe(t); }
-  std::optional<std::pair<Time, std::string>> describe_checkpoint(Time through) override {
-    return checkpoint_.describe_newest(*this, through);
-  }
-  void install_batch(Time t, const std::string& description, const std::string& origin) override {
-    checkpoint_.install(*this, t, description, origin, partitions());
   }
 
  protected:
@@ -168,7 +152,7 @@ class ReducedWindowedDStream : public DStreamNode<std::pair<K, V>> {
     auto entering = nodes(reduced_->slice_rdds(previous_end + ps, t));
     RDD<Record> previous = this->get_or_compute(previous_end);
     return RDD<Record>(std::make_shared<WindowMergeRDD<K, V, F, Inv>>(
-        executor_of(this->context()), partitions(), previous ? previous.node() : nullptr, std::move(leaving),
+        executor_of(this->context()), this->partitions(), previous ? previous.node() : nullptr, std::move(leaving),
         std::move(entering), f_, inv_, filter_));
   }
   Duration parent_remember_extra() const override { return window_; }
@@ -180,16 +164,11 @@ class ReducedWindowedDStream : public DStreamNode<std::pair<K, V>> {
     return v;
   }
 
-  // n_ == 0: the default parallelism when batches are computed (as reduced_'s).
-  int partitions() const { return n_ > 0 ? n_ : executor_of(this->context())->default_parallelism(); }
-
   DStreamNodePtr<Record> reduced_;
   F f_;
   Inv inv_;
   Duration window_;
-  int n_;
   Filter filter_;
-  StateCheckpoints<Record> checkpoint_;
 };
 
 }  // namespace rill

@@ -16,7 +16,7 @@
 
 #include "operators/dstream/dstream_node.hpp"
 #include "operators/dstream/releasable_lineage.hpp"
-#include "operators/dstream/state_checkpoint.hpp"
+#include "operators/dstream/state_checkpointed_dstream.hpp"
 #include "operators/rdd/cogrouped_rdd.hpp"
 #include "runtime/base/streaming_context_fwd.hpp"
 #include "runtime/base/view_records.hpp"
@@ -106,30 +106,18 @@ class StateRDD : public RDDNode<std::pair<K, S>> {
 };
 
 template <class K, class V, class S>
-class StateDStream : public DStreamNode<std::pair<K, S>> {
+class StateDStream : public StateCheckpointedDStream<std::pair<K, S>> {
   RILL_REFUSE_VIEW_RECORDS(K, "update_state_by_key");
   RILL_REFUSE_VIEW_RECORDS(V, "update_state_by_key");
   RILL_REFUSE_VIEW_RECORDS(S, "update_state_by_key");
 
  public:
   using Record = std::pair<K, S>;
-  // n: the number of state partitions; 0 for the default parallelism when
-  // batches are computed (a worker learns the driver's after building the graph).
   StateDStream(StreamingContext& ssc, DStreamNodePtr<std::pair<K, V>> parent, StateUpdate<K, V, S> update, int n,
                RDD<Record> initial)
-      : DStreamNode<Record>(ssc, {parent}, parent->slide_duration(), "update_state_by_key"),
-        parent_(std::move(parent)), update_(std::move(update)), n_(n), initial_(std::move(initial)) {
-    this->set_persist();
-    this->must_checkpoint_ = true;
-  }
+      : StateCheckpointedDStream<Record>(ssc, {parent}, parent->slide_duration(), "update_state_by_key", n),
+        parent_(std::move(parent)), update_(std::move(update)), initial_(std::move(initial)) {}
 
-  std::vector<Job> checkpoint_jobs(Time t) override { return checkpoint_.jobs(*this, t); }
-  void add_checkpoint_data(MetadataCheckpoint& c, Time completed) const override {
-    checkpoint_.add_to(c, this->id(), completed);
-  }
-  void restore_checkpoint_data(const MetadataCheckpoint& c) override {
-    checkpoint_.restore(*this, c, partitions());
-  }
   // Workers keep the state partitions when every type crosses processes.
   // They build the initial RDD as the driver does (it is part of the
   // program, made before start()), and read state the driver restored from
@@ -137,20 +125,13 @@ class StateDStream : public DStreamNode<std::pair<K, S>> {
   bool computable_by_workers() const override {
     return is_serializable_v<K> && is_serializable_v<V> && is_serializable_v<S> && parent_->computable_by_workers();
   }
-  std::optional<std::string> describe_batch(Time t) override { return checkpoint_.describe(t); }
-  std::optional<std::pair<Time, std::string>> describe_checkpoint(Time through) override {
-    return checkpoint_.describe_newest(*this, through);
-  }
-  void install_batch(Time t, const std::string& description, const std::string& origin) override {
-    checkpoint_.install(*this, t, description, origin, partitions());
-  }
 
  protected:
   RDD<Record> compute(Time t) override {
     RDD<Record> previous = this->get_or_compute(t - this->slide_duration());
     RDD<std::pair<K, V>> data = parent_->get_or_compute(t);
     std::shared_ptr<GroupingShuffle<K, V>> values;
-    const int n = partitions();
+    const int n = this->partitions();
     if (data) values = std::make_shared<GroupingShuffle<K, V>>(data.node(), GroupingAggregator<V>{}, n);
     RDDNodePtr<Record> before = previous ? previous.node() : nullptr;
     if (!previous && initial_) before = std::make_shared<KeyPartitionedRDD<K, S>>(initial_.node(), n);
@@ -161,11 +142,7 @@ class StateDStream : public DStreamNode<std::pair<K, S>> {
  private:
   DStreamNodePtr<std::pair<K, V>> parent_;
   StateUpdate<K, V, S> update_;
-  int partitions() const { return n_ > 0 ? n_ : executor_of(this->context())->default_parallelism(); }
-
-  int n_;
   RDD<Record> initial_;
-  StateCheckpoints<Record> checkpoint_;
 };
 
 }  // namespace rill

@@ -416,11 +416,26 @@ job_scheduler_actor::behavior_type job_scheduler(scheduler_actor* self, JobSched
         st.idle_waiters.push_back(self->make_response_promise());
         return caf::delegated<bool>();
       },
-      // Drops jobs not yet started (non-graceful stop).
+      // A non-graceful stop: drops the queued jobs of every batch none of
+      // whose jobs has started. A batch already under way runs to its end,
+      // so a stop never leaves a batch whose outputs ran but which never
+      // completed (its state checkpoint job dropped, the last metadata
+      // checkpoint would not cover the output that was written).
       [=](stop_atom) {
         auto& st = self->state;
-        for (auto& q : st.job_queue) st.batches.erase(q.job->time.milliseconds());
-        st.job_queue.clear();
+        auto under_way = [&](int64_t t) {
+          auto b = st.batches.find(t);
+          return b != st.batches.end() && b->second.info.processing_start_time_ms.has_value();
+        };
+        std::deque<queued_job> kept;
+        for (auto& q : st.job_queue) {
+          const int64_t t = q.job->time.milliseconds();
+          if (under_way(t))
+            kept.push_back(std::move(q));
+          else
+            st.batches.erase(t);
+        }
+        st.job_queue = std::move(kept);
         notify_if_idle(self);
       },
   };
